@@ -1,0 +1,60 @@
+/** Small helpers for the CLI's input and output. */
+
+/**
+ * Reads a secret from standard input: everything piped in (one trailing newline dropped), or, on
+ * a terminal, one line typed without echo. Secrets never come from arguments, which other users
+ * of the machine can read in the process list.
+ */
+export async function readSecretFromStdin(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  }
+  process.stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.resume();
+  let value = '';
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const onData = (data: Buffer) => {
+        for (const char of data.toString('utf8')) {
+          if (char === '\r' || char === '\n') {
+            stdin.off('data', onData);
+            return resolve(value);
+          }
+          if (char === '\u0003') {
+            stdin.off('data', onData);
+            return reject(new Error('Cancelled.'));
+          }
+          if (char === '\u007f' || char === '\b') value = value.slice(0, -1);
+          else value += char;
+        }
+      };
+      stdin.on('data', onData);
+    });
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write('\n');
+  }
+}
+
+/** A plain text table: columns padded to their widest cell. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function printJson(value: unknown) {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** A short local time, or a dash. */
+export function when(isoTime: string | null): string {
+  if (!isoTime) return '-';
+  const d = new Date(isoTime);
+  return `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 19)}Z`;
+}

@@ -1,0 +1,118 @@
+import type { Command } from 'commander';
+import { parseDuration } from '../../shared/durations.ts';
+import { openEngine, type GlobalOptions } from './context.ts';
+import { printJson, table, when } from './io.ts';
+import { progressPrinter } from './progress.ts';
+
+export function registerRunCommands(program: Command, global: () => GlobalOptions) {
+  program
+    .command('run')
+    .description('extract every enabled site on its schedule until Ctrl-C (SIGINT/SIGTERM)')
+    .option('--once', 'one full pass (every site caught up to now), then exit: 0 if every site succeeded')
+    .option('--site <site>', 'only this site (name or id)')
+    .action(async (o: { once?: boolean; site?: string }) => {
+      const engine = openEngine(global());
+      const printer = progressPrinter();
+      const unsubscribe = engine.onEvent((e) => printer.onEvent(e));
+      try {
+        const siteIds = o.site ? [engine.sites.getSite(o.site).id] : undefined;
+        if (o.once) {
+          const outcomes = await engine.runNow(siteIds);
+          if (outcomes.length === 0) process.stderr.write('No enabled site to run. Add one with: pra-ic site add …\n');
+          for (const outcome of outcomes) {
+            const site = engine.sites.findSite(outcome.siteId);
+            if (outcome.ok) {
+              const r = outcome.result!;
+              process.stdout.write(`${site?.name}: ok — ${r.sessionsSeen} sessions read, ${r.eventsAdded} new events, ${r.followed} in progress followed.\n`);
+            } else {
+              process.stderr.write(`${site?.name}: FAILED — ${outcome.error}${outcome.needsAttention ? ' (needs attention: edit or test the site to resume)' : ''}\n`);
+            }
+          }
+          process.exitCode = outcomes.every((x) => x.ok) ? 0 : 1;
+          return;
+        }
+        if (siteIds) throw new Error('--site goes with --once; without it every enabled site runs on its schedule.');
+        engine.start();
+        process.stderr.write('Running on schedule. Stop with Ctrl-C.\n');
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        process.stderr.write('Stopping: finishing what is in flight…\n');
+      } finally {
+        unsubscribe();
+        await engine.close();
+      }
+    });
+
+  program
+    .command('status')
+    .description('per-site state, progress, last error, and the outbox')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
+      const engine = openEngine(global());
+      try {
+        const status = engine.status();
+        if (o.json) return printJson(status);
+        if (status.sites.length === 0) process.stdout.write('No sites yet.\n');
+        else {
+          process.stdout.write(
+            `${table(
+              ['SITE', 'STATE', 'BACKFILL', 'LAST SUCCESS', 'SESSIONS', 'EVENTS', 'FOLLOWED'],
+              status.sites.map((s) => [
+                s.name,
+                s.state,
+                s.backfill ? `${(s.backfill.progress * 100).toFixed(1)} %` : '-',
+                when(s.lastSuccessAt),
+                String(s.sessionsStored),
+                String(s.eventsStored),
+                String(s.sessionsFollowed),
+              ]),
+            )}\n`,
+          );
+          for (const s of status.sites) {
+            if (s.needsAttention) process.stdout.write(`\n${s.name} needs attention: ${s.needsAttention}\n`);
+            else if (s.lastError) process.stdout.write(`\n${s.name}, last error: ${s.lastError}\n`);
+          }
+        }
+        const { pending, sent, failed } = status.outbox;
+        process.stdout.write(`\nOutbox: ${pending} pending, ${sent} sent, ${failed} failed.\n`);
+      } finally {
+        await engine.close();
+      }
+    });
+
+  const sessions = program.command('sessions').description('browse the local session store');
+  sessions
+    .command('list')
+    .description('sessions, newest first')
+    .option('--site <site>', 'only this site (name or id)')
+    .option('--since <duration>', 'only sessions that began within this long, e.g. 24h, 7d')
+    .option('--search <text>', 'lsid, jump group, jumpoint or participant contains this')
+    .option('--limit <n>', 'at most this many (default 100)', (v) => Number.parseInt(v, 10))
+    .option('--json', 'machine-readable output')
+    .action(async (o: { site?: string; since?: string; search?: string; limit?: number; json?: boolean }) => {
+      const engine = openEngine(global());
+      try {
+        const siteId = o.site ? engine.sites.getSite(o.site).id : undefined;
+        let since: number | undefined;
+        if (o.since) {
+          const parsed = parseDuration(o.since);
+          if (!parsed.ok) throw new Error(`--since: ${parsed.error}`);
+          since = Math.floor(Date.now() / 1000) - parsed.seconds;
+        }
+        const rows = engine.queries.listSessions({ siteId, since, search: o.search, limit: o.limit });
+        if (o.json) return printJson(rows);
+        if (rows.length === 0) return void process.stdout.write('No sessions match.\n');
+        process.stdout.write(
+          `${table(
+            ['START', 'END', 'LSID', 'JUMP GROUP', 'REP', 'CUSTOMER', 'EVENTS'],
+            rows.map((r) => [when(r.startTime), r.inProgress ? 'in progress' : when(r.endTime), r.lsid, r.jumpGroup ?? '-', r.primaryRep ?? '-', r.primaryCustomer ?? '-', String(r.eventCount)]),
+          )}\n`,
+        );
+      } finally {
+        await engine.close();
+      }
+    });
+}

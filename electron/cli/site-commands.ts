@@ -1,0 +1,149 @@
+import type { Command } from 'commander';
+import { normalizeSiteHost } from '../../shared/host.ts';
+import type { SitePatchRaw } from '../../shared/site-schema.ts';
+import type { SiteTestStepResult } from '../../shared/site-test.ts';
+import { openEngine, type GlobalOptions } from './context.ts';
+import { printJson, readSecretFromStdin, table, when } from './io.ts';
+
+interface SiteOptions {
+  name?: string;
+  host?: string;
+  clientId?: string;
+  clientSecretStdin?: boolean;
+  caFile?: string;
+  initialInterval?: string;
+  interval?: string;
+  timeout?: string;
+  proxy?: string;
+  enable?: boolean;
+  disable?: boolean;
+}
+
+function withSiteOptions(command: Command, requireAll: boolean): Command {
+  const opt = (flags: string, description: string) => (requireAll ? command.requiredOption(flags, description) : command.option(flags, description));
+  opt('--name <name>', 'a name for the site, unique (case-insensitive)');
+  opt('--host <host>', 'the site without https://, e.g. access.example.com or access.example.com:8443');
+  opt('--client-id <id>', "the API account's Client ID (/login → Management → API Configuration)");
+  return command
+    .option('--client-secret-stdin', "read the API account's Client Secret from standard input (never from an argument)")
+    .option('--ca-file <file>', "a PEM file with the CA certificate to trust for this site, in addition to the system's")
+    .option('--initial-interval <duration>', 'how far back the first run reaches, e.g. 24h, 7d (at most 90d)')
+    .option('--interval <duration>', 'time between runs, e.g. 5m')
+    .option('--timeout <duration>', 'HTTP timeout, e.g. 30s')
+    .option('--proxy <url>', 'HTTP(S) proxy, e.g. http://proxy.example.com:3128');
+}
+
+function fieldsFrom(o: SiteOptions): SitePatchRaw {
+  const fields: SitePatchRaw = {};
+  if (o.name !== undefined) fields.name = o.name;
+  if (o.host !== undefined) fields.host = o.host;
+  if (o.clientId !== undefined) fields.clientId = o.clientId;
+  if (o.caFile !== undefined) fields.caFile = o.caFile === '' ? null : o.caFile;
+  if (o.initialInterval !== undefined) fields.initialIntervalSeconds = o.initialInterval;
+  if (o.interval !== undefined) fields.pollIntervalSeconds = o.interval;
+  if (o.timeout !== undefined) fields.timeoutSeconds = o.timeout;
+  if (o.proxy !== undefined) fields.proxyUrl = o.proxy === '' ? null : o.proxy;
+  if (o.enable) fields.enabled = true;
+  if (o.disable) fields.enabled = false;
+  return fields;
+}
+
+/** The host notice ("Removed https://…") the user should see when a pasted URL was normalised. */
+function hostNotice(host: string | undefined) {
+  if (host === undefined) return;
+  const result = normalizeSiteHost(host);
+  if (result.ok && result.notice) process.stderr.write(`${result.notice}\n`);
+}
+
+function printStep(step: SiteTestStepResult) {
+  if (step.status === 'running') return;
+  const mark = step.status === 'ok' ? 'ok     ' : step.status === 'failed' ? 'FAILED ' : 'skipped';
+  process.stdout.write(`${mark} ${step.title} (${step.durationMs} ms)\n        ${step.detail}\n`);
+}
+
+export function registerSiteCommands(program: Command, global: () => GlobalOptions) {
+  const site = program.command('site').description('add, change, list, test and remove PRA sites');
+
+  withSiteOptions(site.command('add').description('add a site; its client secret goes to the OS keychain'), true).action(async (o: SiteOptions) => {
+    if (!o.clientSecretStdin) throw new Error('The client secret is read from standard input: add --client-secret-stdin and pipe it in (or type it when asked).');
+    const secret = await readSecretFromStdin('Client secret: ');
+    hostNotice(o.host);
+    const engine = openEngine(global());
+    try {
+      const added = await engine.addSite(fieldsFrom(o) as Parameters<typeof engine.addSite>[0], secret);
+      process.stdout.write(`Added site “${added.name}” (${added.host}, id ${added.id}). Check it with: pra-ic site test "${added.name}"\n`);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  withSiteOptions(site.command('edit').argument('<site>', 'name or id').description("change a site's settings; leave out --client-secret-stdin to keep the stored secret"), false)
+    .option('--enable', 'enable the site')
+    .option('--disable', 'disable the site (it is not extracted until enabled)')
+    .action(async (ref: string, o: SiteOptions) => {
+      const secret = o.clientSecretStdin ? await readSecretFromStdin('New client secret: ') : undefined;
+      hostNotice(o.host);
+      const engine = openEngine(global());
+      try {
+        const edited = await engine.editSite(ref, fieldsFrom(o), secret);
+        process.stdout.write(`Changed site “${edited.name}”${secret ? ' and stored its new client secret' : ''}.\n`);
+      } finally {
+        await engine.close();
+      }
+    });
+
+  site
+    .command('list')
+    .description('list the sites')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
+      const engine = openEngine(global());
+      try {
+        const sites = engine.sites.listSites();
+        if (o.json) {
+          const withSecret = await Promise.all(sites.map(async (s) => ({ ...s, clientSecretStored: await engine.sites.hasClientSecret(s) })));
+          return printJson(withSecret);
+        }
+        if (sites.length === 0) return void process.stdout.write('No sites yet. Add one with: pra-ic site add --name NAME --host HOST --client-id ID --client-secret-stdin\n');
+        process.stdout.write(
+          `${table(
+            ['ID', 'NAME', 'HOST', 'CLIENT ID', 'ENABLED', 'INTERVAL', 'UPDATED'],
+            sites.map((s) => [String(s.id), s.name, s.host, s.clientId, s.enabled ? 'yes' : 'no', `${s.pollIntervalSeconds}s`, when(s.updatedAt)]),
+          )}\n`,
+        );
+      } finally {
+        await engine.close();
+      }
+    });
+
+  site
+    .command('remove')
+    .argument('<site>', 'name or id')
+    .description('remove a site, its secrets and its stored sessions')
+    .action(async (ref: string) => {
+      const engine = openEngine(global());
+      try {
+        const removed = await engine.removeSite(ref);
+        process.stdout.write(`Removed site “${removed.name}” and its secrets.\n`);
+      } finally {
+        await engine.close();
+      }
+    });
+
+  site
+    .command('test')
+    .argument('<site>', 'name or id')
+    .description('check name resolution, TLS, credentials, reporting permission and clock, step by step')
+    .option('--json', 'machine-readable output')
+    .action(async (ref: string, o: { json?: boolean }) => {
+      const engine = openEngine(global());
+      try {
+        const result = await engine.testStoredSite(ref, o.json ? undefined : printStep);
+        if (o.json) printJson(result);
+        else process.stdout.write(result.ok ? 'All checks passed.\n' : 'The site is not ready: see the failed step above.\n');
+        process.exitCode = result.ok ? 0 : 1;
+      } finally {
+        await engine.close();
+      }
+    });
+}

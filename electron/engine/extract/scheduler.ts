@@ -1,0 +1,183 @@
+import type { Site } from '../../../shared/models.ts';
+import { CredentialsRejectedError, PraError } from '../pra/errors.ts';
+import type { PraClient } from '../pra/pra-client.ts';
+import type { Logger } from '../log/logger.ts';
+import type { SessionStore } from '../store/session-store.ts';
+import { extractSite, type ExtractionProgress, type SiteRunResult } from './site-extractor.ts';
+
+export interface SiteRunOutcome {
+  siteId: number;
+  ok: boolean;
+  result?: SiteRunResult;
+  error?: string;
+  /** The run stopped because the site needs attention (rejected credentials): it is not retried by itself. */
+  needsAttention?: boolean;
+}
+
+export interface SchedulerDeps {
+  listSites(): Site[];
+  getSite(id: number): Site | null;
+  clientFor(site: Site): PraClient;
+  store: SessionStore;
+  logger: Logger;
+  /** Something about a site changed (state, progress, counters): the engine re-reads and publishes its status. */
+  onSiteChanged(siteId: number): void;
+  onProgress?(progress: ExtractionProgress): void;
+}
+
+/**
+ * Runs every enabled site every poll interval. Sites run concurrently; what they share (each API
+ * account's rate limiter and token) lives in the clients. A site whose credentials are rejected
+ * stops and is marked "needs attention" until it is edited or tested successfully: no hammering a
+ * dead secret.
+ */
+export class Scheduler {
+  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private readonly running = new Map<number, Promise<SiteRunOutcome>>();
+  private readonly nextRuns = new Map<number, number>();
+  private readonly backfilling = new Set<number>();
+  private abort = new AbortController();
+  private started = false;
+  private paused = false;
+
+  constructor(private readonly deps: SchedulerDeps) {}
+
+  /** Starts the schedule: due sites run now, the others at their next time. */
+  start() {
+    this.started = true;
+    this.abort = new AbortController();
+    for (const site of this.deps.listSites()) this.reschedule(site.id);
+  }
+
+  /** Stops the schedule and any run in flight (its work so far is kept), then resolves. */
+  async stop() {
+    this.started = false;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    this.nextRuns.clear();
+    this.abort.abort(new Error('stopping'));
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** Pauses or resumes scheduled runs (the tray's Pause). Runs in flight finish. */
+  setPaused(paused: boolean) {
+    this.paused = paused;
+    if (!paused && this.started) for (const site of this.deps.listSites()) this.reschedule(site.id);
+    if (paused) {
+      for (const timer of this.timers.values()) clearTimeout(timer);
+      this.timers.clear();
+      this.nextRuns.clear();
+    }
+  }
+
+  get isPaused() {
+    return this.paused;
+  }
+
+  isRunning(siteId: number) {
+    return this.running.has(siteId);
+  }
+
+  isBackfilling(siteId: number) {
+    return this.backfilling.has(siteId);
+  }
+
+  nextRunAt(siteId: number): number | null {
+    return this.nextRuns.get(siteId) ?? null;
+  }
+
+  /**
+   * Runs the given sites (default: every enabled site that does not need attention) once, now,
+   * concurrently. A site already running is not started twice: its run in flight is awaited.
+   */
+  async runNow(siteIds?: number[]): Promise<SiteRunOutcome[]> {
+    const sites = siteIds
+      ? siteIds.map((id) => this.deps.getSite(id)).filter((s): s is Site => s !== null)
+      : this.deps.listSites().filter((s) => s.enabled);
+    return Promise.all(sites.map((site) => this.runSite(site)));
+  }
+
+  /** Re-plans one site after it was added, edited, enabled, disabled or removed. */
+  reschedule(siteId: number, delayMs?: number) {
+    const timer = this.timers.get(siteId);
+    if (timer) clearTimeout(timer);
+    this.timers.delete(siteId);
+    this.nextRuns.delete(siteId);
+    const site = this.deps.getSite(siteId);
+    if (!this.started || this.paused || !site || !site.enabled) return;
+    const state = this.deps.store.siteState(siteId);
+    if (state?.needsAttention) return;
+    let wait = delayMs;
+    if (wait === undefined) {
+      const lastRun = state?.lastRunAt ? state.lastRunAt * 1000 : 0;
+      wait = Math.max(0, lastRun + site.pollIntervalSeconds * 1000 - Date.now());
+    }
+    this.nextRuns.set(siteId, Date.now() + wait);
+    this.timers.set(
+      siteId,
+      setTimeout(() => {
+        this.timers.delete(siteId);
+        void this.runSite(site).then(() => this.reschedule(siteId));
+      }, wait),
+    );
+    this.deps.onSiteChanged(siteId);
+  }
+
+  private runSite(site: Site): Promise<SiteRunOutcome> {
+    const inFlight = this.running.get(site.id);
+    if (inFlight) return inFlight;
+    // Registered before the run starts, so status read during its first steps says "running".
+    const run = Promise.resolve()
+      .then(() => this.execute(site))
+      .finally(() => {
+        this.running.delete(site.id);
+        this.backfilling.delete(site.id);
+        this.deps.onSiteChanged(site.id);
+      });
+    this.running.set(site.id, run);
+    return run;
+  }
+
+  private async execute(site: Site): Promise<SiteRunOutcome> {
+    const { store, logger } = this.deps;
+    const attention = store.siteState(site.id)?.needsAttention;
+    if (attention) return { siteId: site.id, ok: false, error: attention, needsAttention: true };
+    store.ensureSiteState(site.id, Math.floor(Date.now() / 1000) - site.initialIntervalSeconds, 3600);
+    store.recordRunStart(site.id);
+    this.deps.onSiteChanged(site.id);
+    logger.info('extract', `Run started for ${site.name}.`, { siteId: site.id });
+    try {
+      const result = await extractSite({
+        site,
+        client: this.deps.clientFor(site),
+        store,
+        logger,
+        signal: this.abort.signal,
+        onProgress: (progress) => {
+          // Behind by more than two poll intervals: this run is catching up, not just polling.
+          const behind = progress.target - progress.cursor > 2 * site.pollIntervalSeconds;
+          if (behind !== this.backfilling.has(site.id)) {
+            if (behind) this.backfilling.add(site.id);
+            else this.backfilling.delete(site.id);
+          }
+          this.deps.onProgress?.(progress);
+          this.deps.onSiteChanged(site.id);
+        },
+      });
+      store.recordRunEnd(site.id, null);
+      logger.info('extract', `Run finished for ${site.name}: ${result.sessionsSeen} sessions read, ${result.eventsAdded} new events, ${result.followed} in progress followed.`, { siteId: site.id, ...result });
+      return { siteId: site.id, ok: true, result };
+    } catch (error) {
+      const message = error instanceof PraError ? error.message : `Unexpected problem: ${(error as Error).message}`;
+      store.recordRunEnd(site.id, message);
+      if (error instanceof CredentialsRejectedError) {
+        store.setNeedsAttention(site.id, message);
+        logger.error('extract', `${site.name} needs attention: ${message} Extraction is stopped until the site is edited or tested successfully.`, { siteId: site.id });
+        return { siteId: site.id, ok: false, error: message, needsAttention: true };
+      }
+      if (this.abort.signal.aborted) logger.info('extract', `Run for ${site.name} stopped; its progress so far is kept.`, { siteId: site.id });
+      else logger.error('extract', `Run failed for ${site.name}: ${message}`, { siteId: site.id });
+      return { siteId: site.id, ok: false, error: message };
+    }
+  }
+}

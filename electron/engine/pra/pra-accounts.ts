@@ -1,0 +1,29 @@
+import { RateLimiter, type RateLimits } from './rate-limiter.ts';
+import { TokenCache } from './token-cache.ts';
+
+/**
+ * One rate limiter and one token cache per PRA API account (host + client id), shared by every
+ * client of the process: the appliance counts requests and tokens per account, not per caller.
+ */
+export class PraAccounts {
+  private readonly accounts = new Map<string, { limiter: RateLimiter; tokens: TokenCache }>();
+
+  constructor(private readonly options: { limits?: RateLimits; now?: () => number } = {}) {}
+
+  get(host: string, clientId: string) {
+    const key = `${host.toLowerCase()}\n${clientId}`;
+    let account = this.accounts.get(key);
+    if (!account) {
+      account = { limiter: new RateLimiter(this.options.limits, this.options.now), tokens: new TokenCache(this.options.now) };
+      this.accounts.set(key, account);
+    }
+    return account;
+  }
+
+  /** Total requests sent to every account (the benchmark's API-call count). */
+  get requestCount() {
+    let total = 0;
+    for (const { limiter } of this.accounts.values()) total += limiter.requestCount;
+    return total;
+  }
+}

@@ -1,0 +1,393 @@
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import got, { type Got, type Response } from 'got';
+import { HttpsProxyAgent } from 'hpagent';
+import {
+  CredentialsRejectedError,
+  PermissionDeniedError,
+  PraError,
+  RequestRejectedError,
+  SiteUnavailableError,
+} from './errors.ts';
+import type { PraAccounts } from './pra-accounts.ts';
+import { sleep } from './rate-limiter.ts';
+import { parseAccessSessionListing, parseAccessSessionReport } from './report-parser.ts';
+import type { ReportItem, SessionSummary } from './report-types.ts';
+import type { AccessToken } from './token-cache.ts';
+import { describeTlsProblem, trustedCertificates } from './tls-trust.ts';
+
+/** What the client needs to know about a site (a subset of shared/models Site). */
+export interface PraConnection {
+  host: string;
+  clientId: string;
+  timeoutSeconds: number;
+  caFile: string | null;
+  proxyUrl: string | null;
+}
+
+export interface RetryPolicy {
+  /** Attempts for one request on network errors and 5xx, the first included. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** How many 429s one request waits out before giving up. */
+  max429Waits: number;
+  /** A Retry-After longer than this is not waited out inside one call: the caller is told when to come back. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 5,
+  baseDelayMs: 1000,
+  maxDelayMs: 30_000,
+  max429Waits: 10,
+  maxRetryAfterMs: 120_000,
+};
+
+/** Time windows (Unix seconds) or sessions by id, as the AccessSession report takes them. */
+export type AccessSessionQuery =
+  | { startTime: number; duration: number }
+  | { endTime: number; duration: number }
+  | { lsids: string[] };
+
+export const REPORTING_PERMISSION = 'Allow Access to Access Session Reports and Recordings';
+
+export interface PraClientOptions {
+  retry?: Partial<RetryPolicy>;
+  userAgent?: string;
+  /** Observes every HTTP exchange (for logs and tests). Never receives a secret or a token. */
+  onExchange?: (info: { path: string; report?: string; status: number | null; error?: string; ms: number }) => void;
+}
+
+/**
+ * Talks to one PRA site: `https://<host>` only, one limiter and token cache per API account,
+ * bounded retries, `Connection: close` as BeyondTrust asks, and reports parsed as they stream.
+ */
+export class PraClient {
+  private readonly http: Got;
+  private readonly retry: RetryPolicy;
+  private readonly account: ReturnType<PraAccounts['get']>;
+  /** The appliance's clock (its `Date` header) and ours when we read it: for the clock-skew check. */
+  lastServerDate: { server: number; local: number } | null = null;
+
+  constructor(
+    readonly connection: PraConnection,
+    private readonly getSecret: () => Promise<string>,
+    accounts: PraAccounts,
+    private readonly options: PraClientOptions = {},
+  ) {
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.account = accounts.get(connection.host, connection.clientId);
+    const ca = trustedCertificates(connection.caFile);
+    const timeoutMs = connection.timeoutSeconds * 1000;
+    const agent = connection.proxyUrl
+      ? new HttpsProxyAgent({ proxy: connection.proxyUrl, keepAlive: false, ca })
+      : new https.Agent({ keepAlive: false, ca });
+    this.http = got.extend({
+      https: { certificateAuthority: ca },
+      agent: { https: agent },
+      // No total read timeout: a large report may take minutes. `socket` is the idle timeout, so a
+      // stalled body fails while a slow-but-moving one does not.
+      timeout: { lookup: timeoutMs, connect: timeoutMs, secureConnect: timeoutMs, send: timeoutMs, response: timeoutMs, socket: timeoutMs },
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      followRedirect: false, // a redirect from the API is a login page or a proxy, never a report
+      headers: { connection: 'close', 'user-agent': options.userAgent ?? 'pra-integration-client' },
+    });
+  }
+
+  get baseUrl() {
+    return `https://${this.connection.host}`;
+  }
+
+  /** A token from the shared cache (fetched once, reused until shortly before expiry). */
+  token(): Promise<AccessToken> {
+    return this.getSecret().then((secret) => this.account.tokens.get(secret, () => this.requestToken(secret)));
+  }
+
+  /**
+   * A newly issued token, which then replaces the cached one: the Test button proves the secret
+   * works now, and extraction reuses that token instead of spending another of the 30 slots.
+   */
+  freshToken(): Promise<AccessToken> {
+    this.account.tokens.invalidate();
+    return this.token();
+  }
+
+  /** `POST /oauth2/token` with Basic auth and a form body, as BeyondTrust documents it. */
+  private async requestToken(secret: string): Promise<AccessToken> {
+    const basic = Buffer.from(`${this.connection.clientId}:${secret}`).toString('base64');
+    const response = await this.exchange('/oauth2/token', undefined, (signal) =>
+      this.http.post(`${this.baseUrl}/oauth2/token`, {
+        headers: { authorization: `Basic ${basic}` },
+        form: { grant_type: 'client_credentials' },
+        responseType: 'text',
+        signal,
+      }),
+    );
+    const body = String(response.body ?? '');
+    if (response.statusCode === 200) {
+      let parsed: { access_token?: unknown; expires_in?: unknown };
+      try {
+        parsed = JSON.parse(body) as typeof parsed;
+      } catch {
+        throw new SiteUnavailableError(`${this.connection.host} answered the token request with something other than JSON${looksLikeHtml(body) ? ' (an HTML page: a proxy or login page?)' : ''}.`);
+      }
+      if (typeof parsed.access_token !== 'string' || parsed.access_token === '') {
+        throw new SiteUnavailableError(`${this.connection.host} answered the token request without an access token.`);
+      }
+      const lifetime = typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : 3600;
+      return { value: parsed.access_token, expiresAt: Date.now() + lifetime * 1000 };
+    }
+    const oauthError = oauthErrorCode(body);
+    if (response.statusCode === 401 || oauthError === 'invalid_client' || oauthError === 'unauthorized_client') {
+      throw new CredentialsRejectedError(
+        'Client ID or secret rejected. If the secret was regenerated in /login → Management → API Configuration, enter the new one.',
+      );
+    }
+    if (response.statusCode === 403) {
+      throw new PermissionDeniedError(`${this.connection.host} refused to issue a token (HTTP 403): the API account may be disabled in /login → Management → API Configuration.`);
+    }
+    throw new RequestRejectedError(`${this.connection.host} refused the token request (HTTP ${response.statusCode}${oauthError ? `, ${oauthError}` : ''}).`, response.statusCode);
+  }
+
+  /** AccessSession report, parsed as it streams. Throws typed errors (see errors.ts). */
+  async *accessSessions(query: AccessSessionQuery, signal?: AbortSignal): AsyncGenerator<ReportItem> {
+    const body = await this.openReport('AccessSession', queryParams(query), signal);
+    yield* parseAccessSessionReport(body);
+  }
+
+  /** AccessSessionListing report (lsid and has_recording per session). */
+  async *accessSessionListing(query: Exclude<AccessSessionQuery, { lsids: string[] }>, signal?: AbortSignal): AsyncGenerator<SessionSummary> {
+    const body = await this.openReport('AccessSessionListing', queryParams(query), signal);
+    yield* parseAccessSessionListing(body);
+  }
+
+  /**
+   * Sends a report request until a 200 response starts (re-authenticating once on a 401) and
+   * returns its body as a stream. Failures after the body started are the caller's to retry: the
+   * parser throws rather than pretending a partial report was complete.
+   */
+  private async openReport(report: string, params: Record<string, string>, signal?: AbortSignal): Promise<AsyncIterable<Buffer>> {
+    let reauthenticated = false;
+    for (;;) {
+      const token = await this.token();
+      const stream = await this.exchange('/api/reporting', report, (requestSignal) => {
+        const request = this.http.stream.post(`${this.baseUrl}/api/reporting`, {
+          headers: { authorization: `Bearer ${token.value}` },
+          form: { generate_report: report, ...params },
+          signal: requestSignal,
+        });
+        return responseOf(request);
+      }, signal);
+      const status = stream.statusCode;
+      if (status === 200) return this.guardBody(stream.request);
+      const text = await readSmall(stream.request);
+      if (status === 401 && !reauthenticated) {
+        this.account.tokens.invalidate(token);
+        reauthenticated = true;
+        continue;
+      }
+      if (status === 401) {
+        throw new CredentialsRejectedError('The site rejected a freshly issued token: the client secret may have been regenerated or the API account disabled. Enter the new secret in the site settings.');
+      }
+      if (status === 403) {
+        throw new PermissionDeniedError(`The API account may not run reports: in /login → Management → API Configuration, give it the Reporting API permission "${REPORTING_PERMISSION}".`);
+      }
+      throw new RequestRejectedError(`${this.connection.host} refused the ${report} request (HTTP ${status})${text ? `: ${summarize(text)}` : ''}.`, status);
+    }
+  }
+
+  /** Turns connection failures in the middle of a body into a typed, readable error. */
+  private async *guardBody(stream: Readable): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of stream) yield chunk as Buffer;
+    } catch (error) {
+      throw new SiteUnavailableError(`The connection to ${this.connection.host} broke while the report was downloading (${networkProblem(error, this.connection)}).`, { cause: error });
+    } finally {
+      stream.destroy();
+    }
+  }
+
+  /**
+   * One logical request: waits for the account's rate limit, retries network errors and 5xx with
+   * exponential backoff and full jitter, waits out 429s (Retry-After, shared with every caller of
+   * the account). Returns the first response that is not 429 / 5xx.
+   */
+  private async exchange<R extends { statusCode: number; headers: Record<string, string | string[] | undefined> }>(
+    path: string,
+    report: string | undefined,
+    send: (signal: AbortSignal | undefined) => Promise<R>,
+    signal?: AbortSignal,
+  ): Promise<R> {
+    let attempt = 0;
+    let waits429 = 0;
+    for (;;) {
+      await this.account.limiter.acquire(signal);
+      const started = Date.now();
+      let response: R;
+      try {
+        response = await send(signal);
+      } catch (error) {
+        this.options.onExchange?.({ path, report, status: null, error: errorCode(error), ms: Date.now() - started });
+        if (signal?.aborted) throw signal.reason;
+        attempt++;
+        if (!isRetryableNetworkError(error) || attempt >= this.retry.maxAttempts) {
+          throw new SiteUnavailableError(`Could not reach ${this.connection.host}: ${networkProblem(error, this.connection)}.`, { cause: error });
+        }
+        await sleep(this.backoff(attempt), signal);
+        continue;
+      }
+      this.options.onExchange?.({ path, report, status: response.statusCode, ms: Date.now() - started });
+      this.noteServerDate(response.headers.date);
+      if (response.statusCode === 429) {
+        const waitMs = retryAfterMs(response.headers['retry-after']);
+        this.account.limiter.pauseFor(waitMs);
+        discard(response);
+        waits429++;
+        if (waitMs > this.retry.maxRetryAfterMs || waits429 > this.retry.max429Waits) {
+          throw new SiteUnavailableError(`${this.connection.host} is limiting this API account (HTTP 429: at most 20 requests per second and 15,000 per hour); it asks to wait ${Math.ceil(waitMs / 1000)} s.`);
+        }
+        continue; // the limiter itself waits out the pause
+      }
+      if (response.statusCode >= 500) {
+        discard(response);
+        attempt++;
+        if (attempt >= this.retry.maxAttempts) {
+          throw new SiteUnavailableError(`${this.connection.host} kept failing (HTTP ${response.statusCode}) after ${attempt} attempts.`);
+        }
+        await sleep(this.backoff(attempt), signal);
+        continue;
+      }
+      return response;
+    }
+  }
+
+  private backoff(attempt: number) {
+    const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+  }
+
+  private noteServerDate(header: string | string[] | undefined) {
+    const value = Array.isArray(header) ? header[0] : header;
+    const server = value ? Date.parse(value) : NaN;
+    if (!Number.isNaN(server)) this.lastServerDate = { server, local: Date.now() };
+  }
+}
+
+function queryParams(query: AccessSessionQuery): Record<string, string> {
+  if ('lsids' in query) {
+    if (query.lsids.length === 0) throw new PraError('No session ids to ask for.');
+    return query.lsids.length === 1 ? { lsid: query.lsids[0]! } : { lsids: query.lsids.join(',') };
+  }
+  // Unix seconds, never RFC 3339: the API rejects the latter (one of Elastic's collector bugs).
+  const int = (n: number) => String(Math.floor(n));
+  return 'startTime' in query
+    ? { start_time: int(query.startTime), duration: int(query.duration) }
+    : { end_time: int(query.endTime), duration: int(query.duration) };
+}
+
+interface StreamResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  request: Readable;
+}
+
+/** Resolves when a got stream has its response head (any status), or rejects with its error. */
+function responseOf(request: ReturnType<Got['stream']>): Promise<StreamResponse> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    request.once('error', onError);
+    request.once('response', (response: Response) => {
+      request.off('error', onError);
+      // Errors after the head are the body reader's; keep one listener so none goes unhandled.
+      request.on('error', () => undefined);
+      resolve({ statusCode: response.statusCode, headers: response.headers, request });
+    });
+  });
+}
+
+function discard(response: unknown) {
+  const request = (response as { request?: Readable }).request;
+  if (request && typeof request.destroy === 'function' && 'readable' in request) request.destroy();
+}
+
+async function readSmall(stream: Readable, limit = 64 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size >= limit) break;
+    }
+  } catch {
+    // An error body that cannot be read completely still tells its status.
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function retryAfterMs(header: string | string[] | undefined): number {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value) {
+    const seconds = Number(value);
+    if (Number.isFinite(seconds) && seconds >= 0) return Math.max(1000, seconds * 1000);
+    const date = Date.parse(value);
+    if (!Number.isNaN(date)) return Math.max(1000, date - Date.now());
+  }
+  return 1000;
+}
+
+function oauthErrorCode(body: string): string | null {
+  try {
+    const parsed = JSON.parse(body) as { error?: unknown };
+    return typeof parsed.error === 'string' ? parsed.error : null;
+  } catch {
+    return null;
+  }
+}
+
+function looksLikeHtml(text: string) {
+  return /^\s*(<!doctype html|<html)/i.test(text);
+}
+
+function summarize(text: string) {
+  const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  return plain.length > 200 ? `${plain.slice(0, 200)}…` : plain;
+}
+
+function errorCode(error: unknown): string {
+  return (error as { code?: string }).code ?? (error as Error).name ?? 'error';
+}
+
+const RETRYABLE_CODES = new Set(['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+function isRetryableNetworkError(error: unknown) {
+  return RETRYABLE_CODES.has(errorCode(error));
+}
+
+/** A network failure in words; TLS problems are named precisely (self-signed, expired, wrong host). */
+export function networkProblem(error: unknown, connection: Pick<PraConnection, 'host' | 'timeoutSeconds'>): string {
+  const code = errorCode(error);
+  const tls = describeTlsProblem(code, connection.host);
+  if (tls) return tls;
+  switch (code) {
+    case 'ENOTFOUND':
+      return `the name ${connection.host.replace(/:\d+$/, '')} does not resolve: check the site URL and this computer's DNS`;
+    case 'EAI_AGAIN':
+      return 'name resolution failed temporarily (DNS)';
+    case 'ECONNREFUSED':
+      return 'the connection was refused: check the host and port';
+    case 'ETIMEDOUT':
+      return `no answer within ${connection.timeoutSeconds} s`;
+    case 'ECONNRESET':
+      return 'the connection was reset';
+    case 'EPROTO':
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+      return 'the TLS handshake failed: is this an HTTPS port?';
+    default:
+      return (error as Error).message ?? code;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The product's SecretStore: the OS keychain through keytar (macOS Keychain, Windows Credential
+ * Manager, the Secret Service — gnome-keyring, KWallet — on Linux), every secret under the service
+ * SECRET_SERVICE. keytar is loaded on first use, so that merely importing this module never fails
+ * on a machine without a keychain; every failure becomes a KeychainError saying what to do.
+ */
+import { SECRET_SERVICE, type SecretStore } from './secret-store.ts';
+
+type Keytar = typeof import('keytar');
+
+/** The keychain could not be used. The message never contains a secret. */
+export class KeychainError extends Error {
+  override name = 'KeychainError';
+}
+
+/** What must be true for the keychain to work, per platform. */
+export function keychainHint(platform: NodeJS.Platform = process.platform): string {
+  switch (platform) {
+    case 'darwin':
+      return 'on macOS: the login keychain must be unlocked and this app allowed to use it';
+    case 'win32':
+      return 'on Windows: the Credential Manager of the signed-in user is used';
+    default:
+      return 'on Linux: a Secret Service such as gnome-keyring must be running and unlocked';
+  }
+}
+
+let loaded: Promise<Keytar> | undefined;
+
+function loadKeytar(): Promise<Keytar> {
+  loaded ??= import('keytar').then((mod) => ((mod as { default?: Keytar }).default ?? mod) as Keytar);
+  return loaded;
+}
+
+export class KeytarSecretStore implements SecretStore {
+  constructor(
+    /** The keychain service name; the product always uses SECRET_SERVICE. */
+    readonly service: string = SECRET_SERVICE,
+  ) {}
+
+  async get(account: string): Promise<string | null> {
+    return this.call('read a secret from', (k) => k.getPassword(this.service, account));
+  }
+
+  async set(account: string, secret: string): Promise<void> {
+    if (typeof secret !== 'string' || secret === '') throw new KeychainError('An empty secret cannot be stored in the OS keychain.');
+    await this.call('store a secret in', (k) => k.setPassword(this.service, account, secret), secret);
+  }
+
+  async delete(account: string): Promise<boolean> {
+    return this.call('delete a secret from', (k) => k.deletePassword(this.service, account));
+  }
+
+  /** Account names only: the passwords keytar returns with them are dropped at once. */
+  async accounts(prefix: string): Promise<string[]> {
+    const credentials = await this.call('list the secrets in', (k) => k.findCredentials(this.service));
+    return credentials.map((c) => c.account).filter((account) => account.startsWith(prefix));
+  }
+
+  private async call<T>(what: string, action: (keytar: Keytar) => Promise<T>, secret?: string): Promise<T> {
+    let keytar: Keytar;
+    try {
+      keytar = await loadKeytar();
+    } catch (error) {
+      loaded = undefined;
+      throw new KeychainError(
+        `The OS keychain is not available (${keychainHint()}): keytar could not be loaded: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    try {
+      return await action(keytar);
+    } catch (error) {
+      const raw = error instanceof Error ? error.message : String(error);
+      const text = secret ? raw.split(secret).join('[secret]') : raw;
+      throw new KeychainError(
+        `The OS keychain is not available (${keychainHint()}); could not ${what} it: ${text}`,
+        text === raw ? { cause: error } : undefined,
+      );
+    }
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Site operations as the CLI and the UI call them: validated through the shared schema, rows in
+ * settings.db, client secrets in the SecretStore (OS keychain). Operations are ordered so that a
+ * failure never leaves a secret without its site or a new site without its secret, and no secret
+ * ever appears in an error message or a log.
+ */
+import type Database from 'better-sqlite3';
+import type { Site } from '../../../shared/models.ts';
+import {
+  formatSiteIssues,
+  siteInputSchema,
+  siteIssues,
+  sitePatchSchema,
+  type SiteInputRaw,
+  type SiteIssue,
+  type SitePatchRaw,
+  type SiteSchemaOptions,
+} from '../../../shared/site-schema.ts';
+import { secretAccounts, type SecretStore } from '../secrets/secret-store.ts';
+import { DuplicateSiteNameError, SiteError, SiteNotFoundError, SiteRepository } from './site-repository.ts';
+
+/** The input (or the secret) is not acceptable; `issues` lists the problems by field. */
+export class SiteValidationError extends SiteError {
+  override name = 'SiteValidationError';
+  constructor(
+    message: string,
+    readonly issues: SiteIssue[] = [{ field: null, message }],
+  ) {
+    super(message);
+  }
+}
+
+/** The keychain failed; the message says what was (not) done, never the secret. */
+export class SiteSecretError extends SiteError {
+  override name = 'SiteSecretError';
+}
+
+export interface SiteServiceOptions extends SiteSchemaOptions {
+  /** The clock for created_at / updated_at (tests pin it). */
+  now?: () => Date;
+}
+
+/** A site's id (number, or a string of digits) or its name (case-insensitive). */
+export type SiteRef = number | string;
+
+function redact(text: string, secrets: (string | null | undefined)[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret) out = out.split(secret).join('[secret]');
+  return out;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A keychain failure as a SiteSecretError whose message (and cause) cannot carry the secret. */
+function secretError(prefix: string, error: unknown, secrets: (string | null | undefined)[], outcome = ''): SiteSecretError {
+  const text = errorText(error);
+  const redacted = redact(text, secrets);
+  const sentence = redacted.replace(/[.\s]*$/, '.');
+  // The original error is kept as the cause only when its message does not contain the secret.
+  return new SiteSecretError(`${prefix}: ${sentence}${outcome ? ` ${outcome}` : ''}`, redacted === text ? { cause: error } : undefined);
+}
+
+/** Surrounding whitespace (a pasted newline) is dropped; an empty secret is refused. */
+function cleanSecret(secret: unknown, message: string): string {
+  const value = typeof secret === 'string' ? secret.trim() : '';
+  if (value === '') throw new SiteValidationError(message, [{ field: null, message }]);
+  return value;
+}
+
+export class SiteService {
+  readonly repository: SiteRepository;
+  private readonly db: Database.Database;
+  private readonly installId: string;
+  private readonly inputSchema: ReturnType<typeof siteInputSchema>;
+  private readonly patchSchema: ReturnType<typeof sitePatchSchema>;
+
+  constructor(
+    database: { db: Database.Database; installId: string },
+    private readonly secrets: SecretStore,
+    options: SiteServiceOptions = {},
+  ) {
+    this.db = database.db;
+    this.installId = database.installId;
+    this.repository = new SiteRepository(database.db, options.now);
+    this.inputSchema = siteInputSchema(options);
+    this.patchSchema = sitePatchSchema(options);
+  }
+
+  listSites(): Site[] {
+    return this.repository.list();
+  }
+
+  /** By id (a number or a string of digits) or by name (case-insensitive); null if there is none. */
+  findSite(ref: SiteRef): Site | null {
+    if (typeof ref === 'number') return Number.isSafeInteger(ref) ? this.repository.get(ref) : null;
+    const text = ref.trim();
+    // Names are never all digits (the schema refuses them), so a string of digits is an id.
+    if (/^\d+$/.test(text)) return this.repository.get(Number(text)) ?? this.repository.findByName(text);
+    return this.repository.findByName(text);
+  }
+
+  /** Like findSite, but throws SiteNotFoundError. */
+  getSite(ref: SiteRef): Site {
+    const site = this.findSite(ref);
+    if (site === null) throw new SiteNotFoundError(typeof ref === 'string' && /^\s*\d+\s*$/.test(ref) ? Number(ref) : ref);
+    return site;
+  }
+
+  /**
+   * Adds a site and stores its client secret in the keychain. The row is written first; if the
+   * keychain refuses the secret, the row is removed again and a SiteSecretError is thrown.
+   */
+  async addSite(input: SiteInputRaw, clientSecret: string): Promise<Site> {
+    const parsed = this.inputSchema.safeParse(input);
+    if (!parsed.success) throw new SiteValidationError(formatSiteIssues(parsed.error), siteIssues(parsed.error));
+    const secret = cleanSecret(clientSecret, 'Client secret is required: paste the API account\'s Client secret.');
+    const fields = parsed.data;
+
+    const existing = this.repository.findByName(fields.name);
+    if (existing !== null) throw new DuplicateSiteNameError(existing.name);
+    const site = this.db.transaction(() => this.repository.create(fields)).immediate();
+
+    try {
+      await this.secrets.set(secretAccounts.siteClientSecret(this.installId, site.id), secret);
+    } catch (error) {
+      try {
+        this.db.transaction(() => this.repository.remove(site.id)).immediate();
+      } catch {
+        // The keychain error is the one to report; a row without a secret shows as "no secret stored".
+      }
+      throw secretError('Could not store the client secret in the OS keychain', error, [secret, clientSecret], `The site “${site.name}” was not added.`);
+    }
+    return site;
+  }
+
+  /**
+   * Changes a site's settings and, if `newSecret` is given, its client secret (omitted or null:
+   * the stored one is kept). The secret is replaced first; if the row then cannot be updated, the
+   * previous secret is put back.
+   */
+  async editSite(ref: SiteRef, patch: SitePatchRaw, newSecret?: string | null): Promise<Site> {
+    const site = this.getSite(ref);
+    const parsed = this.patchSchema.safeParse(patch);
+    if (!parsed.success) throw new SiteValidationError(formatSiteIssues(parsed.error), siteIssues(parsed.error));
+    const changes = parsed.data;
+    const secret =
+      newSecret === undefined || newSecret === null
+        ? null
+        : cleanSecret(newSecret, 'Client secret can\'t be empty: paste the new Client secret, or leave it out to keep the stored one.');
+
+    if (changes.name !== undefined) {
+      const other = this.repository.findByName(changes.name);
+      if (other !== null && other.id !== site.id) throw new DuplicateSiteNameError(other.name);
+    }
+
+    const account = secretAccounts.siteClientSecret(this.installId, site.id);
+    let previous: string | null = null;
+    if (secret !== null) {
+      try {
+        previous = await this.secrets.get(account);
+        await this.secrets.set(account, secret);
+      } catch (error) {
+        throw secretError('Could not store the client secret in the OS keychain', error, [secret, newSecret, previous], `The site “${site.name}” was not changed.`);
+      }
+    }
+
+    try {
+      return this.db.transaction(() => this.repository.update(site.id, changes)).immediate();
+    } catch (error) {
+      if (secret !== null) {
+        try {
+          if (previous === null) await this.secrets.delete(account);
+          else await this.secrets.set(account, previous);
+        } catch {
+          // Best effort: the update error below is what the user must see.
+        }
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Removes a site: first every keychain secret it owns (under its account prefix), then its row.
+   * If the keychain fails, the site stays (so removing it again can finish the job).
+   */
+  async removeSite(ref: SiteRef): Promise<Site> {
+    const site = this.getSite(ref);
+    try {
+      const accounts = await this.secrets.accounts(secretAccounts.sitePrefix(this.installId, site.id));
+      for (const account of accounts) await this.secrets.delete(account);
+    } catch (error) {
+      throw secretError('Could not remove the site\'s secrets from the OS keychain', error, [], `The site “${site.name}” was not removed; try again once the keychain is available.`);
+    }
+    this.db.transaction(() => this.repository.remove(site.id)).immediate();
+    return site;
+  }
+
+  /** The site's client secret, or null if none is stored. */
+  async getClientSecret(site: Pick<Site, 'id'>): Promise<string | null> {
+    try {
+      return await this.secrets.get(secretAccounts.siteClientSecret(this.installId, site.id));
+    } catch (error) {
+      throw secretError('Could not read the client secret from the OS keychain', error, []);
+    }
+  }
+
+  async hasClientSecret(site: Pick<Site, 'id'>): Promise<boolean> {
+    return (await this.getClientSecret(site)) !== null;
+  }
+}

@@ -1,0 +1,128 @@
+import type { Migration } from '../db/migrations.ts';
+
+/**
+ * The local session store (after the Integration Client's "BGSessions" database), the extraction
+ * state that must move with it, and the outbox of events waiting for a destination.
+ *
+ * Identity: a session is (site, lsid); an event is (site, lsid, ordinal) — its position in the
+ * session's `session_details`, which the appliance only ever appends to. Inserting an event that
+ * is already there is a no-op, which is what makes every write idempotent and every re-fetch safe.
+ */
+export const sessionStoreMigration: Migration = {
+  description: 'session store, extraction state and outbox',
+  up(db) {
+    db.exec(`
+      CREATE TABLE sessions (
+        site_id                    INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+        lsid                       TEXT    NOT NULL,
+        host_name                  TEXT    NOT NULL,  -- the site a row came from, as in BGSessions
+        session_type               TEXT,
+        lseq                       TEXT,
+        start_time                 INTEGER,
+        end_time                   INTEGER,           -- NULL while in progress
+        duration                   TEXT,
+        external_key               TEXT,
+        jump_group_id              TEXT,
+        jump_group_type            TEXT,
+        jump_group_name            TEXT,
+        jumpoint_id                TEXT,
+        jumpoint_name              TEXT,
+        primary_customer_gsnumber  TEXT,
+        primary_customer_name      TEXT,
+        primary_rep_gsnumber       TEXT,
+        primary_rep_id             TEXT,
+        primary_rep_name           TEXT,
+        file_transfer_count        INTEGER,
+        file_move_count            INTEGER,
+        file_delete_count          INTEGER,
+        custom_attributes          TEXT    NOT NULL,  -- JSON [{codeName, displayName, value}]
+        header_tree                TEXT    NOT NULL,  -- JSON XmlElement: the <session> minus session_details
+        event_count                INTEGER NOT NULL DEFAULT 0,
+        stored_at                  INTEGER NOT NULL,  -- Unix seconds, first stored
+        updated_at                 INTEGER NOT NULL,
+        PRIMARY KEY (site_id, lsid)
+      ) STRICT;
+      CREATE INDEX sessions_start ON sessions (site_id, start_time);
+      CREATE INDEX sessions_stored ON sessions (stored_at);
+
+      CREATE TABLE participants (
+        site_id           INTEGER NOT NULL,
+        lsid              TEXT    NOT NULL,
+        kind              TEXT    NOT NULL CHECK (kind IN ('customer', 'representative')),
+        gsnumber          TEXT    NOT NULL,
+        id                TEXT,
+        username          TEXT,
+        display_name      TEXT,
+        public_ip         TEXT,
+        private_ip        TEXT,
+        hostname          TEXT,
+        os                TEXT,
+        session_owner     INTEGER,
+        seconds_involved  INTEGER,
+        PRIMARY KEY (site_id, lsid, kind, gsnumber),
+        FOREIGN KEY (site_id, lsid) REFERENCES sessions (site_id, lsid) ON DELETE CASCADE
+      ) STRICT;
+
+      CREATE TABLE events (
+        id                     INTEGER PRIMARY KEY,   -- insertion order: the outbox ships in it
+        site_id                INTEGER NOT NULL,
+        lsid                   TEXT    NOT NULL,
+        ordinal                INTEGER NOT NULL,
+        timestamp              INTEGER,
+        event_type             TEXT    NOT NULL,
+        performed_by_type      TEXT,
+        performed_by_gsnumber  TEXT,
+        performed_by_name      TEXT,
+        destination_type       TEXT,
+        destination_gsnumber   TEXT,
+        destination_name       TEXT,
+        body                   TEXT,
+        tree                   TEXT    NOT NULL,      -- JSON XmlElement of <event>: data, files, system_information…
+        stored_at              INTEGER NOT NULL,
+        UNIQUE (site_id, lsid, ordinal),
+        FOREIGN KEY (site_id, lsid) REFERENCES sessions (site_id, lsid) ON DELETE CASCADE
+      ) STRICT;
+      CREATE INDEX events_stored ON events (site_id, stored_at);
+
+      -- Every newly stored event is queued here in the same transaction that stores it.
+      CREATE TABLE outbox (
+        destination  TEXT    NOT NULL,
+        event_id     INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+        state        TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        last_error   TEXT,
+        updated_at   INTEGER NOT NULL,
+        PRIMARY KEY (destination, event_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX outbox_state ON outbox (destination, state, event_id);
+
+      -- Where each site's extraction stands. The cursor moves only after everything before it is stored.
+      CREATE TABLE site_state (
+        site_id          INTEGER PRIMARY KEY REFERENCES sites(id) ON DELETE CASCADE,
+        range_start      INTEGER NOT NULL,  -- the oldest start time the site's backfill reaches back to
+        cursor           INTEGER NOT NULL,  -- every session that began before this has been taken
+        window_seconds   INTEGER NOT NULL,  -- the adapted window size for the next request
+        needs_attention  TEXT,              -- why extraction stopped (credentials rejected…), NULL when fine
+        last_run_at      INTEGER,
+        last_success_at  INTEGER,
+        last_error       TEXT,
+        updated_at       INTEGER NOT NULL
+      ) STRICT;
+
+      -- Sessions still in progress: re-fetched by lsid until they end, so later events arrive.
+      CREATE TABLE follow (
+        site_id        INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+        lsid           TEXT    NOT NULL,
+        start_time     INTEGER,
+        first_seen_at  INTEGER NOT NULL,  -- Unix seconds (site clock)
+        last_seen_at   INTEGER NOT NULL,  -- last time the appliance still returned it
+        PRIMARY KEY (site_id, lsid)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE settings (
+        key    TEXT PRIMARY KEY,
+        value  TEXT NOT NULL
+      ) STRICT;
+    `);
+  },
+};

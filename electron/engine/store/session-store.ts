@@ -1,0 +1,253 @@
+import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type { SessionEvent, SessionHeader } from '../pra/report-types.ts';
+
+/** Where every newly stored event is queued. One destination today: Elasticsearch. */
+export const OUTBOX_DESTINATIONS = ['elastic'] as const;
+
+/** What happens to a session's follow entry together with a write. */
+export type FollowChange =
+  | { kind: 'follow'; startTime: number | null; seenAt: number }
+  | { kind: 'seen'; seenAt: number }
+  | { kind: 'unfollow' };
+
+export interface SiteState {
+  siteId: number;
+  rangeStart: number;
+  cursor: number;
+  windowSeconds: number;
+  needsAttention: string | null;
+  lastRunAt: number | null;
+  lastSuccessAt: number | null;
+  lastError: string | null;
+}
+
+export interface FollowedSession {
+  lsid: string;
+  startTime: number | null;
+  firstSeenAt: number;
+  lastSeenAt: number;
+}
+
+/**
+ * The session's identity. The appliance sends `lsid`; some old outputs (and Elastic's mock) have
+ * none, and then a stable id is derived from what identifies the session on its site.
+ */
+export function sessionKey(header: Pick<SessionHeader, 'lsid' | 'lseq' | 'startTime' | 'sessionType'>): string {
+  if (header.lsid) return header.lsid;
+  const digest = createHash('sha256').update(`${header.lseq ?? ''}\0${header.startTime ?? ''}\0${header.sessionType ?? ''}`).digest('hex');
+  return `derived-${digest.slice(0, 32)}`;
+}
+
+/**
+ * Writes to the local session store. Each call is one synchronous transaction — no transaction is
+ * ever held open across an await — and every write is idempotent, so a crash between two calls
+ * loses nothing and a repeated call stores nothing twice.
+ */
+export class SessionStore {
+  private readonly stmts;
+
+  constructor(
+    readonly db: Database.Database,
+    private readonly clock: () => number = () => Math.floor(Date.now() / 1000),
+  ) {
+    this.stmts = {
+      upsertSession: db.prepare(`
+        INSERT INTO sessions (site_id, lsid, host_name, session_type, lseq, start_time, end_time, duration, external_key,
+          jump_group_id, jump_group_type, jump_group_name, jumpoint_id, jumpoint_name,
+          primary_customer_gsnumber, primary_customer_name, primary_rep_gsnumber, primary_rep_id, primary_rep_name,
+          file_transfer_count, file_move_count, file_delete_count, custom_attributes, header_tree, stored_at, updated_at)
+        VALUES (@siteId, @lsid, @hostName, @sessionType, @lseq, @startTime, @endTime, @duration, @externalKey,
+          @jumpGroupId, @jumpGroupType, @jumpGroupName, @jumpointId, @jumpointName,
+          @primaryCustomerGsnumber, @primaryCustomerName, @primaryRepGsnumber, @primaryRepId, @primaryRepName,
+          @fileTransferCount, @fileMoveCount, @fileDeleteCount, @customAttributes, @headerTree, @now, @now)
+        ON CONFLICT (site_id, lsid) DO UPDATE SET
+          host_name = excluded.host_name, session_type = excluded.session_type, lseq = excluded.lseq,
+          start_time = excluded.start_time, end_time = excluded.end_time, duration = excluded.duration,
+          external_key = excluded.external_key, jump_group_id = excluded.jump_group_id,
+          jump_group_type = excluded.jump_group_type, jump_group_name = excluded.jump_group_name,
+          jumpoint_id = excluded.jumpoint_id, jumpoint_name = excluded.jumpoint_name,
+          primary_customer_gsnumber = excluded.primary_customer_gsnumber, primary_customer_name = excluded.primary_customer_name,
+          primary_rep_gsnumber = excluded.primary_rep_gsnumber, primary_rep_id = excluded.primary_rep_id,
+          primary_rep_name = excluded.primary_rep_name, file_transfer_count = excluded.file_transfer_count,
+          file_move_count = excluded.file_move_count, file_delete_count = excluded.file_delete_count,
+          custom_attributes = excluded.custom_attributes, header_tree = excluded.header_tree,
+          updated_at = excluded.updated_at
+        WHERE sessions.header_tree IS NOT excluded.header_tree`),
+      deleteParticipants: db.prepare('DELETE FROM participants WHERE site_id = ? AND lsid = ?'),
+      insertParticipant: db.prepare(`
+        INSERT OR REPLACE INTO participants (site_id, lsid, kind, gsnumber, id, username, display_name, public_ip, private_ip,
+          hostname, os, session_owner, seconds_involved)
+        VALUES (@siteId, @lsid, @kind, @gsnumber, @id, @username, @displayName, @publicIp, @privateIp, @hostname, @os,
+          @sessionOwner, @secondsInvolved)`),
+      insertEvent: db.prepare(`
+        INSERT INTO events (site_id, lsid, ordinal, timestamp, event_type, performed_by_type, performed_by_gsnumber,
+          performed_by_name, destination_type, destination_gsnumber, destination_name, body, tree, stored_at)
+        VALUES (@siteId, @lsid, @ordinal, @timestamp, @eventType, @performedByType, @performedByGsnumber, @performedByName,
+          @destinationType, @destinationGsnumber, @destinationName, @body, @tree, @now)
+        ON CONFLICT (site_id, lsid, ordinal) DO NOTHING`),
+      enqueue: db.prepare(`INSERT INTO outbox (destination, event_id, updated_at) VALUES (?, ?, ?)`),
+      bumpEventCount: db.prepare(`UPDATE sessions SET event_count = max(event_count, ?), updated_at = ? WHERE site_id = ? AND lsid = ?`),
+      follow: db.prepare(`
+        INSERT INTO follow (site_id, lsid, start_time, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (site_id, lsid) DO UPDATE SET last_seen_at = excluded.last_seen_at`),
+      seen: db.prepare('UPDATE follow SET last_seen_at = ? WHERE site_id = ? AND lsid = ?'),
+      unfollow: db.prepare('DELETE FROM follow WHERE site_id = ? AND lsid = ?'),
+      followed: db.prepare('SELECT lsid, start_time AS startTime, first_seen_at AS firstSeenAt, last_seen_at AS lastSeenAt FROM follow WHERE site_id = ? ORDER BY lsid'),
+      siteState: db.prepare(`SELECT site_id AS siteId, range_start AS rangeStart, cursor, window_seconds AS windowSeconds,
+          needs_attention AS needsAttention, last_run_at AS lastRunAt, last_success_at AS lastSuccessAt, last_error AS lastError
+        FROM site_state WHERE site_id = ?`),
+      initSiteState: db.prepare(`INSERT INTO site_state (site_id, range_start, cursor, window_seconds, updated_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (site_id) DO NOTHING`),
+      advanceCursor: db.prepare('UPDATE site_state SET cursor = ?, window_seconds = ?, updated_at = ? WHERE site_id = ? AND cursor <= ?'),
+      setWindow: db.prepare('UPDATE site_state SET window_seconds = ?, updated_at = ? WHERE site_id = ?'),
+      needsAttention: db.prepare('UPDATE site_state SET needs_attention = ?, updated_at = ? WHERE site_id = ?'),
+      runStarted: db.prepare('UPDATE site_state SET last_run_at = ?, updated_at = ? WHERE site_id = ?'),
+      runSucceeded: db.prepare('UPDATE site_state SET last_success_at = ?, last_error = NULL, updated_at = ? WHERE site_id = ?'),
+      runFailed: db.prepare('UPDATE site_state SET last_error = ?, updated_at = ? WHERE site_id = ?'),
+    };
+  }
+
+  /**
+   * Stores (or refreshes) a session's header, a batch of its events and its follow change, in one
+   * transaction. Events already stored are skipped; each new one is queued in the outbox in the
+   * same transaction. Returns the number of new events.
+   */
+  writeBatch(
+    site: { id: number; host: string },
+    lsid: string,
+    header: SessionHeader | null,
+    events: readonly SessionEvent[],
+    follow: FollowChange | null,
+  ): number {
+    return this.transaction(() => {
+      const now = this.clock();
+      if (header) this.writeHeader(site, lsid, header, now);
+      let added = 0;
+      let highest = -1;
+      for (const event of events) {
+        highest = Math.max(highest, event.ordinal);
+        const result = this.stmts.insertEvent.run({
+          siteId: site.id,
+          lsid,
+          ordinal: event.ordinal,
+          timestamp: event.timestamp,
+          eventType: event.eventType,
+          performedByType: event.performedBy?.type ?? null,
+          performedByGsnumber: event.performedBy?.gsnumber ?? null,
+          performedByName: event.performedBy?.name ?? null,
+          destinationType: event.destination?.type ?? null,
+          destinationGsnumber: event.destination?.gsnumber ?? null,
+          destinationName: event.destination?.name ?? null,
+          body: event.body,
+          tree: JSON.stringify(event.tree),
+          now,
+        });
+        if (result.changes === 0) continue;
+        added++;
+        for (const destination of OUTBOX_DESTINATIONS) this.stmts.enqueue.run(destination, result.lastInsertRowid, now);
+      }
+      if (highest >= 0) this.stmts.bumpEventCount.run(highest + 1, now, site.id, lsid);
+      if (follow?.kind === 'follow') this.stmts.follow.run(site.id, lsid, follow.startTime, follow.seenAt, follow.seenAt);
+      else if (follow?.kind === 'seen') this.stmts.seen.run(follow.seenAt, site.id, lsid);
+      else if (follow?.kind === 'unfollow') this.stmts.unfollow.run(site.id, lsid);
+      return added;
+    });
+  }
+
+  private writeHeader(site: { id: number; host: string }, lsid: string, h: SessionHeader, now: number) {
+    const result = this.stmts.upsertSession.run({
+      siteId: site.id,
+      lsid,
+      hostName: site.host,
+      sessionType: h.sessionType,
+      lseq: h.lseq,
+      startTime: h.startTime,
+      endTime: h.endTime,
+      duration: h.duration,
+      externalKey: h.externalKey,
+      jumpGroupId: h.jumpGroup?.id ?? null,
+      jumpGroupType: h.jumpGroup?.type ?? null,
+      jumpGroupName: h.jumpGroup?.name ?? null,
+      jumpointId: h.jumpoint?.id ?? null,
+      jumpointName: h.jumpoint?.name ?? null,
+      primaryCustomerGsnumber: h.primaryCustomer?.gsnumber ?? null,
+      primaryCustomerName: h.primaryCustomer?.name ?? null,
+      primaryRepGsnumber: h.primaryRep?.gsnumber ?? null,
+      primaryRepId: h.primaryRep?.id ?? null,
+      primaryRepName: h.primaryRep?.name ?? null,
+      fileTransferCount: h.fileTransferCount,
+      fileMoveCount: h.fileMoveCount,
+      fileDeleteCount: h.fileDeleteCount,
+      customAttributes: JSON.stringify(h.customAttributes),
+      headerTree: JSON.stringify(h.tree),
+      now,
+    });
+    if (result.changes === 0) return; // unchanged header: participants are unchanged too
+    this.stmts.deleteParticipants.run(site.id, lsid);
+    for (const p of [...h.customers, ...h.reps]) {
+      this.stmts.insertParticipant.run({
+        siteId: site.id,
+        lsid,
+        kind: p.kind,
+        gsnumber: p.gsnumber,
+        id: p.id,
+        username: p.username,
+        displayName: p.displayName,
+        publicIp: p.publicIp,
+        privateIp: p.privateIp,
+        hostname: p.hostname,
+        os: p.os,
+        sessionOwner: p.sessionOwner === null ? null : p.sessionOwner ? 1 : 0,
+        secondsInvolved: p.secondsInvolved,
+      });
+    }
+  }
+
+  siteState(siteId: number): SiteState | null {
+    return (this.stmts.siteState.get(siteId) as SiteState | undefined) ?? null;
+  }
+
+  /** Creates the site's extraction state on its first run; an existing state is kept. */
+  ensureSiteState(siteId: number, rangeStart: number, windowSeconds: number): SiteState {
+    this.stmts.initSiteState.run(siteId, rangeStart, rangeStart, windowSeconds, this.clock());
+    return this.siteState(siteId)!;
+  }
+
+  /**
+   * Moves the cursor: every session that began before `cursor` is stored. Called only after the
+   * window's report was read completely (its data is already committed), never backwards.
+   */
+  advanceCursor(siteId: number, cursor: number, windowSeconds: number) {
+    this.stmts.advanceCursor.run(cursor, windowSeconds, this.clock(), siteId, cursor);
+  }
+
+  setWindow(siteId: number, windowSeconds: number) {
+    this.stmts.setWindow.run(windowSeconds, this.clock(), siteId);
+  }
+
+  setNeedsAttention(siteId: number, reason: string | null) {
+    this.stmts.needsAttention.run(reason, this.clock(), siteId);
+  }
+
+  recordRunStart(siteId: number) {
+    this.stmts.runStarted.run(this.clock(), this.clock(), siteId);
+  }
+
+  recordRunEnd(siteId: number, error: string | null) {
+    if (error === null) this.stmts.runSucceeded.run(this.clock(), this.clock(), siteId);
+    else this.stmts.runFailed.run(error, this.clock(), siteId);
+  }
+
+  followed(siteId: number): FollowedSession[] {
+    return this.stmts.followed.all(siteId) as FollowedSession[];
+  }
+
+  unfollow(siteId: number, lsid: string) {
+    this.stmts.unfollow.run(siteId, lsid);
+  }
+
+  private transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+}
