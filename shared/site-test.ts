@@ -1,3 +1,20 @@
+/** A step of a Test (a site's or the Elastic destination's), reported live as it runs. */
+export interface TestStep<Id extends string = string> {
+  id: Id;
+  title: string;
+  status: 'running' | 'ok' | 'failed' | 'skipped';
+  /** Plain language: what was found, or what is wrong and what to do. Never a secret. */
+  detail: string;
+  durationMs: number;
+  /** A fix the UI can offer as a button (e.g. install the integration's assets). */
+  fix?: 'install-assets';
+}
+
+export interface TestResult<Id extends string = string> {
+  ok: boolean;
+  steps: TestStep<Id>[];
+}
+
 /** The steps of a site's Test (CLI `pra-ic site test` and the dialog's Test button), in order. */
 export const SITE_TEST_STEPS = [
   { id: 'dns', title: 'Name resolution' },
@@ -8,17 +25,5 @@ export const SITE_TEST_STEPS = [
 ] as const;
 
 export type SiteTestStepId = (typeof SITE_TEST_STEPS)[number]['id'];
-
-export interface SiteTestStepResult {
-  id: SiteTestStepId;
-  title: string;
-  status: 'running' | 'ok' | 'failed' | 'skipped';
-  /** Plain language: what was found, or what is wrong and what to do. Never a secret. */
-  detail: string;
-  durationMs: number;
-}
-
-export interface SiteTestResult {
-  ok: boolean;
-  steps: SiteTestStepResult[];
-}
+export type SiteTestStepResult = TestStep<SiteTestStepId>;
+export type SiteTestResult = TestResult<SiteTestStepId>;
