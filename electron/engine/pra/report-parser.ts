@@ -1,0 +1,789 @@
+/**
+ * Streaming parser of PRA reporting answers (`generate_report=AccessSession` and
+ * `AccessSessionListing`).
+ *
+ * Design:
+ * - The body is consumed chunk by chunk: bytes are decoded with one streaming `TextDecoder` (so a
+ *   multibyte UTF-8 character split across chunks is decoded correctly), the text is written to a
+ *   `saxes` parser in slices of at most {@link MAX_SLICE}, and the items completed by each slice are
+ *   yielded before the next slice is read. Nothing keeps the document: memory is bounded by the
+ *   largest single `<event>` plus one session header (plus one slice), never by the report.
+ * - saxes runs WITHOUT namespace processing (`xmlns: false`, about twice as fast as with it): the
+ *   parser only looks at local names (`ns:session` → `session`) and drops `xmlns`/`xmlns:*`
+ *   attributes, so the BeyondTrust namespace of any version (`…/sra/namespaces/API/reporting`,
+ *   `…/namespaces/API/reporting`, the old bomgar.com one) or none at all are read alike.
+ * - Trees ({@link XmlElement}) are built only for the current session header (the `<session>`
+ *   element minus `session_details`) and the current `<event>`; elements the report does not
+ *   define at those places (anything in `session_list` but `session`/`error`, anything in
+ *   `session_details` but `event`) are skipped without building anything.
+ * - Text in trees is raw: untrimmed, whitespace between elements included, CDATA merged, entities
+ *   resolved. Typed fields are trimmed (except an event's `body`, which is content and kept as is).
+ * - Items are yielded in document order: `session` when `<session_details>` opens (or at
+ *   `</session>` when there is none), one `event` per `<event>` as soon as it closes, then
+ *   `session-end`.
+ * - Elements of a `<session>` AFTER its `session_details` (PRA's schema puts `session_details`
+ *   last, so this is an anomaly): they are appended in place to the already-yielded
+ *   `header.tree.children` (so the tree is complete for whoever reads it at `session-end`), but the
+ *   typed fields of the header are NOT recomputed (they describe what preceded `session_details`).
+ *   The session's own character data after `session_details` opens (the indentation around it) is
+ *   dropped, so a well-formed PRA report never changes a header after it was yielded. A second
+ *   `session_details` in the same session continues the event ordinals.
+ * - Failures: an `<error>` (root, or inside the list) throws {@link ReportError}, except PRA's
+ *   localized "no data matches" text ({@link isNoDataText}), which just ends the report without
+ *   items. An HTML page, a body that is not XML, an empty body, a wrong root, a declared encoding we
+ *   cannot decode, or a body that ends before its root element closes throws
+ *   {@link MalformedReportError}. Items completed before the failure have already been yielded (the
+ *   consumer stores idempotently and advances its cursor only when the generator completes); the
+ *   generator always throws at the point of failure, never ends as if the report were complete.
+ *   An error of the body stream itself (network, TLS, timeout) propagates unchanged.
+ */
+import { TextDecoder } from 'node:util';
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { MalformedReportError, PraError, ReportError } from './errors.ts';
+import { isNoDataText, isPermissionDeniedText } from './no-data-text.ts';
+import type { Participant, ReportItem, SessionEvent, SessionHeader, SessionSummary } from './report-types.ts';
+import type { XmlElement } from './xml-element.ts';
+
+export { isNoDataText, NO_DATA_PHRASES } from './no-data-text.ts';
+
+/** A response body: chunks of bytes (any `Uint8Array`, e.g. `Buffer`) or of already-decoded text. */
+export type ReportBody = AsyncIterable<Uint8Array | string>;
+
+/** Largest piece (bytes, or UTF-16 units for string chunks) handed to saxes at once; bounds the items queued between two yields. */
+export const MAX_SLICE = 16 * 1024;
+/** Most bytes held back to choose the character encoding (BOM, or the XML declaration's `encoding`). */
+const SNIFF_BYTES = 512;
+/** Characters kept from the start of the body to explain a failure (HTML page? not XML?). */
+const HEAD_CHARS = 512;
+
+/**
+ * Parses an AccessSession report as it streams in. See the module comment for the items, the
+ * memory bound and the failures.
+ */
+export function parseAccessSessionReport(body: ReportBody): AsyncGenerator<ReportItem> {
+  return run(body, new AccessSessionHandler(), { report: 'AccessSession', root: 'session_list' });
+}
+
+/** Parses an AccessSessionListing report (`<session_summary_list>`) as it streams in. */
+export function parseAccessSessionListing(body: ReportBody): AsyncGenerator<SessionSummary> {
+  return run(body, new ListingHandler(), { report: 'AccessSessionListing', root: 'session_summary_list' });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driver: bytes → text → saxes → handler → items
+// ---------------------------------------------------------------------------------------------
+
+interface Expectation {
+  report: string;
+  root: string;
+}
+
+async function* run<T>(body: ReportBody, handler: Handler<T>, expect: Expectation): AsyncGenerator<T> {
+  const driver = new SaxDriver(handler, expect);
+  const decoder = new BodyDecoder();
+  for await (const chunk of body) {
+    const length = chunk.length;
+    for (let offset = 0; offset < length; offset += MAX_SLICE) {
+      let text: string;
+      if (typeof chunk === 'string') {
+        text = decoder.pending() + (length <= MAX_SLICE ? chunk : chunk.slice(offset, offset + MAX_SLICE));
+      } else {
+        text = decoder.decode(length <= MAX_SLICE ? chunk : chunk.subarray(offset, offset + MAX_SLICE));
+      }
+      driver.write(text);
+      if (handler.queue.length !== 0) {
+        const items = handler.queue;
+        handler.queue = [];
+        for (const item of items) yield item;
+      }
+      if (driver.failure !== null) throw driver.failure;
+    }
+  }
+  driver.write(decoder.pending());
+  driver.finish();
+  if (handler.queue.length !== 0) {
+    const items = handler.queue;
+    handler.queue = [];
+    for (const item of items) yield item;
+  }
+  if (driver.failure !== null) throw driver.failure;
+}
+
+class SaxDriver<T> {
+  failure: Error | null = null;
+  private readonly parser: SaxesParser<{ xmlns: false; position: true }>;
+  /** The first characters of the body (only collected until the root element opens). */
+  private head = '';
+  /** Whether anything but whitespace arrived before the root element. */
+  private sawContent = false;
+
+  constructor(
+    private readonly handler: Handler<T>,
+    private readonly expect: Expectation,
+  ) {
+    const parser = new SaxesParser({ xmlns: false, position: true });
+    parser.on('opentag', (tag) => handler.onOpen(tag));
+    parser.on('closetag', () => handler.onClose());
+    parser.on('text', (text) => handler.onText(text));
+    parser.on('cdata', (text) => handler.onText(text));
+    parser.on('doctype', (doctype) => {
+      if (/^\s*html\b/i.test(doctype)) throw htmlPageError();
+    });
+    this.parser = parser;
+  }
+
+  write(text: string): void {
+    if (text.length === 0 || this.failure !== null) return;
+    if (!this.handler.rootSeen) {
+      if (this.head.length < HEAD_CHARS) this.head += text.slice(0, HEAD_CHARS - this.head.length);
+      if (!this.sawContent && /\S/.test(text)) this.sawContent = true;
+    }
+    try {
+      this.parser.write(text);
+    } catch (err) {
+      this.failure = this.explain(err);
+    }
+  }
+
+  /** The body ended: decide whether the report was complete. */
+  finish(): void {
+    if (this.failure !== null) return;
+    const { handler, expect } = this;
+    if (!handler.rootSeen) {
+      if (!this.sawContent) {
+        this.failure = new MalformedReportError(`The site answered with an empty body instead of an ${expect.report} report.`);
+      } else {
+        const notXml = this.explainHead();
+        this.failure =
+          notXml ??
+          new MalformedReportError(
+            `The ${expect.report} report from the site ended before its first element (the connection was probably cut). The partial answer is not accepted; try again.`,
+          );
+      }
+      return;
+    }
+    if (!handler.rootClosed) {
+      this.failure = new MalformedReportError(
+        `The ${expect.report} report from the site ended before it was complete (the connection was probably cut, or the site stopped while sending): <${handler.rootName ?? expect.root}> was never closed. The partial report is not accepted; try again.`,
+      );
+      return;
+    }
+    try {
+      this.parser.close();
+    } catch (err) {
+      this.failure = this.explain(err);
+    }
+  }
+
+  private explain(err: unknown): Error {
+    if (err instanceof PraError) return err;
+    // saxes reports well-formedness errors as plain `Error`s; anything else is a bug, not the body's fault.
+    if (!(err instanceof Error) || err.constructor !== Error) return err instanceof Error ? err : new Error(String(err));
+    const detail = err.message;
+    if (!this.handler.rootSeen) {
+      const notXml = this.explainHead();
+      if (notXml !== null) return notXml;
+    }
+    return new MalformedReportError(
+      `The ${this.expect.report} report from the site is not well-formed XML (${detail}). It may have been damaged on the way; try again, and if it keeps happening check any proxy between this computer and the site.`,
+      { cause: err },
+    );
+  }
+
+  /** An HTML page or a non-XML body, recognised from the first characters; null if it starts like XML. */
+  private explainHead(): MalformedReportError | null {
+    const head = this.head;
+    if (HTML_START.test(head)) return htmlPageError();
+    const start = head.replace(/^\s+/, '');
+    if (start.length !== 0 && start[0] !== '<') {
+      const looksJson = start[0] === '{' || start[0] === '[';
+      return new MalformedReportError(
+        `The site answered with ${looksJson ? 'JSON' : 'something that is not XML'} instead of an ${this.expect.report} report (it begins with ${snippet(start)}). Check the site address and any proxy between this computer and the site.`,
+      );
+    }
+    return null;
+  }
+}
+
+const HTML_START = /^\s*(?:<\?xml[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b/i;
+/** Root elements that mean "an HTML page" even without `<html>` (hand-written error pages). */
+const HTML_ROOTS = new Set(['html', 'head', 'body', 'title', 'h1', 'p', 'div', 'center', 'pre']);
+
+function htmlPageError(): MalformedReportError {
+  return new MalformedReportError(
+    'The site answered with an HTML page instead of a report (a proxy or login page?). Check the site address, and any proxy or single sign-on between this computer and the site.',
+  );
+}
+
+/** A short, printable, quoted excerpt for an error message. */
+function snippet(text: string): string {
+  const cleaned = text.slice(0, 60).replace(/\p{Cc}+/gu, ' ').trim();
+  return JSON.stringify(text.length > 60 ? `${cleaned}…` : cleaned);
+}
+
+/**
+ * Bytes → text with one streaming decoder, so characters split across chunks survive. The encoding
+ * is UTF-8 unless the first bytes say otherwise: a UTF-16 BOM or `<?` pattern, or the XML
+ * declaration's `encoding` (PRA always sends UTF-8; the rest is cheap insurance).
+ */
+class BodyDecoder {
+  private decoder: TextDecoder | null = null;
+  private held: Uint8Array[] = [];
+  private heldLength = 0;
+
+  decode(bytes: Uint8Array): string {
+    if (this.decoder !== null) return this.decoder.decode(bytes, { stream: true });
+    this.held.push(bytes);
+    this.heldLength += bytes.length;
+    return this.canDecide() ? this.start() : '';
+  }
+
+  /** Enough bytes to choose: the XML declaration is complete, or there is none, or SNIFF_BYTES are in. */
+  private canDecide(): boolean {
+    if (this.heldLength >= SNIFF_BYTES) return true;
+    if (this.held.length > 1) this.held = [Buffer.concat(this.held)];
+    const b = this.held[0]!;
+    if (b.length < 4) return false;
+    const start = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+    const declaration = [0x3c, 0x3f, 0x78, 0x6d, 0x6c]; // "<?xml"
+    for (let i = 0; i < declaration.length; i++) {
+      if (start + i >= b.length) return false; // too short to tell
+      if (b[start + i] !== declaration[i]) return true; // no declaration (or UTF-16, which has a BOM or NULs)
+    }
+    return Buffer.from(b.buffer, b.byteOffset, b.length).includes('?>');
+  }
+
+  /** The text of whatever is still held back (incomplete characters are replaced); resets the decoder. */
+  pending(): string {
+    if (this.decoder !== null) return this.decoder.decode();
+    return this.heldLength === 0 ? '' : this.start() + this.flush();
+  }
+
+  private flush(): string {
+    return this.decoder?.decode() ?? '';
+  }
+
+  private start(): string {
+    const bytes = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held);
+    this.held = [];
+    this.heldLength = 0;
+    this.decoder = new TextDecoder(detectEncoding(bytes));
+    return this.decoder.decode(bytes, { stream: true });
+  }
+}
+
+function detectEncoding(b: Uint8Array): string {
+  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return 'utf-8';
+  if (b[0] === 0xff && b[1] === 0xfe) return 'utf-16le';
+  if (b[0] === 0xfe && b[1] === 0xff) return 'utf-16be';
+  if (b[0] === 0x3c && b[1] === 0x00 && b[2] === 0x3f && b[3] === 0x00) return 'utf-16le';
+  if (b[0] === 0x00 && b[1] === 0x3c && b[2] === 0x00 && b[3] === 0x3f) return 'utf-16be';
+  const head = Buffer.from(b.buffer, b.byteOffset, Math.min(b.length, SNIFF_BYTES)).toString('latin1');
+  const declared = /^\s*<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z][\w.:-]*)["']/.exec(head)?.[1];
+  if (declared === undefined) return 'utf-8';
+  let encoding: string;
+  try {
+    encoding = new TextDecoder(declared).encoding;
+  } catch {
+    throw new MalformedReportError(`The report declares the character encoding "${declared}", which this program cannot read.`);
+  }
+  // A UTF-16 label on ASCII-compatible bytes is a lie: the bytes win.
+  return encoding.startsWith('utf-16') ? 'utf-8' : encoding;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handlers: saxes events → trees and items
+// ---------------------------------------------------------------------------------------------
+
+interface Handler<T> {
+  queue: T[];
+  rootSeen: boolean;
+  rootClosed: boolean;
+  rootName: string | null;
+  onOpen(tag: SaxesTagPlain): void;
+  onClose(): void;
+  onText(text: string): void;
+}
+
+/** What the element at the bottom of the capture stack is. */
+const CAPTURE_NONE = 0;
+const CAPTURE_HEADER = 1;
+const CAPTURE_EVENT = 2;
+const CAPTURE_ERROR = 3;
+const CAPTURE_TRAILER = 4;
+
+/** Root handling, `<error>` handling, skipping and tree capture shared by both reports. */
+abstract class BaseHandler<T> implements Handler<T> {
+  queue: T[] = [];
+  rootSeen = false;
+  rootClosed = false;
+  rootName: string | null = null;
+  /** Depth of the element being read (root = 1). */
+  protected depth = 0;
+  /** Depth of the element being skipped with its descendants (0: none). */
+  protected ignoreDepth = 0;
+  /** The tree being built: its bottom is the captured element, its top the innermost open one. */
+  protected readonly stack: XmlElement[] = [];
+  protected capture = CAPTURE_NONE;
+
+  constructor(
+    private readonly expectedRoot: string,
+    private readonly report: string,
+  ) {}
+
+  abstract onOpen(tag: SaxesTagPlain): void;
+  abstract onClose(): void;
+
+  onText(text: string): void {
+    const stack = this.stack;
+    if (stack.length !== 0) stack[stack.length - 1]!.text += text;
+  }
+
+  /** Appends a child to the element being built; true when a tree is being built. */
+  protected captureChild(name: string, tag: SaxesTagPlain): boolean {
+    const stack = this.stack;
+    const n = stack.length;
+    if (n === 0) return false;
+    const el = makeElement(name, tag.attributes);
+    stack[n - 1]!.children.push(el);
+    stack.push(el);
+    return true;
+  }
+
+  protected startCapture(el: XmlElement, kind: number): void {
+    this.stack.push(el);
+    this.capture = kind;
+  }
+
+  protected openRoot(name: string, tag: SaxesTagPlain): void {
+    this.rootSeen = true;
+    this.rootName = name;
+    if (name === this.expectedRoot) return;
+    if (name === 'error') {
+      this.startCapture(makeElement(name, tag.attributes), CAPTURE_ERROR);
+      return;
+    }
+    if (HTML_ROOTS.has(name.toLowerCase())) throw htmlPageError();
+    throw new MalformedReportError(
+      `The site answered with a <${name}> document instead of an ${this.report} report (<${this.expectedRoot}>): either the request asked for another report, or something between this computer and the site answered instead of it.`,
+    );
+  }
+
+  /** A complete `<error>`: "no data" is ignored, anything else is thrown. */
+  protected finishError(el: XmlElement): void {
+    const text = textContent(el).trim();
+    if (isNoDataText(text)) return;
+    const code = el.attrs.code ?? '';
+    const permissionDenied = isPermissionDeniedText(text) || /permission|denied|forbidden|unauthori[sz]ed|not_?allowed/i.test(code);
+    throw new ReportError(text, permissionDenied);
+  }
+}
+
+class AccessSessionHandler extends BaseHandler<ReportItem> {
+  /** The open `<session>` element (kept until `</session>`, for late content; see the module comment). */
+  private session: XmlElement | null = null;
+  private lsid: string | null = null;
+  private headerEmitted = false;
+  private eventCount = 0;
+  /** A `session_details` (depth 3) is open. */
+  private inDetails = false;
+
+  constructor() {
+    super('session_list', 'AccessSession');
+  }
+
+  onOpen(tag: SaxesTagPlain): void {
+    const d = ++this.depth;
+    const name = localName(tag.name);
+    if (this.stack.length !== 0) {
+      if (d === 3 && this.capture === CAPTURE_HEADER && name === 'session_details') {
+        this.stack.length = 0;
+        this.capture = CAPTURE_NONE;
+        this.emitHeader();
+        this.inDetails = true;
+        return;
+      }
+      this.captureChild(name, tag);
+      return;
+    }
+    if (this.ignoreDepth !== 0) return;
+    switch (d) {
+      case 1:
+        this.openRoot(name, tag);
+        return;
+      case 2:
+        if (name === 'session') {
+          const el = makeElement(name, tag.attributes);
+          this.session = el;
+          this.lsid = nonEmpty(el.attrs.lsid);
+          this.headerEmitted = false;
+          this.eventCount = 0;
+          this.startCapture(el, CAPTURE_HEADER);
+        } else if (name === 'error') {
+          this.startCapture(makeElement(name, tag.attributes), CAPTURE_ERROR);
+        } else {
+          this.ignoreDepth = d;
+        }
+        return;
+      case 3: {
+        // Inside a <session> whose header was already emitted.
+        const session = this.session;
+        if (session === null) {
+          this.ignoreDepth = d;
+        } else if (name === 'session_details') {
+          this.inDetails = true;
+        } else {
+          const el = makeElement(name, tag.attributes);
+          session.children.push(el);
+          this.startCapture(el, CAPTURE_TRAILER);
+        }
+        return;
+      }
+      case 4:
+        if (this.inDetails && name === 'event') this.startCapture(makeElement(name, tag.attributes), CAPTURE_EVENT);
+        else this.ignoreDepth = d;
+        return;
+      default:
+        this.ignoreDepth = d;
+    }
+  }
+
+  onClose(): void {
+    const d = this.depth--;
+    const stack = this.stack;
+    if (stack.length !== 0) {
+      const el = stack.pop()!;
+      if (stack.length !== 0) return;
+      const kind = this.capture;
+      this.capture = CAPTURE_NONE;
+      if (kind === CAPTURE_EVENT) {
+        this.queue.push({ type: 'event', lsid: this.lsid, event: buildEvent(el, this.eventCount++) });
+      } else if (kind === CAPTURE_HEADER) {
+        this.endSession();
+      } else if (kind === CAPTURE_ERROR) {
+        if (d === 1) this.rootClosed = true;
+        this.finishError(el);
+      }
+      return;
+    }
+    if (this.ignoreDepth !== 0) {
+      if (d === this.ignoreDepth) this.ignoreDepth = 0;
+      return;
+    }
+    if (d === 3) this.inDetails = false;
+    else if (d === 2) this.endSession();
+    else if (d === 1) this.rootClosed = true;
+  }
+
+  private emitHeader(): void {
+    const session = this.session!;
+    this.headerEmitted = true;
+    this.queue.push({ type: 'session', header: buildHeader(session) });
+  }
+
+  private endSession(): void {
+    if (this.session === null) return;
+    if (!this.headerEmitted) this.emitHeader();
+    this.queue.push({ type: 'session-end', lsid: this.lsid, eventCount: this.eventCount });
+    this.session = null;
+    this.lsid = null;
+    this.inDetails = false;
+  }
+}
+
+class ListingHandler extends BaseHandler<SessionSummary> {
+  constructor() {
+    super('session_summary_list', 'AccessSessionListing');
+  }
+
+  onOpen(tag: SaxesTagPlain): void {
+    const d = ++this.depth;
+    const name = localName(tag.name);
+    if (this.captureChild(name, tag)) return;
+    if (this.ignoreDepth !== 0) return;
+    if (d === 1) {
+      this.openRoot(name, tag);
+      return;
+    }
+    if (d === 2 && name === 'error') {
+      this.startCapture(makeElement(name, tag.attributes), CAPTURE_ERROR);
+      return;
+    }
+    if (d === 2 && name === 'session_summary') {
+      const attrs = copyAttrs(tag.attributes);
+      const lsid = nonEmpty(attrs.lsid);
+      // A summary without lsid cannot be fetched: skipped rather than failing the whole listing.
+      if (lsid !== null) this.queue.push({ lsid, hasRecording: parseBoolean(attrs.has_recording) === true });
+    }
+    this.ignoreDepth = d;
+  }
+
+  onClose(): void {
+    const d = this.depth--;
+    const stack = this.stack;
+    if (stack.length !== 0) {
+      const el = stack.pop()!;
+      if (stack.length === 0) {
+        this.capture = CAPTURE_NONE;
+        if (d === 1) this.rootClosed = true;
+        this.finishError(el);
+      }
+      return;
+    }
+    if (this.ignoreDepth !== 0) {
+      if (d === this.ignoreDepth) this.ignoreDepth = 0;
+      return;
+    }
+    if (d === 1) this.rootClosed = true;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trees and typed fields
+// ---------------------------------------------------------------------------------------------
+
+function localName(qname: string): string {
+  const colon = qname.indexOf(':');
+  return colon === -1 ? qname : qname.slice(colon + 1);
+}
+
+function makeElement(name: string, attributes: Record<string, string>): XmlElement {
+  return { name, attrs: copyAttrs(attributes), children: [], text: '' };
+}
+
+/** Attributes by local name, without namespace declarations, in a plain object. */
+function copyAttrs(src: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key in src) {
+    const colon = key.indexOf(':');
+    if (colon === -1) {
+      if (key !== 'xmlns') out[key] = src[key]!;
+    } else if (!key.startsWith('xmlns:')) {
+      out[key.slice(colon + 1)] = src[key]!;
+    }
+  }
+  return out;
+}
+
+/** All character data of an element and its descendants, in document order. */
+function textContent(el: XmlElement): string {
+  if (el.children.length === 0) return el.text;
+  // The tree keeps an element's own text apart from its children's: own text first, then each child's.
+  let out = el.text;
+  for (const child of el.children) out += textContent(child);
+  return out;
+}
+
+function nonEmpty(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const trimmed = value.trim();
+  return trimmed === '' ? null : trimmed;
+}
+
+function textOf(el: XmlElement): string | null {
+  return nonEmpty(el.text);
+}
+
+/** `xs:unsigned*` text → number; anything else (empty, `Unknown`) → null. */
+function parseUnsigned(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const trimmed = value.trim();
+  return /^\d+$/.test(trimmed) ? Number(trimmed) : null;
+}
+
+function parseBoolean(value: string | undefined): boolean | null {
+  switch (value?.trim().toLowerCase()) {
+    case '1':
+    case 'true':
+    case 'yes':
+      return true;
+    case '0':
+    case 'false':
+    case 'no':
+      return false;
+    default:
+      return null;
+  }
+}
+
+const ISO_ZONE = /(?:z|[+-]\d\d(?::?\d\d)?)$/i;
+
+/**
+ * A timestamp as Unix seconds: numeric text as is (fractions floored), ISO 8601 text converted
+ * (no zone means UTC, as everywhere in PRA's API); empty or unreadable → null.
+ */
+export function parseTimestamp(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const trimmed = value.trim();
+  if (trimmed === '') return null;
+  if (/^-?\d+(?:\.\d+)?$/.test(trimmed)) return Math.floor(Number(trimmed));
+  const iso = /^\d{4}-\d\d-\d\dT/i.test(trimmed) && !ISO_ZONE.test(trimmed) ? `${trimmed}Z` : trimmed;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? null : Math.floor(ms / 1000);
+}
+
+/** `start_time` / `end_time`: the `timestamp` attribute, else the ISO text; empty → null (in progress). */
+function timeOf(el: XmlElement): number | null {
+  return parseTimestamp(el.attrs.timestamp) ?? parseTimestamp(el.text);
+}
+
+function buildHeader(session: XmlElement): SessionHeader {
+  const header: SessionHeader = {
+    lsid: nonEmpty(session.attrs.lsid),
+    sessionType: null,
+    lseq: null,
+    startTime: null,
+    endTime: null,
+    duration: null,
+    externalKey: null,
+    jumpGroup: null,
+    jumpoint: null,
+    primaryCustomer: null,
+    primaryRep: null,
+    fileTransferCount: null,
+    fileMoveCount: null,
+    fileDeleteCount: null,
+    customAttributes: [],
+    customers: [],
+    reps: [],
+    tree: session,
+  };
+  for (const c of session.children) {
+    switch (c.name) {
+      case 'session_type':
+        header.sessionType = textOf(c);
+        break;
+      case 'lseq':
+        header.lseq = textOf(c);
+        break;
+      case 'start_time':
+        header.startTime = timeOf(c);
+        break;
+      case 'end_time':
+        header.endTime = timeOf(c);
+        break;
+      case 'duration':
+        header.duration = textOf(c);
+        break;
+      case 'external_key':
+        header.externalKey = textOf(c);
+        break;
+      case 'jump_group':
+        header.jumpGroup = { id: nonEmpty(c.attrs.id), type: nonEmpty(c.attrs.type), name: c.text.trim() };
+        break;
+      case 'jumpoint':
+        header.jumpoint = { id: nonEmpty(c.attrs.id), name: c.text.trim() };
+        break;
+      case 'primary_customer':
+        header.primaryCustomer = { gsnumber: nonEmpty(c.attrs.gsnumber), name: c.text.trim() };
+        break;
+      case 'primary_rep':
+        header.primaryRep = { gsnumber: nonEmpty(c.attrs.gsnumber), id: nonEmpty(c.attrs.id), name: c.text.trim() };
+        break;
+      case 'file_transfer_count':
+        header.fileTransferCount = parseUnsigned(c.text);
+        break;
+      case 'file_move_count':
+        header.fileMoveCount = parseUnsigned(c.text);
+        break;
+      case 'file_delete_count':
+        header.fileDeleteCount = parseUnsigned(c.text);
+        break;
+      case 'custom_attributes':
+        for (const a of c.children) {
+          if (a.name === 'custom_attribute') {
+            header.customAttributes.push({ codeName: a.attrs.code_name ?? '', displayName: a.attrs.display_name ?? '', value: a.text.trim() });
+          }
+        }
+        break;
+      case 'customer_list':
+        for (const p of c.children) if (p.name === 'customer') header.customers.push(buildParticipant('customer', p));
+        break;
+      case 'rep_list':
+        for (const p of c.children) if (p.name === 'representative') header.reps.push(buildParticipant('representative', p));
+        break;
+    }
+  }
+  return header;
+}
+
+/** Values are kept as the appliance wrote them (trimmed): `Unknown`, or an IP with a port, included. */
+function buildParticipant(kind: Participant['kind'], el: XmlElement): Participant {
+  const p: Participant = {
+    kind,
+    gsnumber: el.attrs.gsnumber?.trim() ?? '',
+    id: nonEmpty(el.attrs.id),
+    username: null,
+    displayName: null,
+    publicIp: null,
+    privateIp: null,
+    hostname: null,
+    os: null,
+    sessionOwner: null,
+    secondsInvolved: null,
+  };
+  for (const c of el.children) {
+    switch (c.name) {
+      case 'username':
+        p.username = textOf(c);
+        break;
+      case 'display_name':
+        p.displayName = textOf(c);
+        break;
+      case 'public_ip':
+        p.publicIp = textOf(c);
+        break;
+      case 'private_ip':
+        p.privateIp = textOf(c);
+        break;
+      case 'hostname':
+        p.hostname = textOf(c);
+        break;
+      case 'os':
+        p.os = textOf(c);
+        break;
+      case 'session_owner':
+        p.sessionOwner = parseBoolean(c.text);
+        break;
+      case 'seconds_involved':
+        p.secondsInvolved = parseUnsigned(c.text);
+        break;
+    }
+  }
+  return p;
+}
+
+function buildEvent(el: XmlElement, ordinal: number): SessionEvent {
+  let performedBy: SessionEvent['performedBy'] = null;
+  let destination: SessionEvent['destination'] = null;
+  let body: string | null = null;
+  let encodedBody: string | null = null;
+  for (const c of el.children) {
+    switch (c.name) {
+      case 'performed_by':
+        performedBy = { type: nonEmpty(c.attrs.type), gsnumber: nonEmpty(c.attrs.gsnumber), name: c.text.trim() };
+        break;
+      case 'destination':
+        destination = { type: nonEmpty(c.attrs.type), gsnumber: nonEmpty(c.attrs.gsnumber), name: c.text.trim() };
+        break;
+      case 'body':
+        body = c.text;
+        break;
+      case 'encoded_body':
+        encodedBody = c.text;
+        break;
+    }
+  }
+  if ((body === null || body === '') && encodedBody !== null && encodedBody.trim() !== '') {
+    body = Buffer.from(encodedBody, 'base64').toString('utf8');
+  }
+  return {
+    ordinal,
+    timestamp: parseTimestamp(el.attrs.timestamp),
+    eventType: el.attrs.event_type ?? '',
+    performedBy,
+    destination,
+    body,
+    tree: el,
+  };
+}
