@@ -4,7 +4,13 @@ import type { Site } from '../../shared/models.ts';
 import type { SiteInputRaw, SitePatchRaw } from '../../shared/site-schema.ts';
 import type { SiteTestResult, SiteTestStepResult } from '../../shared/site-test.ts';
 import type { EngineEvent, OutboxCounts, SiteStatus } from '../../shared/status.ts';
+import type { DestinationSettings, DestinationTestStepId, DestinationView } from '../../shared/destination.ts';
+import type { TestResult, TestStep } from '../../shared/site-test.ts';
 import { openDatabase, type AppDatabase } from './db/database.ts';
+import { DestinationStore, normalizeApiKey, validateDestination } from './elastic/destination-settings.ts';
+import { testDestination } from './elastic/destination-test.ts';
+import { installIntegrationAssets } from './elastic/fleet.ts';
+import { Shipper, type SHIP_LIMITS } from './elastic/shipper.ts';
 import { Scheduler, type SiteRunOutcome } from './extract/scheduler.ts';
 import type { ExtractionProgress } from './extract/site-extractor.ts';
 import { Logger, type LogEntry } from './log/logger.ts';
@@ -31,6 +37,8 @@ export interface EngineOptions {
   /** Test hooks: PRA limits and retry timings. */
   praLimits?: RateLimits;
   praRetry?: Partial<RetryPolicy>;
+  /** Test hooks: shipping batch sizes and backoff. */
+  shipLimits?: Partial<typeof SHIP_LIMITS>;
 }
 
 /** A secret store that registers every secret it hands out with the logger's redaction list. */
@@ -69,6 +77,8 @@ export class Engine {
   readonly queries: StoreQueries;
   readonly accounts: PraAccounts;
   readonly scheduler: Scheduler;
+  readonly destination: DestinationStore;
+  readonly shipper: Shipper;
   private readonly emitter = new EventEmitter();
   private readonly progress = new Map<number, ExtractionProgress>();
 
@@ -87,8 +97,17 @@ export class Engine {
       clientFor: (site) => this.clientFor(site),
       store: this.store,
       logger: this.logger,
-      onSiteChanged: (id) => this.publishSite(id),
+      onSiteChanged: (id) => {
+        this.publishSite(id);
+        this.shipper.notify();
+      },
       onProgress: (p) => this.progress.set(p.siteId, p),
+    });
+    this.destination = new DestinationStore(this.database.db, this.secrets, this.database.installId);
+    this.shipper = new Shipper(this.database.db, this.destination, this.logger, {
+      installId: this.database.installId,
+      limits: options.shipLimits,
+      onChange: () => this.publishOutbox(),
     });
     this.logger.onEntry((entry) =>
       this.emit({ type: 'log', line: { time: entry.time, level: entry.level, topic: entry.topic, message: entry.message, siteId: entry.siteId } }),
@@ -170,12 +189,76 @@ export class Engine {
 
   // ── Extraction ─────────────────────────────────────────────────────────────────────────
 
+  /** Extraction on schedule and shipping in the background, until close(). */
   start() {
     this.scheduler.start();
+    this.shipper.start();
   }
 
   runNow(siteIds?: number[]): Promise<SiteRunOutcome[]> {
     return this.scheduler.runNow(siteIds);
+  }
+
+  setPaused(paused: boolean) {
+    this.scheduler.setPaused(paused);
+    this.logger.info('engine', paused ? 'Extraction paused.' : 'Extraction resumed.');
+  }
+
+  /**
+   * One full pass (`pra-ic run --once`): every given site caught up to now while the outbox ships
+   * alongside, then the outbox drained until it is empty or holds only failed events.
+   */
+  async runOnce(siteIds?: number[]): Promise<{ sites: SiteRunOutcome[]; shipping: Awaited<ReturnType<Shipper['drain']>> | null }> {
+    const shipping = this.shipper.configured;
+    if (shipping) this.shipper.start();
+    const sites = await this.scheduler.runNow(siteIds);
+    if (!shipping) return { sites, shipping: null };
+    await this.shipper.stop();
+    return { sites, shipping: await this.shipper.drain() };
+  }
+
+  // ── Elastic destination ────────────────────────────────────────────────────────────────
+
+  destinationView(): Promise<DestinationView> {
+    return this.destination.view();
+  }
+
+  async setDestination(settings: Partial<DestinationSettings>, apiKey?: string | null, password?: string | null): Promise<DestinationView> {
+    const saved = await this.destination.set(settings, apiKey, password);
+    this.logger.info('ship', `Elasticsearch destination set: ${saved.cloudId ? `Cloud ID ${saved.cloudId.split(':')[0]}` : saved.url}, namespace ${saved.namespace}.`);
+    this.shipper.reset();
+    return this.destination.view();
+  }
+
+  /** Tests the stored settings, or a draft merged over them (the dialog's unsaved values). */
+  async testDestination(
+    draft?: Partial<DestinationSettings>,
+    secrets: { apiKey?: string; password?: string } = {},
+    onStep?: (step: TestStep<DestinationTestStepId>) => void,
+  ): Promise<TestResult<DestinationTestStepId>> {
+    const settings = validateDestination({ ...(this.destination.get() ?? {}), ...(draft ?? {}) });
+    const stored = await this.destination.credentials();
+    const apiKey = secrets.apiKey ? normalizeApiKey(secrets.apiKey) : stored.apiKey;
+    this.logger.redact(apiKey);
+    this.logger.redact(secrets.password);
+    const result = await testDestination(settings, { apiKey, password: secrets.password ?? stored.password }, onStep);
+    this.logger.info('ship', `Test of the Elasticsearch destination: ${result.ok ? 'passed' : `failed at “${result.steps.find((s) => s.status === 'failed')?.title}”`}.`);
+    return result;
+  }
+
+  async installAssets(): Promise<{ ok: boolean; detail: string }> {
+    const settings = this.destination.get();
+    if (!settings) return { ok: false, detail: 'Set up the Elasticsearch destination first.' };
+    const result = await installIntegrationAssets(settings, await this.destination.credentials());
+    (result.ok ? this.logger.info : this.logger.warn).call(this.logger, 'ship', `Installing the integration's assets: ${result.detail}`);
+    return result;
+  }
+
+  retryFailed(): number {
+    const n = this.shipper.retryFailed();
+    this.logger.info('ship', `${n} failed event(s) queued again for Elasticsearch.`);
+    this.publishOutbox();
+    return n;
   }
 
   // ── Status ─────────────────────────────────────────────────────────────────────────────
@@ -219,11 +302,24 @@ export class Engine {
     };
   }
 
-  status(): { sites: SiteStatus[]; outbox: OutboxCounts } {
+  status(): { sites: SiteStatus[]; outbox: OutboxCounts; outboxFailures: { eventId: number; reason: string }[]; shippingError: string | null; paused: boolean } {
     return {
       sites: this.sites.listSites().map((s) => this.siteStatus(s.id)!),
       outbox: this.queries.outboxCounts(),
+      outboxFailures: this.shipper.recentFailures(),
+      shippingError: this.shipper.lastError,
+      paused: this.scheduler.isPaused,
     };
+  }
+
+  private lastOutboxPublish = 0;
+  private publishOutbox() {
+    if (this.emitter.listenerCount('event') === 0) return;
+    // Counting the outbox is a query: at most a few times a second, however fast batches go.
+    const now = Date.now();
+    if (now - this.lastOutboxPublish < 250) return;
+    this.lastOutboxPublish = now;
+    this.emit({ type: 'outbox', counts: this.queries.outboxCounts() });
   }
 
   private publishSite(siteId: number) {
@@ -234,6 +330,7 @@ export class Engine {
 
   async close() {
     await this.scheduler.stop();
+    await this.shipper.stop();
     this.database.close();
   }
 }

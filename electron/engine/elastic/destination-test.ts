@@ -1,0 +1,115 @@
+import type { Client } from '@elastic/elasticsearch';
+import { DESTINATION_TEST_STEPS, type DestinationSettings, type DestinationTestStepId } from '../../../shared/destination.ts';
+import type { TestResult, TestStep } from '../../../shared/site-test.ts';
+import { DATASET, dataStreamName } from './document.ts';
+import { createElasticClient, describeElasticError } from './elastic-connection.ts';
+
+/** The integration's index template; its ingest pipeline is `logs-beyondtrust_pra.access_session-<package version>`. */
+export const INTEGRATION_TEMPLATE = `logs-${DATASET}`;
+export const INTEGRATION_PIPELINE_PATTERN = `logs-${DATASET}-*`;
+/** What a shipping credential needs on the data stream (what Fleet grants its own outputs). */
+export const REQUIRED_INDEX_PRIVILEGES = ['auto_configure', 'create_doc'];
+
+export const INSTALL_ASSETS_HOWTO =
+  'Install them in Kibana: Management → Integrations → BeyondTrust PRA → Settings → Install BeyondTrust PRA assets. ' +
+  'Or give the Kibana URL here and use “Install the integration’s assets”.';
+
+class StepFailure extends Error {
+  constructor(
+    message: string,
+    readonly fix?: TestStep['fix'],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The destination Test, step by step like the site Test: reach the cluster (product header,
+ * version), authenticate, privileges to create documents in the data stream, and whether the
+ * integration's index template and ingest pipeline are installed.
+ */
+export async function testDestination(
+  settings: DestinationSettings,
+  secrets: { apiKey: string | null; password: string | null },
+  onStep?: (step: TestStep<DestinationTestStepId>) => void,
+): Promise<TestResult<DestinationTestStepId>> {
+  const steps: TestStep<DestinationTestStepId>[] = [];
+  let failed: string | null = null;
+  let client: Client | null = null;
+  let username = '';
+  const dataStream = dataStreamName(settings.namespace);
+
+  const run = async (id: DestinationTestStepId, check: () => Promise<string>) => {
+    const title = DESTINATION_TEST_STEPS.find((s) => s.id === id)!.title;
+    if (failed) {
+      const step: TestStep<DestinationTestStepId> = { id, title, status: 'skipped', detail: `Not run: fix “${failed}” first.`, durationMs: 0 };
+      steps.push(step);
+      onStep?.(step);
+      return;
+    }
+    onStep?.({ id, title, status: 'running', detail: '', durationMs: 0 });
+    const started = performance.now();
+    let step: TestStep<DestinationTestStepId>;
+    try {
+      step = { id, title, status: 'ok', detail: await check(), durationMs: Math.round(performance.now() - started) };
+    } catch (error) {
+      failed = title;
+      const detail = error instanceof StepFailure ? error.message : describeElasticError(error);
+      step = { id, title, status: 'failed', detail, durationMs: Math.round(performance.now() - started) };
+      if (error instanceof StepFailure && error.fix) step.fix = error.fix;
+    }
+    steps.push(step);
+    onStep?.(step);
+  };
+
+  await run('reach', async () => {
+    // The root endpoint needs the `monitor` privilege on some clusters; a 401/403 there still proves
+    // the cluster is reachable and is Elasticsearch (the client checked its product header).
+    client = createElasticClient(settings, secrets, { requestTimeoutMs: 15_000 });
+    try {
+      const info = await client.info();
+      return `Elasticsearch ${info.version.number} (cluster “${info.cluster_name}”).`;
+    } catch (error) {
+      const status = (error as { meta?: { statusCode?: number } }).meta?.statusCode;
+      if (status === 401 || status === 403) return 'Elasticsearch answers (its version is not visible to this credential).';
+      throw error;
+    }
+  });
+
+  await run('auth', async () => {
+    if (settings.auth === 'none') return 'No credentials configured: the cluster must accept anonymous writes.';
+    const me = await client!.security.authenticate();
+    username = me.username;
+    const how = me.api_key ? `API key “${me.api_key.name ?? me.api_key.id}”` : `user ${me.username}`;
+    return `Signed in as ${how}.`;
+  });
+
+  await run('privileges', async () => {
+    if (settings.auth === 'none') return 'Not checked (no credentials).';
+    const answer = await client!.security.hasPrivileges({ index: [{ names: [dataStream], privileges: REQUIRED_INDEX_PRIVILEGES }] });
+    const granted = answer.index[dataStream] ?? {};
+    const missing = REQUIRED_INDEX_PRIVILEGES.filter((p) => granted[p] !== true);
+    if (missing.length === 0) return `${username || 'The credential'} may create documents in ${dataStream}.`;
+    throw new StepFailure(
+      `The credential lacks the index privilege(s) ${missing.join(', ')} on ${dataStream}. Grant ${REQUIRED_INDEX_PRIVILEGES.join(' and ')} on logs-beyondtrust_pra.access_session-* to its role or API key.`,
+    );
+  });
+
+  await run('assets', async () => {
+    const template = await client!.indices.existsIndexTemplate({ name: INTEGRATION_TEMPLATE });
+    let pipelines: string[] = [];
+    try {
+      pipelines = Object.keys(await client!.ingest.getPipeline({ id: INTEGRATION_PIPELINE_PATTERN }));
+    } catch (error) {
+      if ((error as { meta?: { statusCode?: number } }).meta?.statusCode !== 404) throw error;
+    }
+    const missing = [template ? null : `index template ${INTEGRATION_TEMPLATE}`, pipelines.length ? null : `ingest pipeline ${INTEGRATION_PIPELINE_PATTERN}`].filter(Boolean);
+    if (missing.length) {
+      throw new StepFailure(`The BeyondTrust PRA integration's assets are missing (${missing.join(', ')}): documents would not be parsed for the dashboard. ${INSTALL_ASSETS_HOWTO}`, 'install-assets');
+    }
+    return `Index template and ingest pipeline installed (${pipelines.sort().at(-1)}).`;
+  });
+
+  await (client as Client | null)?.close();
+  return { ok: steps.every((s) => s.status === 'ok'), steps };
+}

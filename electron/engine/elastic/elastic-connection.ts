@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { Client, type ClientOptions } from '@elastic/elasticsearch';
+import type { DestinationSettings } from '../../../shared/destination.ts';
+import { USER_AGENT } from '../version.ts';
+import { DestinationError } from './destination-settings.ts';
+
+/**
+ * The official Elasticsearch client (@elastic/elasticsearch 8.x, which runs on Node 20), chosen
+ * over a hand-made HTTP client because it already does the fiddly, security-relevant parts right:
+ * Cloud ID decoding, API-key and basic auth, CA-fingerprint pinning, the `X-Elastic-Product`
+ * check, compatibility headers. Its own retries are off (`maxRetries: 0`): the shipper decides
+ * what to retry, item by item, against the durable outbox. (The client's bulk *helper* is not
+ * used: it drops documents it cannot index, where the outbox must keep them with their reason.)
+ */
+export function createElasticClient(
+  settings: DestinationSettings,
+  secrets: { apiKey: string | null; password: string | null },
+  options: { requestTimeoutMs?: number } = {},
+): Client {
+  const opts: ClientOptions = {
+    maxRetries: 0,
+    requestTimeout: options.requestTimeoutMs ?? 60_000,
+    compression: false,
+    headers: { 'user-agent': USER_AGENT },
+  };
+  if (settings.cloudId) opts.cloud = { id: settings.cloudId };
+  else opts.node = settings.url!;
+  if (settings.auth === 'api-key') {
+    if (!secrets.apiKey) throw new DestinationError('No API key is stored for Elasticsearch: enter it in the destination settings.');
+    opts.auth = { apiKey: secrets.apiKey };
+  } else if (settings.auth === 'basic') {
+    if (!secrets.password) throw new DestinationError('No password is stored for Elasticsearch: enter it in the destination settings.');
+    opts.auth = { username: settings.username ?? '', password: secrets.password };
+  }
+  if (settings.caFile) {
+    let ca: string;
+    try {
+      ca = readFileSync(settings.caFile, 'utf8');
+    } catch (error) {
+      throw new DestinationError(`Cannot read the CA file ${settings.caFile} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
+    }
+    opts.tls = { ca };
+  }
+  if (settings.caFingerprint) opts.caFingerprint = settings.caFingerprint;
+  return new Client(opts);
+}
+
+/** An error from the client in words an admin can act on. */
+export function describeElasticError(error: unknown): string {
+  const e = error as { name?: string; message?: string; meta?: { statusCode?: number; body?: unknown }; code?: string };
+  const status = e.meta?.statusCode;
+  const reason = errorReason(e.meta?.body);
+  if (e.name === 'ProductNotSupportedError') return 'The server did not identify itself as Elasticsearch (no X-Elastic-Product header): check the URL.';
+  if (status === 401) return `Elasticsearch rejected the credentials (HTTP 401)${reason ? `: ${reason}` : ''}. Check the API key or user name and password.`;
+  if (status === 403) return `Elasticsearch refused the request (HTTP 403)${reason ? `: ${reason}` : ''}. The API key or user lacks a privilege.`;
+  if (status) return `Elasticsearch answered HTTP ${status}${reason ? `: ${reason}` : ''}.`;
+  const cause = (error as { cause?: { code?: string } }).cause?.code ?? e.code;
+  if (e.name === 'ConnectionError' || e.name === 'TimeoutError') {
+    return `Elasticsearch cannot be reached (${e.message ?? cause ?? e.name}). Check the URL, the network and that the cluster is up.`;
+  }
+  return e.message ?? String(error);
+}
+
+export function errorReason(body: unknown): string | null {
+  const err = (body as { error?: unknown } | undefined)?.error;
+  if (typeof err === 'string') return err;
+  const reason = (err as { reason?: unknown; type?: unknown } | undefined)?.reason;
+  const type = (err as { type?: unknown } | undefined)?.type;
+  if (typeof reason === 'string') return typeof type === 'string' ? `${type}: ${reason}` : reason;
+  return null;
+}
