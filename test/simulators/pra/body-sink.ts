@@ -1,0 +1,118 @@
+// Writes a response body in chunks, honouring backpressure (res.write() returning false → wait for
+// 'drain'), so a multi-hundred-megabyte report never sits in the simulator's memory. It also carries
+// out the body faults: stop sending after N bytes and keep the connection open ("stall"), or send N
+// bytes and then destroy the socket ("truncate"). Without Content-Length the body is chunked, so a
+// truncated body is detectable by the client only as a connection that died before the last chunk.
+import type { ServerResponse } from 'node:http';
+
+export interface BodyCut {
+  mode: 'stall' | 'truncate';
+  afterBytes: number;
+}
+
+const FLUSH_AT = 64 * 1024;
+
+export class BodySink {
+  private parts: string[] = [];
+  private pendingChars = 0;
+  private sent = 0;
+  private dead = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly cut: BodyCut | undefined,
+    private readonly onBytes: (total: number) => void = () => {},
+  ) {
+    res.once('close', () => {
+      this.dead = true;
+    });
+  }
+
+  /** Bytes actually handed to the socket so far. */
+  get bytesSent(): number {
+    return this.sent;
+  }
+
+  /** False once the client went away or a fault cut the body: stop producing. */
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  add(text: string): void {
+    this.parts.push(text);
+    this.pendingChars += text.length;
+  }
+
+  get shouldFlush(): boolean {
+    return this.pendingChars >= FLUSH_AT;
+  }
+
+  /** Sends what was added; resolves when the socket can take more. False when the body must stop. */
+  async flush(): Promise<boolean> {
+    if (this.dead) return false;
+    if (this.parts.length === 0) return true;
+    let chunk = Buffer.from(this.parts.join(''), 'utf8');
+    this.parts = [];
+    this.pendingChars = 0;
+    if (this.cut && this.sent + chunk.length > this.cut.afterBytes) {
+      chunk = chunk.subarray(0, Math.max(0, this.cut.afterBytes - this.sent));
+      await this.write(chunk);
+      this.applyCut();
+      return false;
+    }
+    return this.write(chunk);
+  }
+
+  /**
+   * Flushes and ends the response, unless a body fault says the body never completes. True when
+   * the response ended normally.
+   */
+  async end(): Promise<boolean> {
+    if (!(await this.flush())) return false;
+    if (this.cut) {
+      // The fault always fires, even when the body was shorter than afterBytes: the final chunk never comes.
+      this.applyCut();
+      return false;
+    }
+    await new Promise<void>((resolve) => this.res.end(resolve));
+    return true;
+  }
+
+  private applyCut(): void {
+    this.dead = true;
+    // stall: leave the socket open and silent; the server's close() destroys it later.
+    if (this.cut?.mode === 'truncate') this.res.socket?.destroy();
+  }
+
+  private async write(chunk: Buffer): Promise<boolean> {
+    if (chunk.length === 0) return !this.dead;
+    let flushed!: () => void;
+    const written = new Promise<void>((resolve) => (flushed = resolve));
+    const ok = this.res.write(chunk, () => flushed());
+    this.sent += chunk.length;
+    this.onBytes(this.sent);
+    if (!ok) await waitForDrain(this.res);
+    // With a cut pending, wait until the bytes really left so that destroy() cannot drop them.
+    if (this.cut) await Promise.race([written, closed(this.res)]);
+    return !this.dead;
+  }
+}
+
+function closed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    if (res.destroyed || res.writableEnded) resolve();
+    else res.once('close', () => resolve());
+  });
+}
+
+function waitForDrain(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
