@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../engine/version.ts';
 import type { GlobalOptions } from './context.ts';
+import { registerDestinationCommands } from './destination-commands.ts';
 import { registerRunCommands } from './run-commands.ts';
 import { registerSiteCommands } from './site-commands.ts';
 
@@ -15,6 +16,7 @@ const program = new Command('pra-ic')
 const global = () => program.opts<GlobalOptions>();
 registerSiteCommands(program, global);
 registerRunCommands(program, global);
+registerDestinationCommands(program, global);
 
 try {
   await program.parseAsync(process.argv);

@@ -17,7 +17,7 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
       try {
         const siteIds = o.site ? [engine.sites.getSite(o.site).id] : undefined;
         if (o.once) {
-          const outcomes = await engine.runNow(siteIds);
+          const { sites: outcomes, shipping } = await engine.runOnce(siteIds);
           if (outcomes.length === 0) process.stderr.write('No enabled site to run. Add one with: pra-ic site add …\n');
           for (const outcome of outcomes) {
             const site = engine.sites.findSite(outcome.siteId);
@@ -28,7 +28,13 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
               process.stderr.write(`${site?.name}: FAILED — ${outcome.error}${outcome.needsAttention ? ' (needs attention: edit or test the site to resume)' : ''}\n`);
             }
           }
-          process.exitCode = outcomes.every((x) => x.ok) ? 0 : 1;
+          if (shipping) {
+            const outbox = engine.queries.outboxCounts();
+            process.stdout.write(`Elasticsearch: ${shipping.sent} event(s) delivered this run; outbox ${outbox.pending} pending, ${outbox.sent} sent, ${outbox.failed} failed.\n`);
+            if (shipping.gaveUp) process.stderr.write(`Shipping stopped: ${shipping.gaveUp} The ${outbox.pending} pending event(s) stay queued for the next run.\n`);
+            if (outbox.failed > 0) process.stderr.write(`${outbox.failed} event(s) were rejected by Elasticsearch; see pra-ic status, fix the cause, then retry them from the app.\n`);
+          } else process.stdout.write('No Elasticsearch destination yet: events are stored locally and queued. Set one with: pra-ic destination set …\n');
+          process.exitCode = outcomes.every((x) => x.ok) && !shipping?.gaveUp ? 0 : 1;
           return;
         }
         if (siteIds) throw new Error('--site goes with --once; without it every enabled site runs on its schedule.');
@@ -77,7 +83,8 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
           }
         }
         const { pending, sent, failed } = status.outbox;
-        process.stdout.write(`\nOutbox: ${pending} pending, ${sent} sent, ${failed} failed.\n`);
+        process.stdout.write(`\nOutbox (Elasticsearch): ${pending} pending, ${sent} sent, ${failed} failed.\n`);
+        for (const f of status.outboxFailures) process.stdout.write(`  failed event ${f.eventId}: ${f.reason}\n`);
       } finally {
         await engine.close();
       }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { Site } from '../../shared/models.ts';
-import type { SiteInputRaw, SitePatchRaw } from '../../shared/site-schema.ts';
+import { formatSiteIssues, siteInputSchema, siteIssues, type SiteInputRaw, type SitePatchRaw } from '../../shared/site-schema.ts';
 import type { SiteTestResult, SiteTestStepResult } from '../../shared/site-test.ts';
 import type { EngineEvent, OutboxCounts, SiteStatus } from '../../shared/status.ts';
 import type { DestinationSettings, DestinationTestStepId, DestinationView } from '../../shared/destination.ts';
@@ -184,6 +184,23 @@ export class Engine {
       this.store.setNeedsAttention(site.id, null);
       this.scheduler.reschedule(site.id);
     }
+    return result;
+  }
+
+  /**
+   * Tests the New/Edit dialog's unsaved values: `draft` over the stored site `id` (if any), with the
+   * typed secret or, when none was typed, the stored one.
+   */
+  async testSiteDraft(draft: SiteInputRaw | undefined, clientSecret: string | undefined, id: number | undefined, onStep?: (step: SiteTestStepResult) => void): Promise<SiteTestResult> {
+    const stored = id === undefined ? null : this.sites.getSite(id);
+    if (stored && !draft && !clientSecret) return this.testStoredSite(stored.id, onStep);
+    const parsed = siteInputSchema({ minPollSeconds: this.options.minPollSeconds }).safeParse({ ...(stored ?? {}), ...(draft ?? {}) });
+    if (!parsed.success) throw new SiteValidationError(formatSiteIssues(parsed.error), siteIssues(parsed.error));
+    const secret = clientSecret?.trim() || (stored ? await this.sites.getClientSecret(stored) : null);
+    if (!secret) throw new SiteValidationError('Enter the Client Secret to test the site.', [{ field: null, message: 'Enter the Client Secret to test the site.' }]);
+    this.logger.redact(secret);
+    const result = await testSite(parsed.data, secret, this.accounts, { onStep, client: { retry: this.options.praRetry, userAgent: USER_AGENT } });
+    this.logger.info('site', `Test of ${parsed.data.host}: ${result.ok ? 'passed' : `failed at “${result.steps.find((s) => s.status === 'failed')?.title}”`}.`, stored ? { siteId: stored.id } : {});
     return result;
   }
 

@@ -76,6 +76,10 @@ export async function extractSite(deps: ExtractDeps): Promise<SiteRunResult> {
   const localNow = deps.now ?? (() => Math.floor(Date.now() / 1000));
 
   await client.token(); // also reads the site's clock from its Date header
+  if (!client.noDataTextLearned) {
+    const learned = await client.learnNoDataText(signal);
+    if (learned) logger.info('extract', `${site.name} answers “${learned}” when no session matches: read as an empty result.`, { siteId: site.id });
+  }
   const siteNow = () => {
     const observed = client.lastServerDate;
     const offset = observed ? Math.round((observed.server - observed.local) / 1000) : 0;

@@ -32,14 +32,16 @@
  * case); compared after {@link normalizeErrorText}.
  */
 export const NO_DATA_PHRASES: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  en: ['no data', 'no sessions', 'no session found', 'no session matche', 'no results', 'no result found', 'no records', 'no matching data', 'no matching session', 'no matching record', 'nothing matches', 'did not match any'],
-  de: ['keine daten', 'keine sitzung', 'keine ergebnisse', 'keine einträge', 'keine übereinstimmung', 'keine passenden'],
-  fr: ['aucune donnée', 'aucune session', 'aucun résultat', 'aucun enregistrement', 'aucune correspondance', 'pas de données', 'pas de session'],
-  es: ['no hay datos', 'ningún dato', 'sin datos', 'no hay sesiones', 'ninguna sesión', 'ningún resultado', 'no se encontraron datos', 'no se encontraron sesiones', 'no existen datos'],
-  it: ['nessun dato', 'nessuna sessione', 'nessun risultato', 'non ci sono dati', 'dati non trovati', 'nessuna corrispondenza'],
-  nl: ['geen gegevens', 'geen data', 'geen sessie', 'geen resultaten', 'geen overeenkomst'],
+  // The first two: PRA's own wording, "No Support report information matching your chosen criteria
+  // is available." (as seen by other collectors, e.g. SEKOIA's BeyondTrust connector).
+  en: ['report information matching your chosen criteria', 'no support report information', 'no data', 'no sessions', 'no session found', 'no session matche', 'no results', 'no result found', 'no records', 'no matching data', 'no matching session', 'no matching record', 'nothing matches', 'did not match any'],
+  de: ['keine support-berichtsinformationen', 'berichtsinformationen verfügbar', 'keine daten', 'keine sitzung', 'keine ergebnisse', 'keine einträge', 'keine übereinstimmung', 'keine passenden'],
+  fr: ['aucune information de rapport', 'aucune donnée', 'aucune session', 'aucun résultat', 'aucun enregistrement', 'aucune correspondance', 'pas de données', 'pas de session'],
+  es: ['no hay información de informes', 'no hay datos', 'ningún dato', 'sin datos', 'no hay sesiones', 'ninguna sesión', 'ningún resultado', 'no se encontraron datos', 'no se encontraron sesiones', 'no existen datos'],
+  it: ['non sono disponibili informazioni sui report', 'nessun dato', 'nessuna sessione', 'nessun risultato', 'non ci sono dati', 'dati non trovati', 'nessuna corrispondenza'],
+  nl: ['geen informatie over ondersteuningsrapporten', 'geen gegevens', 'geen data', 'geen sessie', 'geen resultaten', 'geen overeenkomst'],
   pt: ['nenhum dado', 'nenhuma sessão', 'nenhum resultado', 'nenhum registro', 'não há dados', 'sem dados', 'não foram encontrados dados'],
-  ja: ['データがありません', 'データはありません', 'データが見つかりません', '該当するデータ', '一致するデータ', 'セッションがありません', '結果がありません'],
+  ja: ['レポート情報はありません', 'データがありません', 'データはありません', 'データが見つかりません', '該当するデータ', '一致するデータ', 'セッションがありません', '結果がありません'],
   'zh-Hans': ['没有数据', '无数据', '暂无数据', '没有匹配', '匹配的数据', '没有会话', '无会话', '未找到数据', '没有找到数据'],
   'zh-Hant': ['沒有資料', '無資料', '沒有數據', '無數據', '沒有符合', '沒有相符', '符合的資料', '沒有工作階段', '找不到資料'],
   ko: ['데이터가 없', '데이터 없음', '일치하는 데이터', '세션이 없', '결과가 없'],

@@ -6,7 +6,7 @@ import { TokenCache } from './token-cache.ts';
  * client of the process: the appliance counts requests and tokens per account, not per caller.
  */
 export class PraAccounts {
-  private readonly accounts = new Map<string, { limiter: RateLimiter; tokens: TokenCache }>();
+  private readonly accounts = new Map<string, { limiter: RateLimiter; tokens: TokenCache; noDataTexts: Set<string> | null }>();
 
   constructor(private readonly options: { limits?: RateLimits; now?: () => number } = {}) {}
 
@@ -14,7 +14,8 @@ export class PraAccounts {
     const key = `${host.toLowerCase()}\n${clientId}`;
     let account = this.accounts.get(key);
     if (!account) {
-      account = { limiter: new RateLimiter(this.options.limits, this.options.now), tokens: new TokenCache(this.options.now) };
+      // noDataTexts: null until learned (PraClient.learnNoDataText), then the site's own wording(s).
+      account = { limiter: new RateLimiter(this.options.limits, this.options.now), tokens: new TokenCache(this.options.now), noDataTexts: null };
       this.accounts.set(key, account);
     }
     return account;

@@ -6,9 +6,11 @@ import {
   CredentialsRejectedError,
   PermissionDeniedError,
   PraError,
+  ReportError,
   RequestRejectedError,
   SiteUnavailableError,
 } from './errors.ts';
+import { normalizeErrorText } from './no-data-text.ts';
 import type { PraAccounts } from './pra-accounts.ts';
 import { sleep } from './rate-limiter.ts';
 import { parseAccessSessionListing, parseAccessSessionReport } from './report-parser.ts';
@@ -154,13 +156,46 @@ export class PraClient {
   /** AccessSession report, parsed as it streams. Throws typed errors (see errors.ts). */
   async *accessSessions(query: AccessSessionQuery, signal?: AbortSignal): AsyncGenerator<ReportItem> {
     const body = await this.openReport('AccessSession', queryParams(query), signal);
-    yield* parseAccessSessionReport(body);
+    yield* parseAccessSessionReport(body, { isNoData: (text) => this.isLearnedNoData(text) });
   }
 
   /** AccessSessionListing report (lsid and has_recording per session). */
   async *accessSessionListing(query: Exclude<AccessSessionQuery, { lsids: string[] }>, signal?: AbortSignal): AsyncGenerator<SessionSummary> {
     const body = await this.openReport('AccessSessionListing', queryParams(query), signal);
-    yield* parseAccessSessionListing(body);
+    yield* parseAccessSessionListing(body, { isNoData: (text) => this.isLearnedNoData(text) });
+  }
+
+  /** Whether the site's own "no data" wording has been learned for this account (see learnNoDataText). */
+  get noDataTextLearned() {
+    return this.account.noDataTexts !== null;
+  }
+
+  /**
+   * PRA says "nothing matched" with an `<error>` whose text is localized to the site's language,
+   * and BeyondTrust does not publish the texts. The parser knows the wordings of the main
+   * languages; to be sure of any other, ask the site for one second ten years ago — a window that
+   * cannot hold a session — and remember what it answers. Texts that read like a failure
+   * (error, invalid, denied…) are never learned, so a real error is not mistaken for "no data".
+   * Returns the learned text, or null when the site answered with an empty list or a known text.
+   * Also proves the reporting permission (a refusal throws).
+   */
+  async learnNoDataText(signal?: AbortSignal): Promise<string | null> {
+    const texts = this.account.noDataTexts ?? new Set<string>();
+    const tenYearsAgo = Math.floor(Date.now() / 1000) - 10 * 365 * 86_400;
+    try {
+      for await (const item of this.accessSessions({ startTime: tenYearsAgo, duration: 1 }, signal)) void item;
+      this.account.noDataTexts = texts;
+      return null;
+    } catch (error) {
+      if (!(error instanceof ReportError) || error.permissionDenied || FAILURE_WORDS.test(error.text)) throw error;
+      texts.add(normalizeErrorText(error.text));
+      this.account.noDataTexts = texts;
+      return error.text;
+    }
+  }
+
+  private isLearnedNoData(text: string) {
+    return this.account.noDataTexts?.has(normalizeErrorText(text)) ?? false;
   }
 
   /**
@@ -223,12 +258,14 @@ export class PraClient {
     let attempt = 0;
     let waits429 = 0;
     for (;;) {
-      await this.account.limiter.acquire(signal);
+      const arrived = await this.account.limiter.acquire(signal);
       const started = Date.now();
       let response: R;
       try {
         response = await send(signal);
+        arrived();
       } catch (error) {
+        arrived();
         this.options.onExchange?.({ path, report, status: null, error: errorCode(error), ms: Date.now() - started });
         if (signal?.aborted) throw signal.reason;
         attempt++;
@@ -274,6 +311,9 @@ export class PraClient {
     if (!Number.isNaN(server)) this.lastServerDate = { server, local: Date.now() };
   }
 }
+
+/** Words of failure in the main languages: such a text is never learned as "no data". */
+const FAILURE_WORDS = /error|fail|invalid|denied|forbidden|exception|unavailable|timeout|not allowed|permission|fehler|ungültig|erreur|invalide|errore|non valido|fout|ongeldig|エラー|无效|错误|錯誤|오류/i;
 
 function queryParams(query: AccessSessionQuery): Record<string, string> {
   if ('lsids' in query) {

@@ -4,10 +4,13 @@
  * account — background extraction of several sites, a Test click, the CLI — shares one limiter, so
  * the budget holds however many callers there are.
  *
- * Sliding windows (a log of the last N send times) rather than token buckets: a sliding window of
- * one second never lets N+1 requests into *any* one-second interval, which is what the appliance
- * counts, whatever its window alignment. A small margin absorbs network jitter between our send
- * time and the appliance's arrival time.
+ * The appliance counts requests when they *arrive*, and arrival is somewhere between our send and
+ * the response: with a new TLS connection per request (`Connection: close`), that delay varies by
+ * hundreds of milliseconds under load, so spacing sends one second apart is not enough. The
+ * per-second window therefore counts a request from its send until one second after its response
+ * arrived — the latest it can have been counted — which keeps any one-second interval of arrivals
+ * at 20 or less whatever the jitter and the appliance's window alignment. The hourly budget is a
+ * plain sliding window of send times (jitter is irrelevant at that scale).
  */
 export interface RateLimits {
   perSecond: number;
@@ -18,6 +21,30 @@ export const PRA_RATE_LIMITS: RateLimits = { perSecond: 20, perHour: 15_000 };
 
 /** Extra spacing added to each window so requests bunched by the network still arrive within budget. */
 const WINDOW_MARGIN_MS = 50;
+
+/** Requests that may still fall into the appliance's current one-second window. */
+class ArrivalWindow {
+  private readonly spans: { end: number }[] = [];
+  constructor(
+    readonly size: number,
+    readonly windowMs: number,
+  ) {}
+  /** Milliseconds until one more request fits (0 = now). */
+  waitMs(now: number): number {
+    for (let i = this.spans.length - 1; i >= 0; i--) {
+      if (this.spans[i]!.end + this.windowMs <= now) this.spans.splice(i, 1);
+    }
+    if (this.spans.length < this.size) return 0;
+    const earliest = Math.min(...this.spans.map((s) => s.end));
+    // Every slot is held by a request still in flight: look again shortly.
+    return Number.isFinite(earliest) ? Math.max(1, earliest + this.windowMs - now) : 25;
+  }
+  open(): { end: number } {
+    const span = { end: Infinity };
+    this.spans.push(span);
+    return span;
+  }
+}
 
 class SlidingWindow {
   private readonly times: number[];
@@ -40,7 +67,8 @@ class SlidingWindow {
 }
 
 export class RateLimiter {
-  private readonly windows: SlidingWindow[];
+  private readonly perSecond: ArrivalWindow;
+  private readonly perHour: SlidingWindow;
   private queue: Promise<void> = Promise.resolve();
   private pausedUntil = 0;
   private sent = 0;
@@ -49,20 +77,22 @@ export class RateLimiter {
     limits: RateLimits = PRA_RATE_LIMITS,
     private readonly now: () => number = Date.now,
   ) {
-    this.windows = [
-      new SlidingWindow(limits.perSecond, 1000 + WINDOW_MARGIN_MS),
-      new SlidingWindow(limits.perHour, 3_600_000 + WINDOW_MARGIN_MS),
-    ];
+    this.perSecond = new ArrivalWindow(limits.perSecond, 1000 + WINDOW_MARGIN_MS);
+    this.perHour = new SlidingWindow(limits.perHour, 3_600_000 + WINDOW_MARGIN_MS);
   }
 
   /**
    * Resolves when one more request may be sent, and counts it as sent. Callers are served in
-   * the order they asked (a promise chain), so nobody starves under load.
+   * the order they asked (a promise chain), so nobody starves under load. Call the returned
+   * function when the response head arrived (or the request failed).
    */
-  acquire(signal?: AbortSignal): Promise<void> {
+  acquire(signal?: AbortSignal): Promise<() => void> {
     const turn = this.queue.then(() => this.waitForSlot(signal));
     // The chain continues whether this caller was aborted or not.
-    this.queue = turn.catch(() => undefined);
+    this.queue = turn.then(
+      () => undefined,
+      () => undefined,
+    );
     return turn;
   }
 
@@ -76,17 +106,20 @@ export class RateLimiter {
     return this.sent;
   }
 
-  private async waitForSlot(signal?: AbortSignal) {
+  private async waitForSlot(signal?: AbortSignal): Promise<() => void> {
     for (;;) {
       signal?.throwIfAborted();
       const now = this.now();
-      const wait = Math.max(this.pausedUntil - now, ...this.windows.map((w) => w.waitMs(now)));
+      const wait = Math.max(this.pausedUntil - now, this.perSecond.waitMs(now), this.perHour.waitMs(now));
       if (wait <= 0) break;
       await sleep(wait, signal);
     }
-    const now = this.now();
-    for (const w of this.windows) w.record(now);
+    this.perHour.record(this.now());
+    const span = this.perSecond.open();
     this.sent++;
+    return () => {
+      if (span.end === Infinity) span.end = this.now();
+    };
   }
 }
 

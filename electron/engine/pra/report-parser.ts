@@ -60,13 +60,21 @@ const HEAD_CHARS = 512;
  * Parses an AccessSession report as it streams in. See the module comment for the items, the
  * memory bound and the failures.
  */
-export function parseAccessSessionReport(body: ReportBody): AsyncGenerator<ReportItem> {
-  return run(body, new AccessSessionHandler(), { report: 'AccessSession', root: 'session_list' });
+export function parseAccessSessionReport(body: ReportBody, options: ParseOptions = {}): AsyncGenerator<ReportItem> {
+  return run(body, new AccessSessionHandler(options), { report: 'AccessSession', root: 'session_list' });
 }
 
 /** Parses an AccessSessionListing report (`<session_summary_list>`) as it streams in. */
-export function parseAccessSessionListing(body: ReportBody): AsyncGenerator<SessionSummary> {
-  return run(body, new ListingHandler(), { report: 'AccessSessionListing', root: 'session_summary_list' });
+export function parseAccessSessionListing(body: ReportBody, options: ParseOptions = {}): AsyncGenerator<SessionSummary> {
+  return run(body, new ListingHandler(options), { report: 'AccessSessionListing', root: 'session_summary_list' });
+}
+
+export interface ParseOptions {
+  /**
+   * Texts this site is known to answer when nothing matches (learned by asking it for a window in
+   * which no session can exist; see PraClient.learnNoDataText), in addition to {@link isNoDataText}.
+   */
+  isNoData?: (text: string) => boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -329,6 +337,7 @@ abstract class BaseHandler<T> implements Handler<T> {
   constructor(
     private readonly expectedRoot: string,
     private readonly report: string,
+    private readonly options: ParseOptions,
   ) {}
 
   abstract onOpen(tag: SaxesTagPlain): void;
@@ -372,7 +381,7 @@ abstract class BaseHandler<T> implements Handler<T> {
   /** A complete `<error>`: "no data" is ignored, anything else is thrown. */
   protected finishError(el: XmlElement): void {
     const text = textContent(el).trim();
-    if (isNoDataText(text)) return;
+    if (isNoDataText(text) || this.options.isNoData?.(text)) return;
     const code = el.attrs.code ?? '';
     const permissionDenied = isPermissionDeniedText(text) || /permission|denied|forbidden|unauthori[sz]ed|not_?allowed/i.test(code);
     throw new ReportError(text, permissionDenied);
@@ -388,8 +397,8 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
   /** A `session_details` (depth 3) is open. */
   private inDetails = false;
 
-  constructor() {
-    super('session_list', 'AccessSession');
+  constructor(options: ParseOptions) {
+    super('session_list', 'AccessSession', options);
   }
 
   onOpen(tag: SaxesTagPlain): void {
@@ -492,8 +501,8 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
 }
 
 class ListingHandler extends BaseHandler<SessionSummary> {
-  constructor() {
-    super('session_summary_list', 'AccessSessionListing');
+  constructor(options: ParseOptions) {
+    super('session_summary_list', 'AccessSessionListing', options);
   }
 
   onOpen(tag: SaxesTagPlain): void {

@@ -78,13 +78,11 @@ export async function testSite(
   });
 
   await run('reporting', async () => {
-    const now = Math.floor(Date.now() / 1000);
     try {
-      let sessions = 0;
-      for await (const item of client!.accessSessions({ startTime: now - 1, duration: 1 })) {
-        if (item.type === 'session') sessions++;
-      }
-      return `The API account may read access session reports (“${REPORTING_PERMISSION}”)${sessions ? `; ${sessions} session(s) began in the last second` : ''}.`;
+      // A minimal AccessSession request (one second, ten years ago) that also learns how the site
+      // words "no data" in its language.
+      const learned = await client!.learnNoDataText();
+      return `The API account may read access session reports (“${REPORTING_PERMISSION}”)${learned ? `. When nothing matches, the site says: “${learned}”` : ''}.`;
     } catch (error) {
       if (error instanceof ReportError && error.permissionDenied) {
         throw new PermissionDeniedError(`The API account lacks the Reporting API permission “${REPORTING_PERMISSION}”: grant it in /login → Management → API Configuration. The site said: ${error.text}`);

@@ -1,0 +1,119 @@
+import type { Command } from 'commander';
+import type { DestinationSettings } from '../../shared/destination.ts';
+import type { TestStep } from '../../shared/site-test.ts';
+import { openEngine, type GlobalOptions } from './context.ts';
+import { printJson, readSecretFromStdin } from './io.ts';
+
+interface SetOptions {
+  url?: string;
+  cloudId?: string;
+  apiKeyStdin?: boolean;
+  username?: string;
+  passwordStdin?: boolean;
+  namespace?: string;
+  caFile?: string;
+  caFingerprint?: string;
+  kibanaUrl?: string;
+}
+
+function printStep(step: TestStep) {
+  if (step.status === 'running') return;
+  const mark = step.status === 'ok' ? 'ok     ' : step.status === 'failed' ? 'FAILED ' : 'skipped';
+  process.stdout.write(`${mark} ${step.title} (${step.durationMs} ms)\n        ${step.detail}\n`);
+}
+
+export function registerDestinationCommands(program: Command, global: () => GlobalOptions) {
+  const destination = program.command('destination').description('the Elasticsearch destination: set, show, test, install the integration assets');
+
+  destination
+    .command('set')
+    .description('set where events go; secrets are read from standard input and kept in the OS keychain')
+    .option('--url <url>', 'Elasticsearch URL, e.g. https://elastic.example.com:9200')
+    .option('--cloud-id <id>', 'Elastic Cloud ID (instead of --url)')
+    .option('--api-key-stdin', 'read the API key (encoded, or id:key) from standard input')
+    .option('--username <user>', 'sign in with a user name …')
+    .option('--password-stdin', '… and read its password from standard input')
+    .option('--namespace <ns>', 'data stream namespace (default: default)')
+    .option('--ca-file <file>', 'PEM file of the CA to trust')
+    .option('--ca-fingerprint <sha256>', "SHA-256 fingerprint of the cluster's CA certificate")
+    .option('--kibana-url <url>', 'Kibana URL, to install the integration assets through Fleet')
+    .action(async (o: SetOptions) => {
+      if (!o.url && !o.cloudId) throw new Error('Give --url URL or --cloud-id ID.');
+      if (o.apiKeyStdin && (o.username || o.passwordStdin)) throw new Error('Use either --api-key-stdin or --username with --password-stdin, not both.');
+      if (!o.apiKeyStdin && !o.username) throw new Error('Give --api-key-stdin (and pipe the API key in), or --username U --password-stdin.');
+      if (o.username && !o.passwordStdin) throw new Error('With --username, add --password-stdin and pipe the password in.');
+      const secret = await readSecretFromStdin(o.apiKeyStdin ? 'API key: ' : 'Password: ');
+      const settings: Partial<DestinationSettings> = {
+        url: o.url ?? null,
+        cloudId: o.cloudId ?? null,
+        auth: o.apiKeyStdin ? 'api-key' : 'basic',
+        username: o.username ?? null,
+        caFile: o.caFile ?? null,
+        caFingerprint: o.caFingerprint ?? null,
+        kibanaUrl: o.kibanaUrl ?? null,
+      };
+      if (o.namespace !== undefined) settings.namespace = o.namespace;
+      const engine = openEngine(global());
+      try {
+        const view = await engine.setDestination(settings, o.apiKeyStdin ? secret : undefined, o.apiKeyStdin ? undefined : secret);
+        process.stdout.write(`Destination set: events go to ${view.dataStream} at ${view.cloudId ? `Cloud ID ${view.cloudId.split(':')[0]}` : view.url}. Check it with: pra-ic destination test\n`);
+      } finally {
+        await engine.close();
+      }
+    });
+
+  destination
+    .command('show')
+    .description('show the destination settings (never the secrets)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
+      const engine = openEngine(global());
+      try {
+        const view = await engine.destinationView();
+        if (o.json) return printJson(view);
+        if (!view.configured) return void process.stdout.write('No destination yet. Set one with: pra-ic destination set --url URL --api-key-stdin\n');
+        const lines = [
+          ['Elasticsearch', view.cloudId ? `Cloud ID ${view.cloudId}` : view.url],
+          ['Sign-in', view.auth === 'api-key' ? `API key (${view.apiKeyStored ? 'stored in the keychain' : 'MISSING'})` : view.auth === 'basic' ? `user ${view.username} (password ${view.passwordStored ? 'stored in the keychain' : 'MISSING'})` : 'none'],
+          ['Data stream', view.dataStream],
+          ['CA file', view.caFile ?? '-'],
+          ['CA fingerprint', view.caFingerprint ?? '-'],
+          ['Kibana', view.kibanaUrl ?? '-'],
+        ];
+        for (const [k, v] of lines) process.stdout.write(`${`${k}:`.padEnd(16)}${v}\n`);
+      } finally {
+        await engine.close();
+      }
+    });
+
+  destination
+    .command('test')
+    .description('check reachability, sign-in, privileges and the integration assets, step by step')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
+      const engine = openEngine(global());
+      try {
+        if (!(await engine.destinationView()).configured) throw new Error('No destination yet. Set one with: pra-ic destination set …');
+        const result = await engine.testDestination(undefined, {}, o.json ? undefined : printStep);
+        if (o.json) printJson(result);
+        else process.stdout.write(result.ok ? 'All checks passed.\n' : result.steps.some((s) => s.fix === 'install-assets') ? 'Install the assets with: pra-ic destination install-assets (needs --kibana-url), or in Kibana.\n' : 'The destination is not ready: see the failed step above.\n');
+        process.exitCode = result.ok ? 0 : 1;
+      } finally {
+        await engine.close();
+      }
+    });
+
+  destination
+    .command('install-assets')
+    .description("install Elastic's BeyondTrust PRA integration assets through Kibana's Fleet API")
+    .action(async () => {
+      const engine = openEngine(global());
+      try {
+        const result = await engine.installAssets();
+        (result.ok ? process.stdout : process.stderr).write(`${result.detail}\n`);
+        process.exitCode = result.ok ? 0 : 1;
+      } finally {
+        await engine.close();
+      }
+    });
+}
