@@ -4,6 +4,7 @@ import type { GlobalOptions } from './context.ts';
 import { registerDestinationCommands } from './destination-commands.ts';
 import { registerRunCommands } from './run-commands.ts';
 import { registerSiteCommands } from './site-commands.ts';
+import { registerUiCommand } from './ui-command.ts';
 
 const program = new Command('pra-ic')
   .description('PRA Integration Client: pulls BeyondTrust PRA access sessions and ships them to Elasticsearch.')
@@ -17,6 +18,7 @@ const global = () => program.opts<GlobalOptions>();
 registerSiteCommands(program, global);
 registerRunCommands(program, global);
 registerDestinationCommands(program, global);
+registerUiCommand(program, global);
 
 try {
   await program.parseAsync(process.argv);

@@ -157,7 +157,6 @@ export class Engine {
   /** An edit clears "needs attention": the admin has looked at the site. */
   async editSite(ref: SiteRef, patch: SitePatchRaw, newSecret?: string | null): Promise<Site> {
     const site = await this.sites.editSite(ref, patch, newSecret);
-    this.store.ensureSiteState(site.id, Math.floor(Date.now() / 1000) - site.initialIntervalSeconds, 3600);
     this.store.setNeedsAttention(site.id, null);
     this.logger.info('site', `Site “${site.name}” changed${newSecret ? ' (new client secret)' : ''}.`, { siteId: site.id });
     this.scheduler.reschedule(site.id);
@@ -289,12 +288,13 @@ export class Engine {
     const running = this.scheduler.isRunning(siteId);
     const next = this.scheduler.nextRunAt(siteId);
     let backfill: SiteStatus['backfill'] = null;
-    if (state) {
+    if (state && state.rangeStart !== null && state.cursor !== null) {
+      const rangeStart = state.rangeStart;
       const live = running ? this.progress.get(siteId) : undefined;
       const cursor = Math.max(state.cursor, live?.cursor ?? 0);
       const end = live?.target ?? Math.max(cursor, Math.floor(Date.now() / 1000));
-      const span = end - state.rangeStart;
-      backfill = { from: iso(state.rangeStart)!, coveredUntil: iso(cursor)!, progress: span > 0 ? Math.min(1, Math.max(0, (cursor - state.rangeStart) / span)) : 1 };
+      const span = end - rangeStart;
+      backfill = { from: iso(rangeStart)!, coveredUntil: iso(cursor)!, progress: span > 0 ? Math.min(1, Math.max(0, (cursor - rangeStart) / span)) : 1 };
     }
     return {
       siteId,

@@ -3,6 +3,7 @@ import { CredentialsRejectedError, PraError } from '../pra/errors.ts';
 import type { PraClient } from '../pra/pra-client.ts';
 import type { Logger } from '../log/logger.ts';
 import type { SessionStore } from '../store/session-store.ts';
+import { WINDOW_LIMITS } from './report-windows.ts';
 import { extractSite, type ExtractionProgress, type SiteRunResult } from './site-extractor.ts';
 
 export interface SiteRunOutcome {
@@ -142,7 +143,7 @@ export class Scheduler {
     const { store, logger } = this.deps;
     const attention = store.siteState(site.id)?.needsAttention;
     if (attention) return { siteId: site.id, ok: false, error: attention, needsAttention: true };
-    store.ensureSiteState(site.id, Math.floor(Date.now() / 1000) - site.initialIntervalSeconds, 3600);
+    store.ensureSiteState(site.id, WINDOW_LIMITS.initialSeconds);
     store.recordRunStart(site.id);
     this.deps.onSiteChanged(site.id);
     logger.info('extract', `Run started for ${site.name}.`, { siteId: site.id });

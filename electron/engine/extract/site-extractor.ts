@@ -77,8 +77,14 @@ export async function extractSite(deps: ExtractDeps): Promise<SiteRunResult> {
 
   await client.token(); // also reads the site's clock from its Date header
   if (!client.noDataTextLearned) {
-    const learned = await client.learnNoDataText(signal);
-    if (learned) logger.info('extract', `${site.name} answers “${learned}” when no session matches: read as an empty result.`, { siteId: site.id });
+    try {
+      const learned = await client.learnNoDataText(signal);
+      if (learned) logger.info('extract', `${site.name} answers “${learned}” when no session matches: read as an empty result.`, { siteId: site.id });
+    } catch (error) {
+      // A flaky answer only delays learning to the next pass; refusals (credentials, permission) stop here.
+      if (!(error instanceof SiteUnavailableError || error instanceof MalformedReportError)) throw error;
+      logger.warn('extract', `Could not learn how ${site.name} words “no data” this pass: ${(error as Error).message}`, { siteId: site.id });
+    }
   }
   const siteNow = () => {
     const observed = client.lastServerDate;
@@ -86,11 +92,14 @@ export async function extractSite(deps: ExtractDeps): Promise<SiteRunResult> {
     return localNow() + offset;
   };
 
-  let state = store.siteState(site.id) ?? store.ensureSiteState(site.id, siteNow() - site.initialIntervalSeconds, WINDOW_LIMITS.initialSeconds);
+  let state = store.ensureSiteState(site.id, WINDOW_LIMITS.initialSeconds);
+  // The first run reaches back the initial interval, measured on the site's clock.
+  if (state.rangeStart === null || state.cursor === null) state = store.initRange(site.id, siteNow() - site.initialIntervalSeconds);
+  const rangeStart = state.rangeStart!;
   const target = siteNow() - SETTLE_SECONDS;
-  const result: SiteRunResult = { sessionsSeen: 0, eventsAdded: 0, windows: 0, followed: 0, cursor: state.cursor, target };
+  const result: SiteRunResult = { sessionsSeen: 0, eventsAdded: 0, windows: 0, followed: 0, cursor: state.cursor!, target };
   const progress = (phase: ExtractionProgress['phase']) =>
-    deps.onProgress?.({ siteId: site.id, phase, rangeStart: state.rangeStart, cursor: result.cursor, target, sessionsSeen: result.sessionsSeen, eventsAdded: result.eventsAdded });
+    deps.onProgress?.({ siteId: site.id, phase, rangeStart, cursor: result.cursor, target, sessionsSeen: result.sessionsSeen, eventsAdded: result.eventsAdded });
 
   // 1. Windows, from the cursor up to the site's now.
   let window = state.windowSeconds;
@@ -118,8 +127,6 @@ export async function extractSite(deps: ExtractDeps): Promise<SiteRunResult> {
     result.windows++;
     progress('windows');
   }
-  state = store.siteState(site.id)!;
-
   // 2. Follow the sessions still in progress.
   const followed = store.followed(site.id);
   result.followed = followed.length;

@@ -1,12 +1,21 @@
 import { RateLimiter, type RateLimits } from './rate-limiter.ts';
 import { TokenCache } from './token-cache.ts';
 
+export interface PraAccount {
+  limiter: RateLimiter;
+  tokens: TokenCache;
+  /** The site's own "no data" wordings, once learned (PraClient.learnNoDataText); null before. */
+  noDataTexts: Set<string> | null;
+  /** The site's clock (its latest `Date` header) and ours when we read it. */
+  serverClock: { server: number; local: number } | null;
+}
+
 /**
  * One rate limiter and one token cache per PRA API account (host + client id), shared by every
  * client of the process: the appliance counts requests and tokens per account, not per caller.
  */
 export class PraAccounts {
-  private readonly accounts = new Map<string, { limiter: RateLimiter; tokens: TokenCache; noDataTexts: Set<string> | null }>();
+  private readonly accounts = new Map<string, PraAccount>();
 
   constructor(private readonly options: { limits?: RateLimits; now?: () => number } = {}) {}
 
@@ -15,7 +24,7 @@ export class PraAccounts {
     let account = this.accounts.get(key);
     if (!account) {
       // noDataTexts: null until learned (PraClient.learnNoDataText), then the site's own wording(s).
-      account = { limiter: new RateLimiter(this.options.limits, this.options.now), tokens: new TokenCache(this.options.now), noDataTexts: null };
+      account = { limiter: new RateLimiter(this.options.limits, this.options.now), tokens: new TokenCache(this.options.now), noDataTexts: null, serverClock: null };
       this.accounts.set(key, account);
     }
     return account;

@@ -11,7 +11,7 @@ import {
   SiteUnavailableError,
 } from './errors.ts';
 import { normalizeErrorText } from './no-data-text.ts';
-import type { PraAccounts } from './pra-accounts.ts';
+import type { PraAccount, PraAccounts } from './pra-accounts.ts';
 import { sleep } from './rate-limiter.ts';
 import { parseAccessSessionListing, parseAccessSessionReport } from './report-parser.ts';
 import type { ReportItem, SessionSummary } from './report-types.ts';
@@ -68,9 +68,7 @@ export interface PraClientOptions {
 export class PraClient {
   private readonly http: Got;
   private readonly retry: RetryPolicy;
-  private readonly account: ReturnType<PraAccounts['get']>;
-  /** The appliance's clock (its `Date` header) and ours when we read it: for the clock-skew check. */
-  lastServerDate: { server: number; local: number } | null = null;
+  private readonly account: PraAccount;
 
   constructor(
     readonly connection: PraConnection,
@@ -96,6 +94,11 @@ export class PraClient {
       followRedirect: false, // a redirect from the API is a login page or a proxy, never a report
       headers: { connection: 'close', 'user-agent': options.userAgent ?? 'pra-integration-client' },
     });
+  }
+
+  /** The appliance's clock (its latest `Date` header, shared by every client of the account) and ours when we read it. */
+  get lastServerDate() {
+    return this.account.serverClock;
   }
 
   get baseUrl() {
@@ -308,7 +311,7 @@ export class PraClient {
   private noteServerDate(header: string | string[] | undefined) {
     const value = Array.isArray(header) ? header[0] : header;
     const server = value ? Date.parse(value) : NaN;
-    if (!Number.isNaN(server)) this.lastServerDate = { server, local: Date.now() };
+    if (!Number.isNaN(server)) this.account.serverClock = { server, local: Date.now() };
   }
 }
 

@@ -99,8 +99,8 @@ export const sessionStoreMigration: Migration = {
       -- Where each site's extraction stands. The cursor moves only after everything before it is stored.
       CREATE TABLE site_state (
         site_id          INTEGER PRIMARY KEY REFERENCES sites(id) ON DELETE CASCADE,
-        range_start      INTEGER NOT NULL,  -- the oldest start time the site's backfill reaches back to
-        cursor           INTEGER NOT NULL,  -- every session that began before this has been taken
+        range_start      INTEGER,           -- the oldest start time the backfill reaches back to (site clock); NULL before the first run reads it
+        cursor           INTEGER,           -- every session that began before this has been taken
         window_seconds   INTEGER NOT NULL,  -- the adapted window size for the next request
         needs_attention  TEXT,              -- why extraction stopped (credentials rejected…), NULL when fine
         last_run_at      INTEGER,

@@ -13,8 +13,9 @@ export type FollowChange =
 
 export interface SiteState {
   siteId: number;
-  rangeStart: number;
-  cursor: number;
+  /** Null until the first run has read the site's clock. */
+  rangeStart: number | null;
+  cursor: number | null;
   windowSeconds: number;
   needsAttention: string | null;
   lastRunAt: number | null;
@@ -97,8 +98,9 @@ export class SessionStore {
       siteState: db.prepare(`SELECT site_id AS siteId, range_start AS rangeStart, cursor, window_seconds AS windowSeconds,
           needs_attention AS needsAttention, last_run_at AS lastRunAt, last_success_at AS lastSuccessAt, last_error AS lastError
         FROM site_state WHERE site_id = ?`),
-      initSiteState: db.prepare(`INSERT INTO site_state (site_id, range_start, cursor, window_seconds, updated_at) VALUES (?, ?, ?, ?, ?)
+      initSiteState: db.prepare(`INSERT INTO site_state (site_id, window_seconds, updated_at) VALUES (?, ?, ?)
         ON CONFLICT (site_id) DO NOTHING`),
+      initRange: db.prepare('UPDATE site_state SET range_start = ?, cursor = ?, updated_at = ? WHERE site_id = ? AND range_start IS NULL'),
       advanceCursor: db.prepare('UPDATE site_state SET cursor = ?, window_seconds = ?, updated_at = ? WHERE site_id = ? AND cursor <= ?'),
       setWindow: db.prepare('UPDATE site_state SET window_seconds = ?, updated_at = ? WHERE site_id = ?'),
       needsAttention: db.prepare('UPDATE site_state SET needs_attention = ?, updated_at = ? WHERE site_id = ?'),
@@ -208,9 +210,15 @@ export class SessionStore {
     return (this.stmts.siteState.get(siteId) as SiteState | undefined) ?? null;
   }
 
-  /** Creates the site's extraction state on its first run; an existing state is kept. */
-  ensureSiteState(siteId: number, rangeStart: number, windowSeconds: number): SiteState {
-    this.stmts.initSiteState.run(siteId, rangeStart, rangeStart, windowSeconds, this.clock());
+  /** Creates the site's extraction state (without a range yet); an existing state is kept. */
+  ensureSiteState(siteId: number, windowSeconds: number): SiteState {
+    this.stmts.initSiteState.run(siteId, windowSeconds, this.clock());
+    return this.siteState(siteId)!;
+  }
+
+  /** Sets where the backfill starts (site clock), once: the cursor starts there. */
+  initRange(siteId: number, rangeStart: number): SiteState {
+    this.stmts.initRange.run(rangeStart, rangeStart, this.clock(), siteId);
     return this.siteState(siteId)!;
   }
 

@@ -1,0 +1,53 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { ApiHandlers } from '../engine/api/handlers.ts';
+import { startUiServer } from '../engine/api/http-server.ts';
+import { openEngine, type GlobalOptions } from './context.ts';
+
+const RENDERER_DIR = fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
+const RENDERER_CONFIG = fileURLToPath(new URL('../../renderer/vite.config.ts', import.meta.url));
+
+/** The built UI; built on first use in a development checkout (Vite is a dev dependency). */
+async function ensureRendererBuilt() {
+  if (existsSync(`${RENDERER_DIR}index.html`)) return;
+  process.stderr.write('Building the UI (first run)…\n');
+  const { build } = await import('vite');
+  await build({ configFile: RENDERER_CONFIG, logLevel: 'warn' });
+}
+
+function openBrowser(url: string) {
+  const [command, args] =
+    process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : process.platform === 'darwin' ? ['open', [url]] : ['xdg-open', [url]];
+  try {
+    spawn(command, args as string[], { detached: true, stdio: 'ignore' }).on('error', () => undefined).unref();
+  } catch {
+    // No browser launcher: the URL is printed anyway.
+  }
+}
+
+export function registerUiCommand(program: Command, global: () => GlobalOptions) {
+  program
+    .command('ui')
+    .description('serve the app\'s UI on this computer (127.0.0.1) for a browser, with extraction running, until Ctrl-C')
+    .option('--port <port>', 'port to listen on (default: any free port)', (v) => Number.parseInt(v, 10))
+    .option('--no-open', 'do not open a browser; just print the URL')
+    .option('--no-extract', 'serve the UI only; do not run extraction and shipping in the background')
+    .action(async (o: { port?: number; open: boolean; extract: boolean }) => {
+      await ensureRendererBuilt();
+      const engine = openEngine(global(), { minPollSeconds: undefined });
+      const handlers = new ApiHandlers(engine, 'browser');
+      const server = await startUiServer({ handlers, rendererDir: RENDERER_DIR, port: o.port });
+      if (o.extract) engine.start();
+      process.stdout.write(`PRA Integration Client UI: ${server.url}\n(the address carries a one-time token; only this computer can connect. Stop with Ctrl-C.)\n`);
+      if (o.open) openBrowser(server.url);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      process.stderr.write('Stopping…\n');
+      await server.close();
+      await engine.close();
+    });
+}
