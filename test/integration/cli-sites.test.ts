@@ -70,7 +70,7 @@ describe('pra-ic site add / list / test / remove against the PRA simulator', () 
     assert.equal((await cli(['site', 'edit', 'Prod', '--client-secret-stdin'], 'wrong-secret-value')).code, 0);
     const r = await cli(['site', 'test', 'prod']);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /FAILED  Sign-in with client ID and secret.*\n.*Client ID or secret rejected/);
+    assert.match(r.stdout, /FAILED {2}Sign-in with client ID and secret.*\n.*Client ID or secret rejected/);
     assert.ok(!r.stdout.includes('wrong-secret-value'));
     assert.equal((await cli(['site', 'edit', 'Prod', '--client-secret-stdin'], SECRET)).code, 0);
   });
@@ -79,7 +79,7 @@ describe('pra-ic site add / list / test / remove against the PRA simulator', () 
     assert.equal((await cli(['site', 'edit', 'Prod', '--ca-file', ''])).code, 0);
     const r = await cli(['site', 'test', 'Prod']);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /FAILED  Secure connection \(TLS\)[^\n]*\n[^\n]*(does not trust|self-signed).*subject .*issuer /);
+    assert.match(r.stdout, /FAILED {2}Secure connection \(TLS\)[^\n]*\n[^\n]*(does not trust|self-signed).*subject .*issuer /);
     assert.equal((await cli(['site', 'edit', 'Prod', '--ca-file', sim.caFile])).code, 0);
   });
 
@@ -88,7 +88,7 @@ describe('pra-ic site add / list / test / remove against the PRA simulator', () 
     assert.equal(add.code, 0, add.stderr);
     const r = await cli(['site', 'test', 'NoReports']);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /FAILED  Permission to read access session reports[^\n]*\n[^\n]*Allow Access to Access Session Reports and Recordings/);
+    assert.match(r.stdout, /FAILED {2}Permission to read access session reports[^\n]*\n[^\n]*Allow Access to Access Session Reports and Recordings/);
   });
 
   it('never writes the secret to the database files or the logs', () => {
