@@ -60,7 +60,10 @@ export const inputSchemas = {
     .object({ settings: destinationFields, apiKey: secret.nullable().optional(), password: secret.nullable().optional() })
     .strict(),
   'destination.test': z.object({ testId, draft: destinationFields.optional(), apiKey: secret.optional(), password: secret.optional() }).strict(),
-  'destination.installAssets': none,
+  /** Installs through Kibana with the destination's credentials, or a one-off admin credential given here (not stored). */
+  'destination.installAssets': z
+    .object({ apiKey: secret.optional(), username: z.string().max(256).optional(), password: secret.optional() })
+    .strict(),
   'outbox.retryFailed': none,
   'engine.setPaused': z.object({ paused: z.boolean() }).strict(),
   'log.recent': z.object({ limit: z.number().int().min(1).max(5000).optional() }).strict(),

@@ -105,11 +105,21 @@ export function registerDestinationCommands(program: Command, global: () => Glob
 
   destination
     .command('install-assets')
-    .description("install Elastic's BeyondTrust PRA integration assets through Kibana's Fleet API")
-    .action(async () => {
+    .description("install Elastic's BeyondTrust PRA integration assets through Kibana's Fleet API (needs --kibana-url set)")
+    .option('--admin-api-key-stdin', "use this API key (from standard input) instead of the destination's: installing needs Kibana's Integrations privilege")
+    .option('--admin-username <user>', '… or this user, with --admin-password-stdin')
+    .option('--admin-password-stdin', "read the admin user's password from standard input")
+    .action(async (o: { adminApiKeyStdin?: boolean; adminUsername?: string; adminPasswordStdin?: boolean }) => {
+      const admin: { apiKey?: string; username?: string; password?: string } = {};
+      if (o.adminApiKeyStdin) admin.apiKey = await readSecretFromStdin('Admin API key: ');
+      else if (o.adminUsername) {
+        if (!o.adminPasswordStdin) throw new Error('With --admin-username, add --admin-password-stdin and pipe the password in.');
+        admin.username = o.adminUsername;
+        admin.password = await readSecretFromStdin('Password: ');
+      }
       const engine = openEngine(global());
       try {
-        const result = await engine.installAssets();
+        const result = await engine.installAssets(admin);
         (result.ok ? process.stdout : process.stderr).write(`${result.detail}\n`);
         process.exitCode = result.ok ? 0 : 1;
       } finally {

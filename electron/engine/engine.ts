@@ -262,10 +262,26 @@ export class Engine {
     return result;
   }
 
-  async installAssets(): Promise<{ ok: boolean; detail: string }> {
-    const settings = this.destination.get();
-    if (!settings) return { ok: false, detail: 'Set up the Elasticsearch destination first.' };
-    const result = await installIntegrationAssets(settings, await this.destination.credentials());
+  /**
+   * Installs the integration's assets through Kibana, with the destination's credentials or a
+   * one-off admin credential (installing needs Kibana's Integrations "all" privilege, which a
+   * shipping credential should not have). The admin credential is used once and not stored.
+   */
+  async installAssets(admin: { apiKey?: string; username?: string; password?: string } = {}): Promise<{ ok: boolean; detail: string }> {
+    const stored = this.destination.get();
+    if (!stored) return { ok: false, detail: 'Set up the Elasticsearch destination first.' };
+    let settings = stored;
+    let credentials = await this.destination.credentials();
+    if (admin.apiKey) {
+      settings = { ...stored, auth: 'api-key' };
+      credentials = { apiKey: normalizeApiKey(admin.apiKey), password: null };
+    } else if (admin.username && admin.password) {
+      settings = { ...stored, auth: 'basic', username: admin.username };
+      credentials = { apiKey: null, password: admin.password };
+    }
+    this.logger.redact(credentials.apiKey);
+    this.logger.redact(credentials.password);
+    const result = await installIntegrationAssets(settings, credentials);
     (result.ok ? this.logger.info : this.logger.warn).call(this.logger, 'ship', `Installing the integration's assets: ${result.detail}`);
     return result;
   }

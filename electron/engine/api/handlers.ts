@@ -65,7 +65,7 @@ export class ApiHandlers {
       'destination.set': async ({ settings, apiKey, password }) => engine.setDestination(settings, apiKey, password),
       'destination.test': async ({ testId, draft, apiKey, password }) =>
         engine.testDestination(draft, { apiKey, password }, (step) => this.publish({ type: 'test-step', testId, step })),
-      'destination.installAssets': async () => engine.installAssets(),
+      'destination.installAssets': async (admin) => engine.installAssets(admin),
       'outbox.retryFailed': async () => ({ retried: engine.retryFailed() }),
       'engine.setPaused': async ({ paused }) => {
         engine.setPaused(paused);

@@ -96,17 +96,32 @@ export async function testDestination(
   });
 
   await run('assets', async () => {
-    const template = await client!.indices.existsIndexTemplate({ name: INTEGRATION_TEMPLATE });
-    let pipelines: string[] = [];
+    // A shipping credential (create_doc) may not be allowed to read templates or pipelines: a 403
+    // means "cannot tell", which is reported as such rather than as missing assets.
+    const statusOf = (error: unknown) => (error as { meta?: { statusCode?: number } }).meta?.statusCode;
+    let template: boolean | null;
+    try {
+      template = await client!.indices.existsIndexTemplate({ name: INTEGRATION_TEMPLATE });
+    } catch (error) {
+      if (statusOf(error) !== 403) throw error;
+      template = null;
+    }
+    let pipelines: string[] | null;
     try {
       pipelines = Object.keys(await client!.ingest.getPipeline({ id: INTEGRATION_PIPELINE_PATTERN }));
     } catch (error) {
-      if ((error as { meta?: { statusCode?: number } }).meta?.statusCode !== 404) throw error;
+      if (statusOf(error) === 404) pipelines = [];
+      else if (statusOf(error) === 403) pipelines = null;
+      else throw error;
     }
-    const missing = [template ? null : `index template ${INTEGRATION_TEMPLATE}`, pipelines.length ? null : `ingest pipeline ${INTEGRATION_PIPELINE_PATTERN}`].filter(Boolean);
+    const missing = [template === false ? `index template ${INTEGRATION_TEMPLATE}` : null, pipelines?.length === 0 ? `ingest pipeline ${INTEGRATION_PIPELINE_PATTERN}` : null].filter(Boolean);
     if (missing.length) {
       throw new StepFailure(`The BeyondTrust PRA integration's assets are missing (${missing.join(', ')}): documents would not be parsed for the dashboard. ${INSTALL_ASSETS_HOWTO}`, 'install-assets');
     }
+    if (template === null && pipelines === null) {
+      return 'Not verifiable with this credential (it may not read index templates or ingest pipelines). Make sure the BeyondTrust PRA integration is installed in Kibana.';
+    }
+    if (pipelines === null) return `Index template ${INTEGRATION_TEMPLATE} installed (its ingest pipeline is not visible to this credential).`;
     return `Index template and ingest pipeline installed (${pipelines.sort().at(-1)}).`;
   });
 
