@@ -26,13 +26,21 @@ const child = spawn(
   ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
-let tail = '';
+// The runner's own summary lines ("ℹ pass 12"); the last of each wins. Read line by line, because
+// failure details follow the summary and can be long.
+const summary = {};
+let partial = '';
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
-  tail = (tail + chunk.toString()).slice(-4000);
+  const lines = (partial + chunk.toString()).split('\n');
+  partial = lines.pop() ?? '';
+  for (const line of lines) {
+    const m = /^ℹ (pass|fail|cancelled) (\d+)$/.exec(line.trim());
+    if (m) summary[m[1]] = Number(m[2]);
+  }
 });
 child.on('close', (code) => {
-  const count = (label) => Number(tail.match(new RegExp(`ℹ ${label} (\\d+)`))?.[1] ?? 0);
+  const count = (label) => summary[label] ?? 0;
   const passed = count('pass');
   const failed = count('fail') + count('cancelled');
   console.log(`${passed} passed, ${failed} failed`);

@@ -12,7 +12,7 @@ import { testDestination } from './elastic/destination-test.ts';
 import { installIntegrationAssets } from './elastic/fleet.ts';
 import { Shipper, type SHIP_LIMITS } from './elastic/shipper.ts';
 import { Scheduler, type SiteRunOutcome } from './extract/scheduler.ts';
-import type { ExtractionProgress } from './extract/site-extractor.ts';
+import { SETTLE_SECONDS, type ExtractionProgress } from './extract/site-extractor.ts';
 import { Logger, type LogEntry } from './log/logger.ts';
 import { ensureDataDir } from './paths.ts';
 import { PraAccounts } from './pra/pra-accounts.ts';
@@ -308,9 +308,13 @@ export class Engine {
       const rangeStart = state.rangeStart;
       const live = running ? this.progress.get(siteId) : undefined;
       const cursor = Math.max(state.cursor, live?.cursor ?? 0);
-      const end = live?.target ?? Math.max(cursor, Math.floor(Date.now() / 1000));
+      // Measured on the site's clock, up to where a pass stops (SETTLE_SECONDS before its now).
+      // Within two poll intervals of that, the site is caught up: 100 %, not 99.7 % between polls.
+      const end = live?.target ?? this.accounts.siteNow(site.host, site.clientId) - SETTLE_SECONDS;
+      const caughtUp = !live && end - cursor <= 2 * site.pollIntervalSeconds;
       const span = end - rangeStart;
-      backfill = { from: iso(rangeStart)!, coveredUntil: iso(cursor)!, progress: span > 0 ? Math.min(1, Math.max(0, (cursor - rangeStart) / span)) : 1 };
+      const progress = caughtUp || span <= 0 ? 1 : Math.min(1, Math.max(0, (cursor - rangeStart) / span));
+      backfill = { from: iso(rangeStart)!, coveredUntil: iso(cursor)!, progress };
     }
     return {
       siteId,

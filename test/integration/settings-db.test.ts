@@ -120,7 +120,7 @@ describe('settings.db', () => {
     raw.close();
     assert.throws(() => openDatabase(dir), {
       name: 'DatabaseTooNewError',
-      message: /settings\.db was made by a newer version of PRA Integration Client \(schema version 2; this version knows up to 1\)/,
+      message: new RegExp(`settings\\.db was made by a newer version of PRA Integration Client \\(schema version ${SCHEMA_VERSION + 1}; this version knows up to ${SCHEMA_VERSION}\\)`),
     });
     const check = new Database(file, { readonly: true });
     assert.equal(userVersion(check), SCHEMA_VERSION + 1);
@@ -142,13 +142,13 @@ describe('settings.db', () => {
       { description: 'third', up: (d: Database.Database) => d.exec('ALTER TABLE second ADD COLUMN y TEXT') },
     ];
     runMigrations(db, MIGRATIONS);
-    assert.equal(userVersion(db), 1);
+    assert.equal(userVersion(db), SCHEMA_VERSION);
     runMigrations(db, extended);
-    assert.equal(userVersion(db), 3);
+    assert.equal(userVersion(db), SCHEMA_VERSION + 2);
     const columns = (db.prepare('PRAGMA table_info(second)').all() as { name: string }[]).map((c) => c.name);
     assert.deepEqual(columns, ['x', 'y']);
     runMigrations(db, extended); // idempotent
-    assert.equal(userVersion(db), 3);
+    assert.equal(userVersion(db), SCHEMA_VERSION + 2);
     db.close();
   });
 
@@ -166,10 +166,10 @@ describe('settings.db', () => {
     ];
     assert.throws(() => runMigrations(db, broken), (error: unknown) => {
       assert.ok(error instanceof MigrationError);
-      assert.match(error.message, /Could not upgrade settings\.db to schema version 2 \(half done\): boom/);
+      assert.match(error.message, new RegExp(`Could not upgrade settings\\.db to schema version ${SCHEMA_VERSION + 1} \\(half done\\): boom`));
       return true;
     });
-    assert.equal(userVersion(db), 1);
+    assert.equal(userVersion(db), SCHEMA_VERSION);
     assert.deepEqual(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half'").get(), { n: 0 });
     db.close();
   });

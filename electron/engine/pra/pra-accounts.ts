@@ -30,6 +30,13 @@ export class PraAccounts {
     return account;
   }
 
+  /** The site's time now (Unix seconds), from its last `Date` header; the local clock before any. */
+  siteNow(host: string, clientId: string): number {
+    const clock = this.accounts.get(`${host.toLowerCase()}\n${clientId}`)?.serverClock;
+    const now = Date.now();
+    return Math.floor((clock ? now + (clock.server - clock.local) : now) / 1000);
+  }
+
   /** Total requests sent to every account (the benchmark's API-call count). */
   get requestCount() {
     let total = 0;
