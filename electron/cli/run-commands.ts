@@ -90,6 +90,27 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
       }
     });
 
+  program
+    .command('retention')
+    .argument('[days]', 'keep sessions this many days after they ended (0 = forever); without it, show the setting')
+    .description('local retention of the session store (default 90 days); undelivered and in-progress sessions are never removed')
+    .action(async (days?: string) => {
+      const engine = openEngine(global());
+      try {
+        if (days !== undefined) {
+          if (!/^\d+$/.test(days)) throw new Error('Give the retention as a whole number of days, e.g. 90 (0 keeps everything).');
+          engine.retentionDays = Number(days);
+          const removed = engine.prune();
+          process.stdout.write(`Retention set to ${Number(days) === 0 ? 'forever' : `${days} days`}${removed ? `; ${removed} expired session(s) removed` : ''}.\n`);
+        } else {
+          const d = engine.retentionDays;
+          process.stdout.write(d === 0 ? 'Sessions are kept forever.\n' : `Sessions are kept ${d} days after they ended.\n`);
+        }
+      } finally {
+        await engine.close();
+      }
+    });
+
   const sessions = program.command('sessions').description('browse the local session store');
   sessions
     .command('list')

@@ -23,6 +23,7 @@ import { KeytarSecretStore } from './secrets/keytar-secret-store.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
 import { SiteService, SiteValidationError, type SiteRef } from './sites/site-service.ts';
 import { SessionStore } from './store/session-store.ts';
+import { getRetentionDays, pruneExpired, setRetentionDays } from './store/retention.ts';
 import { StoreQueries } from './store/store-queries.ts';
 import { USER_AGENT } from './version.ts';
 
@@ -205,10 +206,36 @@ export class Engine {
 
   // ── Extraction ─────────────────────────────────────────────────────────────────────────
 
-  /** Extraction on schedule and shipping in the background, until close(). */
+  private pruneTimer: NodeJS.Timeout | null = null;
+
+  /** Extraction on schedule, shipping and retention pruning in the background, until close(). */
   start() {
     this.scheduler.start();
     this.shipper.start();
+    const prune = () => this.prune();
+    this.pruneTimer = setInterval(prune, 3_600_000);
+    setTimeout(prune, 60_000).unref();
+  }
+
+  get retentionDays() {
+    return getRetentionDays(this.database.db);
+  }
+
+  set retentionDays(days: number) {
+    setRetentionDays(this.database.db, days);
+    this.logger.info('store', days === 0 ? 'Local retention: sessions are kept forever.' : `Local retention: sessions are kept ${days} days after they ended.`);
+  }
+
+  /** Deletes sessions past the local retention (never undelivered or in-progress ones). */
+  prune(): number {
+    try {
+      const n = pruneExpired(this.database.db);
+      if (n > 0) this.logger.info('store', `Retention: removed ${n} session(s) that ended more than ${this.retentionDays} days ago from the local store.`);
+      return n;
+    } catch (error) {
+      this.logger.error('store', `Retention pruning failed: ${(error as Error).message}`);
+      return 0;
+    }
   }
 
   runNow(siteIds?: number[]): Promise<SiteRunOutcome[]> {
@@ -366,6 +393,7 @@ export class Engine {
   }
 
   async close() {
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.scheduler.stop();
     await this.shipper.stop();
     this.database.close();

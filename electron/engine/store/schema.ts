@@ -95,6 +95,7 @@ export const sessionStoreMigration: Migration = {
         PRIMARY KEY (destination, event_id)
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX outbox_state ON outbox (destination, state, event_id);
+      CREATE INDEX outbox_event ON outbox (event_id);  -- cascades from events, retention checks
 
       -- Where each site's extraction stands. The cursor moves only after everything before it is stored.
       CREATE TABLE site_state (

@@ -1,0 +1,45 @@
+import type Database from 'better-sqlite3';
+
+/** Local retention of the session store, in days; 0 keeps everything forever. */
+export const DEFAULT_RETENTION_DAYS = 90;
+const SETTINGS_KEY = 'store.retention_days';
+/** Sessions deleted per transaction, so pruning never holds the database for long. */
+const PRUNE_BATCH = 200;
+
+export function getRetentionDays(db: Database.Database): number {
+  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(SETTINGS_KEY) as { value: string } | undefined;
+  return row ? Number(row.value) : DEFAULT_RETENTION_DAYS;
+}
+
+export function setRetentionDays(db: Database.Database, days: number) {
+  if (!Number.isInteger(days) || days < 0 || days > 36_500) {
+    throw new RangeError('Retention is a whole number of days from 0 (keep forever) to 36500.');
+  }
+  db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(SETTINGS_KEY, String(days));
+}
+
+/**
+ * Deletes sessions that ended more than the retention ago, with their participants, events and
+ * outbox rows. Never a session still followed (in progress), and never one with an event still
+ * waiting for Elasticsearch: retention must not lose what has not been delivered yet.
+ * Returns the number of sessions deleted.
+ */
+export function pruneExpired(db: Database.Database, nowSeconds = Math.floor(Date.now() / 1000)): number {
+  const days = getRetentionDays(db);
+  if (days === 0) return 0;
+  const cutoff = nowSeconds - days * 86_400;
+  const batch = db.prepare(`
+    DELETE FROM sessions WHERE rowid IN (
+      SELECT s.rowid FROM sessions s
+      WHERE s.end_time IS NOT NULL AND s.end_time < ?
+        AND NOT EXISTS (SELECT 1 FROM follow f WHERE f.site_id = s.site_id AND f.lsid = s.lsid)
+        AND NOT EXISTS (SELECT 1 FROM events e JOIN outbox o ON o.event_id = e.id
+                        WHERE e.site_id = s.site_id AND e.lsid = s.lsid AND o.state = 'pending')
+      LIMIT ?)`);
+  let total = 0;
+  for (;;) {
+    const deleted = db.transaction(() => batch.run(cutoff, PRUNE_BATCH).changes).immediate();
+    total += deleted;
+    if (deleted < PRUNE_BATCH) return total;
+  }
+}

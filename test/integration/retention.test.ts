@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { SessionEvent, SessionHeader } from '../../electron/engine/pra/report-types.ts';
+import { MemorySecretStore } from '../../electron/engine/secrets/secret-store.ts';
+import { newEngine } from '../support/engine-fixture.ts';
+
+const NOW = Math.floor(Date.now() / 1000);
+const DAY = 86_400;
+
+function header(lsid: string, startTime: number, endTime: number | null): SessionHeader {
+  return {
+    lsid, sessionType: 'support', lseq: '1', startTime, endTime, duration: '00:01:00', externalKey: null, jumpGroup: null, jumpoint: null,
+    primaryCustomer: null, primaryRep: null, fileTransferCount: 0, fileMoveCount: 0, fileDeleteCount: 0, customAttributes: [], customers: [], reps: [],
+    tree: { name: 'session', attrs: { lsid }, children: [], text: '' },
+  };
+}
+const event = (ordinal: number, timestamp: number): SessionEvent => ({
+  ordinal, timestamp, eventType: 'Session Start', performedBy: null, destination: null, body: null,
+  tree: { name: 'event', attrs: { timestamp: String(timestamp), event_type: 'Session Start' }, children: [], text: '' },
+});
+
+describe('local retention', () => {
+  it('prunes sessions that ended before the retention, never undelivered or in-progress ones; 0 keeps everything', async () => {
+    const engine = newEngine({ secrets: new MemorySecretStore() });
+    try {
+      const site = await engine.addSite({ name: 'R', host: 'r.example.com', clientId: 'c' }, 'secret');
+      const write = (lsid: string, start: number, end: number | null, follow = false) =>
+        engine.store.writeBatch(site, lsid, header(lsid, start, end), [event(0, start), event(1, start + 1)], follow ? { kind: 'follow', startTime: start, seenAt: NOW } : null);
+      write('old-shipped', NOW - 200 * DAY, NOW - 200 * DAY + 60);
+      write('old-pending', NOW - 200 * DAY, NOW - 200 * DAY + 60);
+      write('old-open', NOW - 200 * DAY, null, true);
+      write('recent', NOW - 10 * DAY, NOW - 10 * DAY + 60);
+      const db = engine.database.db;
+      db.prepare("UPDATE outbox SET state = 'sent' WHERE event_id IN (SELECT id FROM events WHERE lsid IN ('old-shipped', 'recent'))").run();
+
+      assert.equal(engine.retentionDays, 90, 'default 90 days');
+      engine.retentionDays = 0;
+      assert.equal(engine.prune(), 0, '0 = keep forever');
+      engine.retentionDays = 90;
+      assert.equal(engine.prune(), 1);
+      const left = (db.prepare('SELECT lsid FROM sessions ORDER BY lsid').all() as { lsid: string }[]).map((r) => r.lsid);
+      assert.deepEqual(left, ['old-open', 'old-pending', 'recent']);
+      const orphans = db.prepare("SELECT (SELECT count(*) FROM events WHERE lsid = 'old-shipped') + (SELECT count(*) FROM outbox WHERE event_id NOT IN (SELECT id FROM events)) AS n").get() as { n: number };
+      assert.equal(orphans.n, 0, 'events and outbox rows went with the session');
+      assert.throws(() => (engine.retentionDays = -1), /whole number of days/);
+    } finally {
+      await engine.close();
+    }
+  });
+});
