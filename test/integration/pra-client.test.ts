@@ -4,7 +4,9 @@ import { CredentialsRejectedError, MalformedReportError, PermissionDeniedError, 
 import { PraAccounts } from '../../electron/engine/pra/pra-accounts.ts';
 import { PraClient, type PraConnection } from '../../electron/engine/pra/pra-client.ts';
 import type { ReportItem } from '../../electron/engine/pra/report-types.ts';
+import { testSite } from '../../electron/engine/pra/site-test.ts';
 import { DEFAULT_CLIENT, startPraSimulator, type PraSimulator } from '../simulators/pra/index.ts';
+import { startConnectProxy } from '../support/connect-proxy.ts';
 
 const FAST_RETRY = { baseDelayMs: 20, maxDelayMs: 100, maxAttempts: 4 };
 const NOW = Math.floor(Date.now() / 1000);
@@ -176,5 +178,20 @@ describe('PRA client against the simulator (real TLS sockets)', () => {
   it('refuses an untrusted certificate without the CA file', async () => {
     const client = new PraClient(connect(sim, { caFile: null }), async () => DEFAULT_CLIENT.clientSecret, new PraAccounts(), { retry: FAST_RETRY });
     await assert.rejects(client.token(), (e: unknown) => e instanceof SiteUnavailableError && /does not trust|self-signed|issuer/.test(e.message));
+  });
+
+  it('goes through an HTTP proxy (CONNECT tunnel), for reports and for the site Test', async () => {
+    const proxy = await startConnectProxy();
+    try {
+      const connection = connect(sim, { proxyUrl: proxy.url });
+      const client = new PraClient(connection, async () => DEFAULT_CLIENT.clientSecret, new PraAccounts(), { retry: FAST_RETRY });
+      assert.equal(sessionsOf(await collect(client.accessSessions({ lsids: ['a1'] }))).length, 1);
+      assert.ok(proxy.tunnels.length >= 2 && proxy.tunnels.every((t) => t === sim.host), `tunnels: ${proxy.tunnels.join(', ')}`);
+      const result = await testSite(connection, DEFAULT_CLIENT.clientSecret, new PraAccounts(), { client: { retry: FAST_RETRY } });
+      assert.equal(result.ok, true, JSON.stringify(result.steps));
+      assert.ok(proxy.tunnels.length >= 4, 'the TLS check and the API calls of the Test went through the proxy too');
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -1,0 +1,297 @@
+// Where the crash tests SIGKILL the child, and what each kill left behind.
+//
+// Kill placements (each iteration picks one; the numbers are drawn from a seeded PRNG, so a failing
+// run can be replayed with CRASH_SEED=…):
+//   delay        a random time after spawn (startup, token, early windows: anywhere);
+//   after-start  a random time after the "Run started" log line (inside the extraction pass);
+//   pra-bytes    when the PRA answers relayed this run reach a random share of the bytes it has to read:
+//                mid-report, after some sessions of a window were stored and before its cursor moved;
+//   db-events    when the store holds a random share of the events still missing (between two
+//                write transactions);
+//   mid-large    while a large session is stored in part (between two of its 500-event batches);
+//   mid-follow   while the follow pass has unfollowed some ended sessions and not yet the others;
+//   bulk-reply   when Elasticsearch answers the k-th _bulk request of the run, before the child
+//                reads the answer: the documents are indexed, the outbox does not know yet;
+//   sent-count   when the outbox has marked a random share of the events still pending as sent;
+//   run-finished a random time after "Run finished" (extraction done, the outbox draining).
+import { eventCountsBySession, followed, pollUntil, spawnRun, storeCounts, type ChildRun, type StoreCounts, type TcpProxy } from './harness.ts';
+import type { ElasticsearchSimulator } from '../simulators/elasticsearch/index.ts';
+import type { PraSimulator } from '../simulators/pra/index.ts';
+import { STREAM } from './harness.ts';
+
+export type Strategy = 'delay' | 'after-start' | 'pra-bytes' | 'db-events' | 'mid-large' | 'mid-follow' | 'bulk-reply' | 'sent-count' | 'run-finished';
+
+/** A seeded uniform source: [0, 1). */
+export type Random = () => number;
+
+/** An uninterrupted run's figures, to place kills inside the work. */
+export interface RunProfile {
+  /** Spawn → "Run started". */
+  startupMs: number;
+  /** "Run started" → exit. */
+  workMs: number;
+  /** "Run finished" → exit (the outbox drain, when shipping). */
+  drainMs: number;
+  /** Bytes the PRA simulator sent (through the relay). */
+  praBytes: number;
+  /** _bulk requests (shipping). */
+  bulks: number;
+  /** The run's report requests as the PRA simulator logged them: window start (null: by lsid) and body bytes. */
+  reports: { start: number | null; bytes: number }[];
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the child to completion and measures it. */
+export async function profiledRun(dataDir: string, praProxy: TcpProxy, sim: PraSimulator, es?: ElasticsearchSimulator): Promise<RunProfile> {
+  praProxy.resetCounters();
+  praProxy.hooks = {};
+  const bulksBefore = es?.bulkRequests.length ?? 0;
+  const requestsBefore = sim.requests.length;
+  const run = spawnRun(dataDir);
+  let started = 0;
+  let finished = 0;
+  run.onLine((line) => {
+    if (/Run started for/.test(line)) started = Date.now();
+    if (/Run finished for/.test(line)) finished = Date.now();
+  });
+  const exit = await run.exited;
+  const end = Date.now();
+  return {
+    startupMs: (started || end) - run.startedAt,
+    workMs: end - (started || end),
+    drainMs: end - (finished || end),
+    praBytes: praProxy.downBytes,
+    bulks: (es?.bulkRequests.length ?? 0) - bulksBefore,
+    reports: sim.requests
+      .slice(requestsBefore)
+      .filter((r) => r.endpoint === 'reporting')
+      .map((r) => ({ start: r.params.start_time === undefined ? null : Number(r.params.start_time), bytes: r.bytes })),
+    exitCode: exit.code,
+    stdout: run.stdout(),
+    stderr: run.stderr(),
+  };
+}
+
+export interface KillContext {
+  dataDir: string;
+  praProxy: TcpProxy;
+  /** The relay in front of the Elasticsearch simulator the child ships to (shipping tests). */
+  esProxy?: TcpProxy;
+  es?: ElasticsearchSimulator;
+  random: Random;
+  profile: RunProfile;
+  /** Events the uninterrupted run stored by the end of this phase. */
+  expectedEvents: number;
+  /** Large sessions: lsid → events. */
+  largeSessions: Map<string, number>;
+  /** Sessions the uninterrupted run stopped following in this phase (they ended). */
+  endingInPhase: Set<string>;
+}
+
+export interface KillRecord {
+  phase: string;
+  strategy: Strategy;
+  /** What the kill waited for, in words. */
+  trigger: string;
+  killed: boolean;
+  exitCode: number | null;
+  /** Spawn → kill (or exit). */
+  ms: number;
+  before: StoreCounts | null;
+  after: StoreCounts | null;
+  /** Sessions of a window stored, the window's cursor not moved: killed between a store write and a cursor move. */
+  partialWindow: boolean;
+  /** A large session stored in part (some of its batches). */
+  midSession: boolean;
+  /** Some sessions that ended were unfollowed, others not yet. */
+  midFollow: boolean;
+  /** Outbox partly shipped: some events sent, some pending. */
+  partialOutbox: boolean;
+  /** Elasticsearch holds documents the outbox had not marked sent (killed during/after a _bulk, before its answer was recorded). */
+  esAhead: boolean;
+  /** Elasticsearch documents at the kill. */
+  esDocs: number | null;
+}
+
+const between = (random: Random, lo: number, hi: number) => lo + random() * (hi - lo);
+
+/**
+ * The share of a full run's PRA bytes that a run starting at `cursor` still has to read: windows
+ * are re-asked from the cursor (a window read in part is read again) and the follow requests come
+ * after them. Windows are the same in every run of one corpus (their sizes follow the data).
+ */
+function remainingShare(profile: RunProfile, cursor: number | null | undefined): number {
+  const total = profile.reports.reduce((n, r) => n + r.bytes, 0);
+  if (total === 0 || cursor === null || cursor === undefined) return 1;
+  const left = profile.reports.filter((r) => r.start === null || r.start >= cursor).reduce((n, r) => n + r.bytes, 0);
+  return Math.max(0.02, left / total);
+}
+
+/** One child run with one kill placement; returns what the kill left behind. */
+export async function runAndKill(ctx: KillContext, phase: string, strategy: Strategy): Promise<KillRecord> {
+  const { random, profile, praProxy } = ctx;
+  const before = storeCounts(ctx.dataDir);
+  // Kills are placed within what is left to do, so that they land in work, not after the run ended.
+  const share = remainingShare(profile, before?.cursor);
+  const beforeLarge = largeCounts(ctx);
+  const followedBefore = followed(ctx.dataDir);
+  const ending = new Set([...ctx.endingInPhase].filter((l) => followedBefore.has(l)));
+  praProxy.resetCounters();
+  praProxy.hooks = {};
+  if (ctx.esProxy) {
+    ctx.esProxy.resetCounters();
+    ctx.esProxy.hooks = {};
+  }
+  const run = spawnRun(ctx.dataDir);
+  let trigger = '';
+  let killedAt = 0;
+  const kill = () => {
+    if (run.kill()) killedAt = Date.now();
+  };
+  const timers: NodeJS.Timeout[] = [];
+  const killAfter = (ms: number) => timers.push(setTimeout(kill, ms));
+  const onBytes = (threshold: number) => {
+    praProxy.hooks.beforeDown = (_conn, chunk) => {
+      if (praProxy.downBytes + chunk.length < threshold) return;
+      kill();
+      return false;
+    };
+  };
+
+  let effective = strategy;
+  // Placements that need something left to do fall back to a byte threshold when it is done already.
+  if (strategy === 'db-events' && ctx.expectedEvents - (before?.events ?? 0) < 100) effective = 'pra-bytes';
+  if (strategy === 'mid-large' && [...ctx.largeSessions].every(([l, n]) => (beforeLarge.get(l) ?? 0) >= n)) effective = 'pra-bytes';
+  if (strategy === 'mid-follow' && ending.size < 2) effective = 'after-start';
+  if ((strategy === 'sent-count' || strategy === 'bulk-reply' || strategy === 'run-finished') && !ctx.esProxy) effective = 'after-start';
+
+  let poll: Promise<boolean> | null = null;
+  switch (effective) {
+    case 'delay': {
+      const ms = between(random, 0.2, 1) * (profile.startupMs + 0.8 * share * profile.workMs);
+      trigger = `${Math.round(ms)} ms after spawn`;
+      killAfter(ms);
+      break;
+    }
+    case 'after-start': {
+      const ms = between(random, 0, 0.8) * share * profile.workMs;
+      trigger = `${Math.round(ms)} ms after "Run started"`;
+      run.onLine((line) => {
+        if (/Run started for/.test(line)) killAfter(ms);
+      });
+      break;
+    }
+    case 'pra-bytes': {
+      const threshold = Math.round(between(random, 0.05, 0.9) * share * profile.praBytes);
+      trigger = `PRA answers reached ${(threshold / 1e6).toFixed(2)} MB`;
+      onBytes(threshold);
+      break;
+    }
+    case 'db-events': {
+      const from = before?.events ?? 0;
+      const threshold = from + Math.max(1, Math.round(between(random, 0.1, 0.9) * (ctx.expectedEvents - from)));
+      trigger = `store reached ${threshold} events`;
+      poll = pollUntil(run, 5, () => (storeCounts(ctx.dataDir)?.events ?? 0) >= threshold);
+      break;
+    }
+    case 'mid-large': {
+      trigger = 'a large session stored in part';
+      poll = pollUntil(run, 3, () => {
+        const now = largeCounts(ctx);
+        return [...ctx.largeSessions].some(([l, n]) => {
+          const c = now.get(l) ?? 0;
+          return c > (beforeLarge.get(l) ?? 0) && c < n;
+        });
+      });
+      break;
+    }
+    case 'mid-follow': {
+      trigger = `some of ${ending.size} ending sessions unfollowed`;
+      poll = pollUntil(run, 3, () => {
+        const still = followed(ctx.dataDir);
+        const left = [...ending].filter((l) => still.has(l)).length;
+        return left > 0 && left < ending.size;
+      });
+      break;
+    }
+    case 'bulk-reply': {
+      const k = Math.max(1, Math.round(between(random, 0.05, 0.8) * Math.max(1, ctx.profile.bulks)));
+      trigger = `answer of _bulk #${k} held back`;
+      let seen = 0;
+      ctx.esProxy!.hooks.beforeDown = (conn) => {
+        if (!conn.request?.includes('_bulk')) return;
+        conn.request = null; // one answer per request (the client does not pipeline)
+        if (++seen < k) return;
+        kill();
+        return false;
+      };
+      break;
+    }
+    case 'sent-count': {
+      const from = before?.sent ?? 0;
+      const threshold = from + Math.max(1, Math.round(between(random, 0.1, 0.9) * (ctx.expectedEvents - from)));
+      trigger = `outbox reached ${threshold} sent`;
+      poll = pollUntil(run, 5, () => (storeCounts(ctx.dataDir)?.sent ?? 0) >= threshold);
+      break;
+    }
+    case 'run-finished': {
+      const ms = between(random, 0, 0.7) * profile.drainMs;
+      trigger = `${Math.round(ms)} ms after "Run finished"`;
+      run.onLine((line) => {
+        if (/Run finished for/.test(line)) killAfter(ms);
+      });
+      break;
+    }
+  }
+  if (effective !== strategy) trigger = `(${strategy} had nothing left: ${effective}) ${trigger}`;
+  if (poll) void poll.then((fired) => fired && kill());
+
+  const exit = await run.exited;
+  for (const t of timers) clearTimeout(t);
+  await poll;
+  praProxy.hooks = {};
+  if (ctx.esProxy) ctx.esProxy.hooks = {};
+
+  const after = storeCounts(ctx.dataDir);
+  const afterLarge = largeCounts(ctx);
+  const stillFollowed = followed(ctx.dataDir);
+  const endingLeft = [...ending].filter((l) => stillFollowed.has(l)).length;
+  const esDocs = ctx.es ? ctx.es.count(STREAM) : null;
+  return {
+    phase,
+    strategy,
+    trigger,
+    killed: run.killed,
+    exitCode: exit.code,
+    ms: (killedAt || Date.now()) - run.startedAt,
+    before,
+    after,
+    partialWindow: run.killed && (after?.beyondCursor ?? 0) > 0,
+    midSession: run.killed && [...ctx.largeSessions].some(([l, n]) => (afterLarge.get(l) ?? 0) > 0 && (afterLarge.get(l) ?? 0) < n),
+    midFollow: run.killed && endingLeft > 0 && endingLeft < ending.size,
+    partialOutbox: run.killed && (after?.sent ?? 0) > 0 && (after?.pending ?? 0) > 0,
+    esAhead: run.killed && esDocs !== null && esDocs > (after?.sent ?? 0),
+    esDocs,
+  };
+}
+
+function largeCounts(ctx: KillContext): Map<string, number> {
+  if (ctx.largeSessions.size === 0) return new Map();
+  const all = eventCountsBySession(ctx.dataDir);
+  return new Map([...ctx.largeSessions.keys()].map((l) => [l, all.get(l) ?? 0]));
+}
+
+/** One line per kill, for the test's diagnostics. */
+export function describeKill(r: KillRecord): string {
+  const a = r.after;
+  const flags = [r.partialWindow && 'partial-window', r.midSession && 'mid-session', r.midFollow && 'mid-follow', r.partialOutbox && 'partial-outbox', r.esAhead && 'es-ahead']
+    .filter(Boolean)
+    .join(',');
+  return `${r.phase} ${r.strategy.padEnd(12)} ${r.killed ? `killed at ${r.ms} ms` : `not killed (exit ${r.exitCode})`} — ${r.trigger}; ` +
+    `store: ${a?.sessions ?? 0} sessions, ${a?.events ?? 0} events, ${a?.beyondCursor ?? 0} past the cursor, ${a?.follow ?? 0} followed, ` +
+    `outbox ${a?.pending ?? 0} pending/${a?.sent ?? 0} sent${r.esDocs === null ? '' : `, Elasticsearch ${r.esDocs} docs`}${flags ? ` [${flags}]` : ''}`;
+}
+
+export type { ChildRun };
