@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import type { DestinationSettings } from '../../shared/destination.ts';
-import type { TestStep } from '../../shared/site-test.ts';
 import { openEngine, type GlobalOptions } from './context.ts';
-import { printJson, readSecretFromStdin } from './io.ts';
+import { printJson, printStep, readSecretFromStdin } from './io.ts';
 
 interface SetOptions {
   url?: string;
@@ -16,11 +15,6 @@ interface SetOptions {
   kibanaUrl?: string;
 }
 
-function printStep(step: TestStep) {
-  if (step.status === 'running') return;
-  const mark = step.status === 'ok' ? 'ok     ' : step.status === 'failed' ? 'FAILED ' : 'skipped';
-  process.stdout.write(`${mark} ${step.title} (${step.durationMs} ms)\n        ${step.detail}\n`);
-}
 
 export function registerDestinationCommands(program: Command, global: () => GlobalOptions) {
   const destination = program.command('destination').description('the Elasticsearch destination: set, show, test, install the integration assets');

@@ -1,3 +1,5 @@
+import type { TestStep } from '../../shared/site-test.ts';
+
 /** Small helpers for the CLI's input and output. */
 
 /**
@@ -50,6 +52,13 @@ export function table(headers: string[], rows: string[][]): string {
 
 export function printJson(value: unknown) {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** One step of a Test as the CLI prints it (the secret is never part of a step). */
+export function printStep(step: TestStep) {
+  if (step.status === 'running') return;
+  const mark = step.status === 'ok' ? 'ok     ' : step.status === 'failed' ? 'FAILED ' : 'skipped';
+  process.stdout.write(`${mark} ${step.title} (${step.durationMs} ms)\n        ${step.detail}\n`);
 }
 
 /** A short local time, or a dash. */

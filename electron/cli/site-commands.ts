@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { normalizeSiteHost } from '../../shared/host.ts';
 import type { SitePatchRaw } from '../../shared/site-schema.ts';
-import type { SiteTestStepResult } from '../../shared/site-test.ts';
 import { openEngine, type GlobalOptions } from './context.ts';
-import { printJson, readSecretFromStdin, table, when } from './io.ts';
+import { printJson, printStep, readSecretFromStdin, table, when } from './io.ts';
 
 interface SiteOptions {
   name?: string;
@@ -55,11 +54,6 @@ function hostNotice(host: string | undefined) {
   if (result.ok && result.notice) process.stderr.write(`${result.notice}\n`);
 }
 
-function printStep(step: SiteTestStepResult) {
-  if (step.status === 'running') return;
-  const mark = step.status === 'ok' ? 'ok     ' : step.status === 'failed' ? 'FAILED ' : 'skipped';
-  process.stdout.write(`${mark} ${step.title} (${step.durationMs} ms)\n        ${step.detail}\n`);
-}
 
 export function registerSiteCommands(program: Command, global: () => GlobalOptions) {
   const site = program.command('site').description('add, change, list, test and remove PRA sites');

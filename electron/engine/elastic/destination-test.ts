@@ -3,6 +3,7 @@ import { DESTINATION_TEST_STEPS, type DestinationSettings, type DestinationTestS
 import type { TestResult, TestStep } from '../../../shared/site-test.ts';
 import { DATASET, dataStreamName } from './document.ts';
 import { createElasticClient, describeElasticError } from './elastic-connection.ts';
+import { StepFailure, stepRunner } from '../step-runner.ts';
 
 /** The integration's index template; its ingest pipeline is `logs-beyondtrust_pra.access_session-<package version>`. */
 export const INTEGRATION_TEMPLATE = `logs-${DATASET}`;
@@ -14,15 +15,6 @@ export const INSTALL_ASSETS_HOWTO =
   'Install them in Kibana: Management → Integrations → BeyondTrust PRA → Settings → Install BeyondTrust PRA assets. ' +
   'Or give the Kibana URL here and use “Install the integration’s assets”.';
 
-class StepFailure extends Error {
-  constructor(
-    message: string,
-    readonly fix?: TestStep['fix'],
-  ) {
-    super(message);
-  }
-}
-
 /**
  * The destination Test, step by step like the site Test: reach the cluster (product header,
  * version), authenticate, privileges to create documents in the data stream, and whether the
@@ -33,34 +25,11 @@ export async function testDestination(
   secrets: { apiKey: string | null; password: string | null },
   onStep?: (step: TestStep<DestinationTestStepId>) => void,
 ): Promise<TestResult<DestinationTestStepId>> {
-  const steps: TestStep<DestinationTestStepId>[] = [];
-  let failed: string | null = null;
   let client: Client | null = null;
   let username = '';
   const dataStream = dataStreamName(settings.namespace);
-
-  const run = async (id: DestinationTestStepId, check: () => Promise<string>) => {
-    const title = DESTINATION_TEST_STEPS.find((s) => s.id === id)!.title;
-    if (failed) {
-      const step: TestStep<DestinationTestStepId> = { id, title, status: 'skipped', detail: `Not run: fix “${failed}” first.`, durationMs: 0 };
-      steps.push(step);
-      onStep?.(step);
-      return;
-    }
-    onStep?.({ id, title, status: 'running', detail: '', durationMs: 0 });
-    const started = performance.now();
-    let step: TestStep<DestinationTestStepId>;
-    try {
-      step = { id, title, status: 'ok', detail: await check(), durationMs: Math.round(performance.now() - started) };
-    } catch (error) {
-      failed = title;
-      const detail = error instanceof StepFailure ? error.message : describeElasticError(error);
-      step = { id, title, status: 'failed', detail, durationMs: Math.round(performance.now() - started) };
-      if (error instanceof StepFailure && error.fix) step.fix = error.fix;
-    }
-    steps.push(step);
-    onStep?.(step);
-  };
+  const steps = stepRunner(DESTINATION_TEST_STEPS, (error) => (error instanceof StepFailure ? error.message : describeElasticError(error)), onStep);
+  const run = steps.run;
 
   await run('reach', async () => {
     // The root endpoint needs the `monitor` privilege on some clusters; a 401/403 there still proves
@@ -126,5 +95,5 @@ export async function testDestination(
   });
 
   await (client as Client | null)?.close();
-  return { ok: steps.every((s) => s.status === 'ok'), steps };
+  return steps.result();
 }

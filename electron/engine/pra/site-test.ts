@@ -3,7 +3,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import tls, { type PeerCertificate, type TLSSocket } from 'node:tls';
-import { SITE_TEST_STEPS, type SiteTestResult, type SiteTestStepId, type SiteTestStepResult } from '../../../shared/site-test.ts';
+import { SITE_TEST_STEPS, type SiteTestResult, type SiteTestStepResult } from '../../../shared/site-test.ts';
+import { stepRunner } from '../step-runner.ts';
 import { CredentialsRejectedError, PermissionDeniedError, PraError, ReportError } from './errors.ts';
 import type { PraAccounts } from './pra-accounts.ts';
 import { PraClient, REPORTING_PERMISSION, networkProblem, type PraClientOptions, type PraConnection } from './pra-client.ts';
@@ -24,32 +25,13 @@ export async function testSite(
   options: { onStep?: (step: SiteTestStepResult) => void; client?: PraClientOptions } = {},
 ): Promise<SiteTestResult> {
   const { hostname, port } = splitHost(connection.host);
-  const steps: SiteTestStepResult[] = [];
-  let failed: string | null = null;
   let client: PraClient | null = null;
-
-  const run = async (id: SiteTestStepId, check: () => Promise<string>) => {
-    const title = SITE_TEST_STEPS.find((s) => s.id === id)!.title;
-    if (failed) {
-      const step: SiteTestStepResult = { id, title, status: 'skipped', detail: `Not run: fix “${failed}” first.`, durationMs: 0 };
-      steps.push(step);
-      options.onStep?.(step);
-      return;
-    }
-    options.onStep?.({ id, title, status: 'running', detail: '', durationMs: 0 });
-    const started = performance.now();
-    let step: SiteTestStepResult;
-    try {
-      const detail = await check();
-      step = { id, title, status: 'ok', detail, durationMs: Math.round(performance.now() - started) };
-    } catch (error) {
-      failed = title;
-      const detail = error instanceof PraError ? error.message : `Unexpected problem: ${(error as Error).message}`;
-      step = { id, title, status: 'failed', detail, durationMs: Math.round(performance.now() - started) };
-    }
-    steps.push(step);
-    options.onStep?.(step);
-  };
+  const steps = stepRunner(
+    SITE_TEST_STEPS,
+    (error) => (error instanceof PraError ? error.message : `Unexpected problem: ${(error as Error).message}`),
+    options.onStep,
+  );
+  const run = steps.run;
 
   await run('dns', async () => {
     if (isIP(hostname)) return `${hostname} is an IP address: nothing to resolve.`;
@@ -104,7 +86,7 @@ export async function testSite(
     return `This computer's clock is ${words}: close enough.`;
   });
 
-  return { ok: steps.every((s) => s.status === 'ok'), steps };
+  return steps.result();
 }
 
 export function splitHost(host: string): { hostname: string; port: number } {
