@@ -5,7 +5,7 @@
  * this file only wires them to Electron.
  */
 import path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, powerMonitor, protocol, session, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, powerMonitor, protocol, session, type WebContents } from 'electron';
 import appIcon from '../../build/icon.png?asset';
 import { ApiHandlers } from '../engine/api/handlers.ts';
 import { KeytarSecretStore } from '../engine/secrets/keytar-secret-store.ts';
@@ -84,7 +84,8 @@ export function main(): void {
   let closing = false;
   const attention = new AttentionWatcher((notice) => {
     if (!Notification.isSupported()) return;
-    const notification = new Notification({ ...attentionNotification(notice), icon: appIcon });
+    // A NativeImage, not a path: the icon is inside app.asar, which Windows' toast host cannot read.
+    const notification = new Notification({ ...attentionNotification(notice), icon: nativeImage.createFromPath(appIcon) });
     notification.on('click', () => showWindow());
     notification.show();
   });
@@ -100,9 +101,6 @@ export function main(): void {
   app.on('window-all-closed', () => {});
   app.on('second-instance', () => showWindow());
   app.on('activate', () => showWindow());
-  powerMonitor.on('shutdown', () => {
-    quitting = true;
-  });
 
   function mainWebContents(): WebContents | null {
     return mainWindow && !mainWindow.isDestroyed() ? mainWindow.webContents : null;
@@ -199,6 +197,10 @@ export function main(): void {
   // ── Ready ─────────────────────────────────────────────────────────────────────────────────────
   void app.whenReady().then(() => {
     if (process.platform !== 'darwin') Menu.setApplicationMenu(null);
+    // The OS is shutting down: let the window close instead of hiding it (powerMonitor needs ready).
+    powerMonitor.on('shutdown', () => {
+      quitting = true;
+    });
     denyAllPermissions(session.defaultSession, (permission) => log('warn', `Refused the permission “${permission}”.`));
     protocol.handle(APP_SCHEME, createBundleHandler({ root: rendererRoot, onRefused: (url, reason) => log('warn', `Refused ${url}: ${reason}.`) }));
 

@@ -23,11 +23,19 @@ export function isAppUrl(url: string): boolean {
   }
 }
 
+/** The same webContents: the same object, or the same (never reused) webContents id. */
+function sameWebContents(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const idOf = (x: unknown) => (typeof x === 'object' && x !== null && typeof (x as { id?: unknown }).id === 'number' ? (x as { id: number }).id : null);
+  const ida = idOf(a);
+  return ida !== null && ida === idOf(b);
+}
+
 /** `getMainWebContents` returns the main window's webContents, or null while there is none. */
 export function createTrustedSenderCheck(getMainWebContents: () => unknown): (event: IpcInvokeEventLike) => boolean {
   return (event) => {
     const main = getMainWebContents();
-    if (main === null || main === undefined || event.sender !== main) return false;
+    if (main === null || main === undefined || !sameWebContents(event.sender, main)) return false;
     const frame = event.senderFrame;
     if (!frame) return false;
     // Only the top-level frame: the app has no iframes, and none may speak for it.

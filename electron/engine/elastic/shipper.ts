@@ -55,6 +55,7 @@ export class Shipper {
   private loop: Promise<void> | null = null;
   private abort = new AbortController();
   private readonly selectBatch;
+  private readonly marks;
   lastError: string | null = null;
 
   constructor(
@@ -71,6 +72,11 @@ export class Shipper {
       WHERE o.destination = 'elastic' AND o.state = 'pending'
       ORDER BY o.event_id
       LIMIT ?`);
+    this.marks = {
+      markSent: db.prepare(`UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE destination = 'elastic' AND event_id = ?`),
+      markFailed: db.prepare(`UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE destination = 'elastic' AND event_id = ?`),
+      markRetry: db.prepare(`UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE destination = 'elastic' AND event_id = ?`),
+    };
   }
 
   private get limits() {
@@ -260,11 +266,10 @@ export class Shipper {
     return { sent: sent.length, failed: failed.length, retried: retry.length };
   }
 
+  /** Records Elasticsearch's answers, in one transaction. */
   private mark(sent: number[], failed: { eventId: number; reason: string }[], retry: number[]) {
     const now = Math.floor(Date.now() / 1000);
-    const markSent = this.db.prepare(`UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE destination = 'elastic' AND event_id = ?`);
-    const markFailed = this.db.prepare(`UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE destination = 'elastic' AND event_id = ?`);
-    const markRetry = this.db.prepare(`UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE destination = 'elastic' AND event_id = ?`);
+    const { markSent, markFailed, markRetry } = this.marks;
     this.db
       .transaction(() => {
         for (const id of sent) markSent.run(now, id);
