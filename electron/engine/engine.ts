@@ -194,7 +194,10 @@ export class Engine {
   async testSiteDraft(draft: SiteInputRaw | undefined, clientSecret: string | undefined, id: number | undefined, onStep?: (step: SiteTestStepResult) => void): Promise<SiteTestResult> {
     const stored = id === undefined ? null : this.sites.getSite(id);
     if (stored && !draft && !clientSecret) return this.testStoredSite(stored.id, onStep);
-    const parsed = siteInputSchema({ minPollSeconds: this.options.minPollSeconds }).safeParse({ ...(stored ?? {}), ...(draft ?? {}) });
+    // A Test needs no name: the dialog may be tested before one is typed.
+    const merged: Record<string, unknown> = { ...(stored ?? {}), ...(draft ?? {}) };
+    if (typeof merged.name !== 'string' || merged.name.trim() === '') merged.name = 'Unsaved site';
+    const parsed = siteInputSchema({ minPollSeconds: this.options.minPollSeconds }).safeParse(merged);
     if (!parsed.success) throw new SiteValidationError(formatSiteIssues(parsed.error), siteIssues(parsed.error));
     const secret = clientSecret?.trim() || (stored ? await this.sites.getClientSecret(stored) : null);
     if (!secret) throw new SiteValidationError('Enter the Client Secret to test the site.', [{ field: null, message: 'Enter the Client Secret to test the site.' }]);

@@ -1,0 +1,519 @@
+/** Where the sessions go: the Elasticsearch cluster, how to sign in and trust it, the namespace; Test and Save. */
+import {
+  Badge,
+  Body1,
+  Button,
+  Field,
+  Input,
+  MessageBar,
+  MessageBarActions,
+  MessageBarBody,
+  MessageBarTitle,
+  Radio,
+  RadioGroup,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
+import { Beaker20Regular, CheckmarkCircle20Filled, Save20Regular } from '@fluentui/react-icons';
+import { useRef, useState, type FocusEvent, type ReactElement } from 'react';
+import type { ApiError } from '../../shared/contract.ts';
+import { DESTINATION_TEST_STEPS, type DestinationView } from '../../shared/destination.ts';
+import type { TestStep } from '../../shared/site-test.ts';
+import { useApi } from '../api/context.tsx';
+import { errorMessage, toApiError } from '../api/errors.ts';
+import { ErrorBar, Loading, Page, Section } from '../components/layout.tsx';
+import { useLiveTest } from '../components/live-test.ts';
+import { useNotify } from '../components/notify.tsx';
+import { SecretInput } from '../components/secret-input.tsx';
+import { TestSteps } from '../components/test-steps.tsx';
+import {
+  checkDestination,
+  destinationFormFrom,
+  destinationIssues,
+  type DestinationErrors,
+  type DestinationField,
+  type DestinationFormValues,
+} from './destination-form.ts';
+
+const useStyles = makeStyles({
+  layout: {
+    display: 'grid',
+    gridTemplateColumns: 'minmax(0, 3fr) minmax(280px, 2fr)',
+    gap: tokens.spacingHorizontalL,
+    alignItems: 'start',
+    '@media (max-width: 960px)': { gridTemplateColumns: 'minmax(0, 1fr)' },
+  },
+  form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, minWidth: 0 },
+  group: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+  row: {
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(220px, 1fr))',
+    gap: tokens.spacingHorizontalL,
+  },
+  radios: { marginLeft: `calc(-1 * ${tokens.spacingHorizontalS})` },
+  buttons: {
+    display: 'flex',
+    flexWrap: 'wrap',
+    gap: tokens.spacingHorizontalS,
+    justifyContent: 'flex-end',
+    paddingTop: tokens.spacingVerticalS,
+    borderTop: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
+  },
+  side: { position: 'sticky', top: '120px', display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
+  muted: { color: tokens.colorNeutralForeground2 },
+  code: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200, overflowWrap: 'anywhere' },
+});
+
+export function ElasticScreen({
+  destination,
+  loading,
+  error,
+  onReload,
+  onSaved,
+}: {
+  destination: DestinationView | undefined;
+  loading: boolean;
+  error: string | null;
+  onReload: () => void;
+  onSaved: (view: DestinationView) => void;
+}) {
+  const description = 'Where the access sessions go: an Elasticsearch cluster with Elastic\'s BeyondTrust PRA integration.';
+  if (!destination) {
+    return (
+      <Page title="Elastic" description={description} testId="elastic-screen">
+        {error ? <ErrorBar title="Can't load the Elastic settings" message={error} onRetry={onReload} /> : loading ? <Loading label="Loading the Elastic settings…" /> : null}
+      </Page>
+    );
+  }
+  return <DestinationForm view={destination} description={description} onSaved={onSaved} />;
+}
+
+function DestinationForm({ view, description, onSaved }: { view: DestinationView; description: string; onSaved: (view: DestinationView) => void }) {
+  const styles = useStyles();
+  const api = useApi();
+  const notify = useNotify();
+  const [values, setValues] = useState<DestinationFormValues>(() => destinationFormFrom(view));
+  const apiKeyInput = useRef<HTMLInputElement | null>(null);
+  const passwordInput = useRef<HTMLInputElement | null>(null);
+  const [typed, setTyped] = useState({ apiKeyTyped: false, passwordTyped: false });
+  const [attempted, setAttempted] = useState(false);
+  const [touched, setTouched] = useState<Set<DestinationField>>(() => new Set());
+  const dirty = useRef<Set<string>>(new Set());
+  const [serverErrors, setServerErrors] = useState<DestinationErrors>({});
+  const [general, setGeneral] = useState<string[]>([]);
+  const [saving, setSaving] = useState(false);
+  const [install, setInstall] = useState<{ busy: boolean; result: { ok: boolean; detail: string } | null }>({ busy: false, result: null });
+  const test = useLiveTest(DESTINATION_TEST_STEPS);
+
+  // A save elsewhere (or the first load) brings new stored values; the form follows them.
+  const [viewSeen, setViewSeen] = useState(view);
+  if (view !== viewSeen) {
+    setViewSeen(view);
+    setValues(destinationFormFrom(view));
+  }
+
+  const stored = { apiKey: view.apiKeyStored, password: view.passwordStored };
+  const checked = checkDestination(values, typed, stored);
+
+  function messageFor(field: DestinationField): string | undefined {
+    if (serverErrors[field]) return serverErrors[field];
+    const text = checked.errors[field];
+    return text && (attempted || touched.has(field)) ? text : undefined;
+  }
+  const message = (field: DestinationField): ReactElement | undefined => {
+    const text = messageFor(field);
+    return text ? <span data-testid={`elastic-${field}-message`}>{text}</span> : undefined;
+  };
+  const state = (field: DestinationField) => (messageFor(field) ? 'error' : 'none');
+  /**
+   * Leaving a field shows its message — unless focus goes to a button: the message appearing would
+   * move the button away under the pointer between mouse down and up, and the click would be lost.
+   * (Test and Save check every field anyway.)
+   */
+  const leave = (field: DestinationField) => (event: FocusEvent<HTMLElement>) => {
+    if (event.relatedTarget instanceof HTMLButtonElement) return;
+    touch(field);
+  };
+
+  /** A field's message shows once the user changed it and left it (or tried to test or save). */
+  const touch = (field: DestinationField) => {
+    if (dirty.current.has(field)) setTouched((t) => (t.has(field) ? t : new Set(t).add(field)));
+  };
+
+  function change<K extends keyof DestinationFormValues>(key: K, value: DestinationFormValues[K]) {
+    setValues((v) => ({ ...v, [key]: value }));
+    dirty.current.add(key);
+    if (serverErrors[key as DestinationField]) setServerErrors(({ [key as DestinationField]: _dropped, ...rest }) => rest);
+  }
+
+  function showApiError(error: ApiError) {
+    const { errors, general: rest } = destinationIssues(error.body.issues ?? []);
+    if (Object.keys(errors).length === 0 && rest.length === 0) rest.push(error.body.message);
+    setServerErrors(errors);
+    setGeneral(rest);
+  }
+
+  const secret = (input: HTMLInputElement | null) => input?.value.trim() ?? '';
+
+  function firstError(): boolean {
+    const order: DestinationField[] = ['url', 'cloudId', 'username', 'apiKey', 'password', 'caFile', 'caFingerprint', 'namespace', 'kibanaUrl'];
+    const first = order.find((f) => checked.errors[f]);
+    if (!first) return false;
+    setTimeout(() => document.getElementById(`elastic-${first}`)?.focus(), 0);
+    return true;
+  }
+
+  async function runTest() {
+    setAttempted(true);
+    setGeneral([]);
+    setInstall({ busy: false, result: null });
+    if (firstError()) return;
+    const apiKey = values.auth === 'api-key' ? secret(apiKeyInput.current) : '';
+    const password = values.auth === 'basic' ? secret(passwordInput.current) : '';
+    const outcome = await test.run((testId) =>
+      api.invoke('destination.test', {
+        testId,
+        draft: checked.settings,
+        ...(apiKey ? { apiKey } : {}),
+        ...(password ? { password } : {}),
+      }),
+    );
+    if (outcome instanceof Error) showApiError(outcome);
+  }
+
+  async function save() {
+    setAttempted(true);
+    setGeneral([]);
+    if (firstError()) return;
+    const apiKey = values.auth === 'api-key' ? secret(apiKeyInput.current) : '';
+    const password = values.auth === 'basic' ? secret(passwordInput.current) : '';
+    setSaving(true);
+    try {
+      const saved = await api.invoke('destination.set', { settings: checked.settings, apiKey: apiKey || null, password: password || null });
+      for (const input of [apiKeyInput.current, passwordInput.current]) if (input) input.value = '';
+      setTyped({ apiKeyTyped: false, passwordTyped: false });
+      setAttempted(false);
+      setTouched(new Set());
+      dirty.current.clear();
+      onSaved(saved);
+      notify('success', 'Elastic destination saved', `Sessions go to ${saved.dataStream}.`);
+    } catch (e) {
+      showApiError(toApiError(e));
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  async function installAssets() {
+    setInstall({ busy: true, result: null });
+    try {
+      const result = await api.invoke('destination.installAssets', {});
+      setInstall({ busy: false, result });
+    } catch (e) {
+      setInstall({ busy: false, result: { ok: false, detail: errorMessage(e) } });
+    }
+  }
+
+  const busy = saving || test.state.phase === 'running';
+  const dataStream = `logs-beyondtrust_pra.access_session-${values.namespace.trim() || 'default'}`;
+  const assetsStep = test.state.steps.find((s) => s.id === 'assets' && s.status === 'failed' && (s as TestStep).fix === 'install-assets');
+
+  return (
+    <Page
+      title="Elastic"
+      description={description}
+      testId="elastic-screen"
+      actions={
+        view.configured ? (
+          <Badge appearance="tint" color="success" icon={<CheckmarkCircle20Filled />} data-testid="elastic-configured">
+            Set up
+          </Badge>
+        ) : (
+          <Badge appearance="outline" color="warning" data-testid="elastic-configured">
+            Not set up yet
+          </Badge>
+        )
+      }
+    >
+      <div className={styles.layout}>
+        <form
+          noValidate
+          className={styles.form}
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save();
+          }}
+        >
+          {general.length > 0 ? (
+            <MessageBar intent="error" layout="multiline" data-testid="elastic-error">
+              <MessageBarBody>
+                <MessageBarTitle>Not saved</MessageBarTitle>
+                {general.join(' ')}
+              </MessageBarBody>
+            </MessageBar>
+          ) : null}
+          <Section title="Cluster" description="The Elasticsearch cluster that receives the sessions.">
+            <div className={styles.group}>
+              <RadioGroup
+                className={styles.radios}
+                layout="horizontal"
+                value={values.target}
+                onChange={(_, d) => change('target', d.value as DestinationFormValues['target'])}
+                aria-label="Connect with"
+                data-testid="elastic-target"
+              >
+                <Radio value="url" label="URL" data-testid="elastic-target-url" />
+                <Radio value="cloud" label="Cloud ID (Elastic Cloud)" data-testid="elastic-target-cloud" />
+              </RadioGroup>
+              {values.target === 'url' ? (
+                <Field label="Elasticsearch URL" required validationState={state('url')} validationMessage={message('url')} hint="Including the port, e.g. https://elastic.example.com:9200.">
+                  <Input
+                    id="elastic-url"
+                    data-testid="elastic-url"
+                    value={values.url}
+                    onChange={(_, d) => change('url', d.value)}
+                    onBlur={leave('url')}
+                    placeholder="https://elastic.example.com:9200"
+                    spellCheck={false}
+                  />
+                </Field>
+              ) : (
+                <Field label="Cloud ID" required validationState={state('cloudId')} validationMessage={message('cloudId')} hint="From the deployment's page in Elastic Cloud.">
+                  <Input
+                    id="elastic-cloudId"
+                    data-testid="elastic-cloud-id"
+                    value={values.cloudId}
+                    onChange={(_, d) => change('cloudId', d.value)}
+                    onBlur={leave('cloudId')}
+                    spellCheck={false}
+                  />
+                </Field>
+              )}
+            </div>
+          </Section>
+          <Section title="Sign-in" description="An API key that may write the BeyondTrust PRA data stream is best.">
+            <div className={styles.group}>
+              <RadioGroup
+                className={styles.radios}
+                layout="horizontal"
+                value={values.auth}
+                onChange={(_, d) => change('auth', d.value as DestinationFormValues['auth'])}
+                aria-label="Sign in with"
+                data-testid="elastic-auth"
+              >
+                <Radio value="api-key" label="API key" data-testid="elastic-auth-api-key" />
+                <Radio value="basic" label="User name and password" data-testid="elastic-auth-basic" />
+                <Radio value="none" label="None" data-testid="elastic-auth-none" />
+              </RadioGroup>
+              {values.auth === 'api-key' ? (
+                <Field
+                  label="API key"
+                  required={!view.apiKeyStored}
+                  validationState={state('apiKey')}
+                  validationMessage={message('apiKey')}
+                  hint={view.apiKeyStored ? 'Type a new key only to replace the stored one.' : 'The encoded key, as Kibana shows it once when the key is created.'}
+                >
+                  <SecretInput
+                    id="elastic-apiKey"
+                    data-testid="elastic-api-key"
+                    ref={apiKeyInput}
+                    placeholder={view.apiKeyStored ? 'Stored — leave empty to keep' : undefined}
+                    onChange={(_, d) => {
+                      const now = d.value.trim() !== '';
+                      dirty.current.add('apiKey');
+                      if (now !== typed.apiKeyTyped) setTyped((t) => ({ ...t, apiKeyTyped: now }));
+                      if (serverErrors.apiKey) setServerErrors(({ apiKey: _dropped, ...rest }) => rest);
+                    }}
+                    onBlur={leave('apiKey')}
+                    autoComplete="new-password"
+                    spellCheck={false}
+                  />
+                </Field>
+              ) : null}
+              {values.auth === 'basic' ? (
+                <div className={styles.row}>
+                  <Field label="User name" required validationState={state('username')} validationMessage={message('username')}>
+                    <Input
+                      id="elastic-username"
+                      data-testid="elastic-username"
+                      value={values.username}
+                      onChange={(_, d) => change('username', d.value)}
+                      onBlur={leave('username')}
+                      autoComplete="off"
+                      spellCheck={false}
+                    />
+                  </Field>
+                  <Field label="Password" required={!view.passwordStored} validationState={state('password')} validationMessage={message('password')}>
+                    <SecretInput
+                      id="elastic-password"
+                      data-testid="elastic-password"
+                      ref={passwordInput}
+                      placeholder={view.passwordStored ? 'Stored — leave empty to keep' : undefined}
+                      onChange={(_, d) => {
+                        const now = d.value.trim() !== '';
+                        dirty.current.add('password');
+                        if (now !== typed.passwordTyped) setTyped((t) => ({ ...t, passwordTyped: now }));
+                        if (serverErrors.password) setServerErrors(({ password: _dropped, ...rest }) => rest);
+                      }}
+                      onBlur={leave('password')}
+                      autoComplete="new-password"
+                    />
+                  </Field>
+                </div>
+              ) : null}
+              {values.auth === 'none' ? (
+                <Body1 className={styles.muted}>Only for a cluster without security: every request is sent without credentials.</Body1>
+              ) : null}
+            </div>
+          </Section>
+          <Section title="Certificate trust" description="How this computer trusts the cluster's TLS certificate.">
+            <div className={styles.group}>
+              <RadioGroup
+                className={styles.radios}
+                value={values.trust}
+                onChange={(_, d) => change('trust', d.value as DestinationFormValues['trust'])}
+                aria-label="Trust the certificate by"
+                data-testid="elastic-trust"
+              >
+                <Radio value="system" label="The certificates Windows trusts" data-testid="elastic-trust-system" />
+                <Radio value="file" label="A CA certificate file (PEM)" data-testid="elastic-trust-file" />
+                <Radio value="fingerprint" label="The CA's fingerprint (as Elasticsearch prints it at setup)" data-testid="elastic-trust-fingerprint" />
+              </RadioGroup>
+              {values.trust === 'file' ? (
+                <Field label="CA certificate file" required validationState={state('caFile')} validationMessage={message('caFile')}>
+                  <Input
+                    id="elastic-caFile"
+                    data-testid="elastic-ca-file"
+                    value={values.caFile}
+                    onChange={(_, d) => change('caFile', d.value)}
+                    onBlur={leave('caFile')}
+                    placeholder="C:\ProgramData\Elastic\http_ca.crt"
+                    spellCheck={false}
+                  />
+                </Field>
+              ) : null}
+              {values.trust === 'fingerprint' ? (
+                <Field label="CA fingerprint (SHA-256)" required validationState={state('caFingerprint')} validationMessage={message('caFingerprint')}>
+                  <Input
+                    id="elastic-caFingerprint"
+                    data-testid="elastic-ca-fingerprint"
+                    value={values.caFingerprint}
+                    onChange={(_, d) => change('caFingerprint', d.value)}
+                    onBlur={leave('caFingerprint')}
+                    spellCheck={false}
+                  />
+                </Field>
+              ) : null}
+            </div>
+          </Section>
+          <Section title="Data stream and Kibana">
+            <div className={styles.row}>
+              <Field
+                label="Namespace"
+                required
+                validationState={state('namespace')}
+                validationMessage={message('namespace')}
+                hint={<span className={styles.code} data-testid="elastic-data-stream">{dataStream}</span>}
+              >
+                <Input
+                  id="elastic-namespace"
+                  data-testid="elastic-namespace"
+                  value={values.namespace}
+                  onChange={(_, d) => change('namespace', d.value)}
+                  onBlur={leave('namespace')}
+                  spellCheck={false}
+                />
+              </Field>
+              <Field
+                label="Kibana URL (optional)"
+                validationState={state('kibanaUrl')}
+                validationMessage={message('kibanaUrl')}
+                hint="To install the integration's assets through Fleet."
+              >
+                <Input
+                  id="elastic-kibanaUrl"
+                  data-testid="elastic-kibana-url"
+                  value={values.kibanaUrl}
+                  onChange={(_, d) => change('kibanaUrl', d.value)}
+                  onBlur={leave('kibanaUrl')}
+                  placeholder="https://kibana.example.com:5601"
+                  spellCheck={false}
+                />
+              </Field>
+            </div>
+          </Section>
+          <div className={styles.buttons}>
+            <Button icon={<Beaker20Regular />} onClick={() => void runTest()} disabled={busy} data-testid="elastic-test-button">
+              {test.state.phase === 'running' ? 'Testing…' : 'Test'}
+            </Button>
+            <Button appearance="primary" type="submit" icon={<Save20Regular />} disabled={busy} data-testid="elastic-save-button">
+              {saving ? 'Saving…' : 'Save'}
+            </Button>
+          </div>
+        </form>
+        <div className={styles.side}>
+          <Section
+            title="Connection test"
+            description={test.state.phase === 'idle' ? 'Checks these settings before you save them.' : undefined}
+            testId="elastic-test-panel"
+          >
+            <TestSteps steps={test.state.steps} label="Elastic test steps" testId="elastic-test-steps" />
+            {test.state.phase === 'done' && test.state.result ? (
+              test.state.result.ok ? (
+                <MessageBar intent="success" data-testid="elastic-test-summary" data-result="ok">
+                  <MessageBarBody>
+                    <MessageBarTitle>All checks passed</MessageBarTitle>
+                    Save to send the sessions to this cluster.
+                  </MessageBarBody>
+                </MessageBar>
+              ) : assetsStep ? null : (
+                <MessageBar intent="error" data-testid="elastic-test-summary" data-result="failed">
+                  <MessageBarBody>
+                    <MessageBarTitle>The test failed</MessageBarTitle>
+                    Fix what the failed step says, then test again.
+                  </MessageBarBody>
+                </MessageBar>
+              )
+            ) : null}
+            {test.state.phase === 'error' && test.state.error ? (
+              <MessageBar intent="error" layout="multiline" data-testid="elastic-test-summary" data-result="error">
+                <MessageBarBody>
+                  <MessageBarTitle>The test could not run</MessageBarTitle>
+                  {test.state.error.body.message}
+                </MessageBarBody>
+              </MessageBar>
+            ) : null}
+            {assetsStep && test.state.phase === 'done' ? (
+              <MessageBar intent="warning" layout="multiline" data-testid="elastic-assets-fix">
+                <MessageBarBody>
+                  <MessageBarTitle>The BeyondTrust PRA integration isn't installed</MessageBarTitle>
+                  The client can install its assets through Kibana{view.configured ? '' : ' once the settings are saved'}, or you can follow the steps
+                  above by hand.
+                </MessageBarBody>
+                <MessageBarActions>
+                  <Button onClick={() => void installAssets()} disabled={install.busy} data-testid="elastic-install-assets">
+                    {install.busy ? 'Installing…' : "Install the integration's assets"}
+                  </Button>
+                </MessageBarActions>
+              </MessageBar>
+            ) : null}
+            {install.result ? (
+              <MessageBar intent={install.result.ok ? 'success' : 'error'} layout="multiline" data-testid="elastic-install-result" data-result={install.result.ok ? 'ok' : 'failed'}>
+                <MessageBarBody>
+                  <MessageBarTitle>{install.result.ok ? 'Assets installed' : 'The assets were not installed'}</MessageBarTitle>
+                  {install.result.detail}
+                </MessageBarBody>
+              </MessageBar>
+            ) : null}
+          </Section>
+          <Section title="Where the sessions go" headingLevel="h4">
+            <Body1 className={styles.muted}>
+              Each access session event becomes a document in the data stream <span className={styles.code}>{view.configured ? view.dataStream : dataStream}</span>,
+              where Elastic's BeyondTrust PRA integration parses it and its dashboards show it.
+            </Body1>
+          </Section>
+        </div>
+      </div>
+    </Page>
+  );
+}

@@ -1,0 +1,526 @@
+/**
+ * New / Edit site: the dialog of the BeyondTrust Integration Client, with the host normalised as it
+ * is typed, every message by the field it concerns, and a Test that shows its steps live.
+ */
+import {
+  Accordion,
+  AccordionHeader,
+  AccordionItem,
+  AccordionPanel,
+  Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  Divider,
+  Field,
+  Input,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Subtitle2,
+  Switch,
+  makeStyles,
+  tokens,
+  type AccordionToggleEventHandler,
+} from '@fluentui/react-components';
+import { Beaker20Regular, Info16Regular } from '@fluentui/react-icons';
+import { useEffect, useMemo, useRef, useState, type FocusEvent, type ReactElement } from 'react';
+import type { SiteView } from '../../shared/contract.ts';
+import { normalizeSiteHost } from '../../shared/host.ts';
+import { SITE_TEST_STEPS } from '../../shared/site-test.ts';
+import { useApi } from '../api/context.tsx';
+import { toApiError } from '../api/errors.ts';
+import { useLiveTest } from '../components/live-test.ts';
+import { SecretInput } from '../components/secret-input.tsx';
+import { TestSteps } from '../components/test-steps.tsx';
+import {
+  ADVANCED_FIELDS,
+  FORM_KEY,
+  checkNewSite,
+  checkSitePatch,
+  checkTestDraft,
+  emptySiteForm,
+  issuesByField,
+  requiredEmpty,
+  siteFormFrom,
+  type SiteFormErrors,
+  type SiteFormField,
+  type SiteFormValues,
+} from './site-form.ts';
+
+const useStyles = makeStyles({
+  surface: {
+    width: '640px',
+    maxWidth: 'calc(100vw - 32px)',
+  },
+  form: {
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalM,
+    paddingTop: tokens.spacingVerticalXS,
+    paddingBottom: tokens.spacingVerticalS,
+  },
+  row: {
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(200px, 1fr))',
+    gap: `${tokens.spacingVerticalM} ${tokens.spacingHorizontalL}`,
+    alignItems: 'start',
+  },
+  durations: {
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(150px, 1fr))',
+    gap: `${tokens.spacingVerticalM} ${tokens.spacingHorizontalL}`,
+    alignItems: 'start',
+  },
+  panel: { marginLeft: 0, marginRight: 0 },
+  switch: { marginLeft: `calc(-1 * ${tokens.spacingHorizontalS})` },
+  advanced: {
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalM,
+    paddingTop: tokens.spacingVerticalS,
+    paddingBottom: tokens.spacingVerticalS,
+  },
+  accordionHeader: { marginLeft: `calc(-1 * ${tokens.spacingHorizontalM})` },
+  testArea: {
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalM,
+    marginTop: tokens.spacingVerticalS,
+  },
+  notice: { color: tokens.colorNeutralForeground2 },
+});
+
+export type SiteDialogTarget = { mode: 'new' } | { mode: 'edit'; site: SiteView };
+
+export function SiteDialog({
+  target,
+  onClose,
+  onSaved,
+}: {
+  target: SiteDialogTarget | null;
+  onClose: () => void;
+  onSaved: (site: SiteView, mode: 'new' | 'edit') => void;
+}) {
+  const styles = useStyles();
+  return (
+    <Dialog open={target !== null} onOpenChange={(_, data) => (data.open ? undefined : onClose())} modalType="modal">
+      <DialogSurface className={styles.surface} data-testid="site-dialog" aria-describedby={undefined}>
+        {target ? (
+          <SiteForm key={target.mode === 'edit' ? `edit-${target.site.id}` : 'new'} target={target} onClose={onClose} onSaved={onSaved} />
+        ) : null}
+      </DialogSurface>
+    </Dialog>
+  );
+}
+
+const FIELD_IDS: Record<SiteFormField, string> = {
+  name: 'site-name',
+  host: 'site-host',
+  clientId: 'site-client-id',
+  clientSecret: 'site-client-secret',
+  enabled: 'site-enabled',
+  initialIntervalSeconds: 'site-initial-interval',
+  pollIntervalSeconds: 'site-poll-interval',
+  timeoutSeconds: 'site-timeout',
+  caFile: 'site-ca-file',
+  proxyUrl: 'site-proxy-url',
+};
+
+const FIELD_ORDER: SiteFormField[] = ['name', 'host', 'clientId', 'clientSecret', ...ADVANCED_FIELDS];
+
+function SiteForm({ target, onClose, onSaved }: { target: SiteDialogTarget; onClose: () => void; onSaved: (site: SiteView, mode: 'new' | 'edit') => void }) {
+  const styles = useStyles();
+  const api = useApi();
+  const editing = target.mode === 'edit' ? target.site : null;
+  const [values, setValues] = useState<SiteFormValues>(() => (editing ? siteFormFrom(editing) : emptySiteForm()));
+  // The secret lives only in the (uncontrolled) password input and this ref: never in React state or the DOM.
+  const secretInput = useRef<HTMLInputElement | null>(null);
+  const [secretTyped, setSecretTyped] = useState(false);
+  /** Fields the user changed and then left: their messages show from then on. */
+  const [touched, setTouched] = useState<Set<SiteFormField>>(() => new Set());
+  const dirty = useRef<Set<SiteFormField>>(new Set());
+  const [attempt, setAttempt] = useState<'none' | 'test' | 'save'>('none');
+  const [serverErrors, setServerErrors] = useState<SiteFormErrors>({});
+  const [general, setGeneral] = useState<string[]>([]);
+  const [saving, setSaving] = useState(false);
+  const [advancedOpen, setAdvancedOpen] = useState(false);
+  const test = useLiveTest(SITE_TEST_STEPS);
+
+  const hostCheck = useMemo(() => (values.host.trim() === '' ? null : normalizeSiteHost(values.host)), [values.host]);
+  const checked = useMemo(() => (editing ? checkSitePatch(values) : checkNewSite(values)), [editing, values]);
+  const secretRequired = !editing || !editing.clientSecretStored;
+  const secretMissing = secretRequired && !secretTyped;
+  const secretMessage = editing
+    ? 'No client secret is stored for this site: enter the API account\'s Client secret.'
+    : 'Enter the API account\'s Client secret (shown once, when the API account was created).';
+
+  /** The message shown by a field: the engine's (until the field changes), else the schema's once it is due. */
+  function messageFor(field: SiteFormField): string | undefined {
+    if (serverErrors[field]) return serverErrors[field];
+    if (field === 'clientSecret') {
+      return secretMissing && (attempt !== 'none' || touched.has(field)) ? secretMessage : undefined;
+    }
+    const message = checked.ok ? undefined : checked.errors[field];
+    if (!message) return undefined;
+    if (attempt === 'save' || (attempt === 'test' && field !== 'name')) return message;
+    // The host is checked live as it is typed; other fields once the user leaves them.
+    if (field === 'host' && !requiredEmpty(values, field)) return message;
+    return touched.has(field) ? message : undefined;
+  }
+
+  function change<K extends keyof SiteFormValues>(key: K, value: SiteFormValues[K]) {
+    setValues((v) => ({ ...v, [key]: value }));
+    const field = (Object.keys(FORM_KEY) as (keyof typeof FORM_KEY)[]).find((f) => FORM_KEY[f] === key);
+    if (field) dirty.current.add(field);
+    if (field && serverErrors[field]) setServerErrors(({ [field]: _dropped, ...rest }) => rest);
+  }
+
+  /**
+   * Leaving a field shows its message — unless focus goes to a button: the message appearing would
+   * move the button away under the pointer between mouse down and up, and the click would be lost.
+   * (Test and Save check every field anyway.)
+   */
+  const leave = (field: SiteFormField) => (event: FocusEvent<HTMLElement>) => {
+    if (event.relatedTarget instanceof HTMLButtonElement) return;
+    touch(field);
+  };
+
+  function touch(field: SiteFormField) {
+    if (!dirty.current.has(field)) return;
+    setTouched((t) => (t.has(field) ? t : new Set(t).add(field)));
+  }
+
+  function focusFirst(errors: SiteFormErrors) {
+    const first = FIELD_ORDER.find((f) => errors[f]);
+    if (!first) return;
+    if (ADVANCED_FIELDS.includes(first)) setAdvancedOpen(true);
+    setTimeout(() => document.getElementById(FIELD_IDS[first])?.focus(), 0);
+  }
+
+  function showApiError(error: { body: { message: string; issues?: { field: string | null; message: string }[] } }) {
+    const { errors, general: rest } = issuesByField(error.body.issues ?? []);
+    if (Object.keys(errors).length === 0 && rest.length === 0) rest.push(error.body.message);
+    setServerErrors(errors);
+    setGeneral(rest);
+    if (ADVANCED_FIELDS.some((f) => errors[f])) setAdvancedOpen(true);
+    focusFirst(errors);
+  }
+
+  const secretValue = () => secretInput.current?.value.trim() ?? '';
+
+  async function runTest() {
+    setAttempt((a) => (a === 'save' ? a : 'test'));
+    setGeneral([]);
+    const draft = checkTestDraft(values);
+    const errors: SiteFormErrors = draft.ok ? {} : { ...draft.errors };
+    if (!editing && !secretTyped) errors.clientSecret = secretMessage;
+    if (!draft.ok || errors.clientSecret) {
+      focusFirst(errors);
+      return;
+    }
+    const secret = secretValue();
+    const outcome = await test.run((testId) =>
+      api.invoke('sites.test', {
+        testId,
+        draft: draft.value,
+        ...(editing ? { id: editing.id } : {}),
+        ...(secret ? { clientSecret: secret } : {}),
+      }),
+    );
+    if (outcome instanceof Error) showApiError(outcome);
+  }
+
+  async function save() {
+    setAttempt('save');
+    setGeneral([]);
+    if (!checked.ok || secretMissing) {
+      focusFirst({ ...(checked.ok ? {} : checked.errors), ...(secretMissing ? { clientSecret: secretMessage } : {}) });
+      if (!checked.ok && checked.general.length) setGeneral(checked.general);
+      return;
+    }
+    const secret = secretValue();
+    setSaving(true);
+    try {
+      const saved = editing
+        ? await api.invoke('sites.edit', { id: editing.id, patch: checked.value, clientSecret: secret === '' ? null : secret })
+        : await api.invoke('sites.add', { site: checked.value, clientSecret: secret });
+      if (secretInput.current) secretInput.current.value = '';
+      onSaved(saved, editing ? 'edit' : 'new');
+    } catch (e) {
+      showApiError(toApiError(e));
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  const onAccordionToggle: AccordionToggleEventHandler<string> = (_, data) => setAdvancedOpen(data.openItems.includes('advanced'));
+  const advancedHasError = ADVANCED_FIELDS.some((f) => messageFor(f));
+
+  const message = (field: SiteFormField): ReactElement | undefined => {
+    const text = messageFor(field);
+    return text ? <span data-testid={`${FIELD_IDS[field]}-message`}>{text}</span> : undefined;
+  };
+  const state = (field: SiteFormField) => (messageFor(field) ? 'error' : 'none');
+
+  const hostMessage = message('host');
+  const hostNotice = !hostMessage && hostCheck?.ok && hostCheck.notice ? hostCheck.notice : null;
+
+  const busy = saving || test.state.phase === 'running';
+  const title = editing ? `Edit site “${editing.name}”` : 'New site';
+
+  return (
+    <form
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <DialogBody>
+        <DialogTitle>{title}</DialogTitle>
+        <DialogContent>
+          <div className={styles.form}>
+            {general.length > 0 ? (
+              <MessageBar intent="error" layout="multiline" data-testid="site-dialog-error">
+                <MessageBarBody>
+                  <MessageBarTitle>{editing ? 'The site was not saved' : 'The site was not added'}</MessageBarTitle>
+                  {general.join(' ')}
+                </MessageBarBody>
+              </MessageBar>
+            ) : null}
+            <Field label="Name" required validationState={state('name')} validationMessage={message('name')} hint="How this site is shown here and in Elastic, e.g. Production.">
+              <Input
+                id={FIELD_IDS.name}
+                data-testid={FIELD_IDS.name}
+                value={values.name}
+                onChange={(_, d) => change('name', d.value)}
+                onBlur={leave('name')}
+                autoComplete="off"
+              />
+            </Field>
+            <Field
+              label="Site URL"
+              required
+              validationState={hostMessage ? 'error' : 'none'}
+              validationMessageIcon={hostNotice ? <Info16Regular /> : undefined}
+              validationMessage={hostMessage ?? (hostNotice ? <span className={styles.notice} data-testid="site-host-notice">{hostNotice}</span> : undefined)}
+              hint="Without https://, e.g. access.example.com (add :port if the site uses another one)."
+            >
+              <Input
+                id={FIELD_IDS.host}
+                data-testid={FIELD_IDS.host}
+                value={values.host}
+                onChange={(_, d) => change('host', d.value)}
+                onBlur={leave('host')}
+                placeholder="access.example.com"
+                autoComplete="off"
+                spellCheck={false}
+              />
+            </Field>
+            <div className={styles.row}>
+              <Field label="Client ID" required validationState={state('clientId')} validationMessage={message('clientId')}>
+                <Input
+                  id={FIELD_IDS.clientId}
+                  data-testid={FIELD_IDS.clientId}
+                  value={values.clientId}
+                  onChange={(_, d) => change('clientId', d.value)}
+                  onBlur={leave('clientId')}
+                  autoComplete="off"
+                  spellCheck={false}
+                />
+              </Field>
+              <Field
+                label="Client secret"
+                required={secretRequired}
+                validationState={state('clientSecret')}
+                validationMessage={message('clientSecret')}
+                hint={editing?.clientSecretStored ? 'Type a new secret only to replace the stored one.' : undefined}
+              >
+                <SecretInput
+                  id={FIELD_IDS.clientSecret}
+                  data-testid={FIELD_IDS.clientSecret}
+                  ref={secretInput}
+                  placeholder={editing?.clientSecretStored ? 'Stored — leave empty to keep' : undefined}
+                  onChange={(_, d) => {
+                    const typed = d.value.trim() !== '';
+                    dirty.current.add('clientSecret');
+                    if (typed !== secretTyped) setSecretTyped(typed);
+                    if (serverErrors.clientSecret) setServerErrors(({ clientSecret: _dropped, ...rest }) => rest);
+                  }}
+                  onBlur={leave('clientSecret')}
+                  autoComplete="new-password"
+                  spellCheck={false}
+                />
+              </Field>
+            </div>
+            <Switch
+              className={styles.switch}
+              id={FIELD_IDS.enabled}
+              data-testid={FIELD_IDS.enabled}
+              checked={values.enabled}
+              onChange={(_, d) => change('enabled', d.checked)}
+              label={values.enabled ? 'Collect sessions from this site' : 'Collection is turned off for this site'}
+            />
+            <Accordion collapsible openItems={advancedOpen || advancedHasError ? ['advanced'] : []} onToggle={onAccordionToggle}>
+              <AccordionItem value="advanced">
+                <AccordionHeader className={styles.accordionHeader} expandIconPosition="start" data-testid="site-advanced">
+                  Advanced settings
+                </AccordionHeader>
+                <AccordionPanel className={styles.panel}>
+                  <div className={styles.advanced}>
+                    <div className={styles.durations}>
+                      <Field
+                        label="Initial interval"
+                        validationState={state('initialIntervalSeconds')}
+                        validationMessage={message('initialIntervalSeconds')}
+                        hint="How far back the first run reaches: 24h, 7d… up to 90d."
+                      >
+                        <Input
+                          id={FIELD_IDS.initialIntervalSeconds}
+                          data-testid={FIELD_IDS.initialIntervalSeconds}
+                          value={values.initialInterval}
+                          onChange={(_, d) => change('initialInterval', d.value)}
+                          onBlur={leave('initialIntervalSeconds')}
+                        />
+                      </Field>
+                      <Field
+                        label="Poll interval"
+                        validationState={state('pollIntervalSeconds')}
+                        validationMessage={message('pollIntervalSeconds')}
+                        hint="Time between runs, at least 30s."
+                      >
+                        <Input
+                          id={FIELD_IDS.pollIntervalSeconds}
+                          data-testid={FIELD_IDS.pollIntervalSeconds}
+                          value={values.pollInterval}
+                          onChange={(_, d) => change('pollInterval', d.value)}
+                          onBlur={leave('pollIntervalSeconds')}
+                        />
+                      </Field>
+                      <Field
+                        label="HTTP timeout"
+                        validationState={state('timeoutSeconds')}
+                        validationMessage={message('timeoutSeconds')}
+                        hint="How long to wait for the site."
+                      >
+                        <Input
+                          id={FIELD_IDS.timeoutSeconds}
+                          data-testid={FIELD_IDS.timeoutSeconds}
+                          value={values.timeout}
+                          onChange={(_, d) => change('timeout', d.value)}
+                          onBlur={leave('timeoutSeconds')}
+                        />
+                      </Field>
+                    </div>
+                    <Field
+                      label="CA certificate file"
+                      validationState={state('caFile')}
+                      validationMessage={message('caFile')}
+                      hint="Only if the site's certificate is issued by a private CA: the path of a PEM file on this computer."
+                    >
+                      <Input
+                        id={FIELD_IDS.caFile}
+                        data-testid={FIELD_IDS.caFile}
+                        value={values.caFile}
+                        onChange={(_, d) => change('caFile', d.value)}
+                        onBlur={leave('caFile')}
+                        placeholder="C:\ProgramData\PRA\site-ca.pem"
+                        spellCheck={false}
+                      />
+                    </Field>
+                    <Field
+                      label="Proxy URL"
+                      validationState={state('proxyUrl')}
+                      validationMessage={message('proxyUrl')}
+                      hint="Only if this computer reaches the site through a proxy. No user name or password in it."
+                    >
+                      <Input
+                        id={FIELD_IDS.proxyUrl}
+                        data-testid={FIELD_IDS.proxyUrl}
+                        value={values.proxyUrl}
+                        onChange={(_, d) => change('proxyUrl', d.value)}
+                        onBlur={leave('proxyUrl')}
+                        placeholder="http://proxy.example.com:3128"
+                        spellCheck={false}
+                      />
+                    </Field>
+                  </div>
+                </AccordionPanel>
+              </AccordionItem>
+            </Accordion>
+            {test.state.phase !== 'idle' ? (
+              <div className={styles.testArea}>
+                <Divider />
+                <Subtitle2 as="h3">Connection test</Subtitle2>
+                <TestSteps steps={test.state.steps} label="Site test steps" testId="site-test-steps" />
+                <TestSummary state={test.state} />
+              </div>
+            ) : null}
+          </div>
+        </DialogContent>
+        <DialogActions position="start">
+          <Button icon={<Beaker20Regular />} onClick={() => void runTest()} disabled={busy} data-testid="site-test-button">
+            {test.state.phase === 'running' ? 'Testing…' : 'Test'}
+          </Button>
+        </DialogActions>
+        <DialogActions position="end">
+          <Button onClick={onClose} data-testid="site-cancel-button">
+            Cancel
+          </Button>
+          <Button appearance="primary" type="submit" disabled={busy} data-testid="site-save-button">
+            {saving ? 'Saving…' : 'Save'}
+          </Button>
+        </DialogActions>
+      </DialogBody>
+    </form>
+  );
+}
+
+function TestSummary({ state }: { state: ReturnType<typeof useLiveTest>['state'] }) {
+  const ref = useRef<HTMLDivElement | null>(null);
+  // The verdict may be below the fold of a long dialog: bring it into view when it arrives.
+  useEffect(() => {
+    if (state.phase === 'done' || state.phase === 'error') ref.current?.scrollIntoView({ block: 'nearest' });
+  }, [state.phase]);
+  return (
+    <div ref={ref} aria-live="polite">
+      <Verdict state={state} />
+    </div>
+  );
+}
+
+function Verdict({ state }: { state: ReturnType<typeof useLiveTest>['state'] }) {
+  if (state.phase === 'done' && state.result) {
+    const failed = state.result.steps.find((s) => s.status === 'failed');
+    return state.result.ok ? (
+      <MessageBar intent="success" data-testid="site-test-summary" data-result="ok">
+        <MessageBarBody>
+          <MessageBarTitle>All checks passed</MessageBarTitle>
+          Save the site to start collecting its sessions.
+        </MessageBarBody>
+      </MessageBar>
+    ) : (
+      <MessageBar intent="error" layout="multiline" data-testid="site-test-summary" data-result="failed">
+        <MessageBarBody>
+          <MessageBarTitle>The test failed</MessageBarTitle>
+          {failed ? `“${failed.title}” did not pass: fix what it says above, then test again.` : 'See the steps above for what to fix.'}
+        </MessageBarBody>
+      </MessageBar>
+    );
+  }
+  if (state.phase === 'error' && state.error) {
+    return (
+      <MessageBar intent="error" layout="multiline" data-testid="site-test-summary" data-result="error">
+        <MessageBarBody>
+          <MessageBarTitle>The test could not run</MessageBarTitle>
+          {state.error.body.message}
+        </MessageBarBody>
+      </MessageBar>
+    );
+  }
+  return null;
+}
