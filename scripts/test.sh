@@ -5,5 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc --noEmit -p tsconfig.json
+npx tsc --noEmit -p renderer/tsconfig.json
 npx eslint .
 PRA_IC_REAL_KEYCHAIN=1 exec scripts/with-keyring.sh node scripts/run-tests.mjs "$@"

@@ -244,9 +244,13 @@ export function storeCounts(dataDir: string): StoreCounts | null {
   });
 }
 
-/** Stored event count per session. */
-export function eventCountsBySession(dataDir: string): Map<string, number> {
-  const rows = withStore(dataDir, (db) => db.prepare('SELECT lsid, count(*) AS n FROM events GROUP BY lsid').all() as { lsid: string; n: number }[]) ?? [];
+/** Stored events of the given sessions (their `event_count`, bumped with every batch: cheap to poll). */
+export function storedEventCounts(dataDir: string, lsids: string[]): Map<string, number> {
+  const rows =
+    withStore(dataDir, (db) => {
+      const get = db.prepare('SELECT event_count AS n FROM sessions WHERE site_id = 1 AND lsid = ?');
+      return lsids.map((lsid) => ({ lsid, n: (get.get(lsid) as { n: number } | undefined)?.n ?? 0 }));
+    }) ?? [];
   return new Map(rows.map((r) => [r.lsid, r.n]));
 }
 

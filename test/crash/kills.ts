@@ -10,11 +10,12 @@
 //                write transactions);
 //   mid-large    while a large session is stored in part (between two of its 500-event batches);
 //   mid-follow   while the follow pass has unfollowed some ended sessions and not yet the others;
-//   bulk-reply   when Elasticsearch answers the k-th _bulk request of the run, before the child
+//   bulk-reply   when Elasticsearch answers the k-th _bulk request of the run (k small: each kill
+//                should leave work for the next), before the child
 //                reads the answer: the documents are indexed, the outbox does not know yet;
-//   sent-count   when the outbox has marked a random share of the events still pending as sent;
-//   run-finished a random time after "Run finished" (extraction done, the outbox draining).
-import { eventCountsBySession, followed, pollUntil, spawnRun, storeCounts, type ChildRun, type StoreCounts, type TcpProxy } from './harness.ts';
+//   sent-count   when the outbox has marked a random share (2–30 %) of the events still pending as sent;
+//   run-finished right after "Run finished" (extraction done, the outbox draining).
+import { followed, pollUntil, spawnRun, storeCounts, storedEventCounts, type ChildRun, type StoreCounts, type TcpProxy } from './harness.ts';
 import type { ElasticsearchSimulator } from '../simulators/elasticsearch/index.ts';
 import type { PraSimulator } from '../simulators/pra/index.ts';
 import { STREAM } from './harness.ts';
@@ -133,8 +134,11 @@ function remainingShare(profile: RunProfile, cursor: number | null | undefined):
 export async function runAndKill(ctx: KillContext, phase: string, strategy: Strategy): Promise<KillRecord> {
   const { random, profile, praProxy } = ctx;
   const before = storeCounts(ctx.dataDir);
-  // Kills are placed within what is left to do, so that they land in work, not after the run ended.
-  const share = remainingShare(profile, before?.cursor);
+  // Kills are placed within what is left to do, so that they land in work, not after the run ended:
+  // the PRA bytes still to read, and (shipping) the events not yet marked sent.
+  const outboxShare = ctx.esProxy ? Math.max(0.02, (ctx.expectedEvents - (before?.sent ?? 0)) / Math.max(1, ctx.expectedEvents)) : 0;
+  const praShare = remainingShare(profile, before?.cursor);
+  const share = Math.max(praShare, outboxShare);
   const beforeLarge = largeCounts(ctx);
   const followedBefore = followed(ctx.dataDir);
   const ending = new Set([...ctx.endingInPhase].filter((l) => followedBefore.has(l)));
@@ -184,7 +188,7 @@ export async function runAndKill(ctx: KillContext, phase: string, strategy: Stra
       break;
     }
     case 'pra-bytes': {
-      const threshold = Math.round(between(random, 0.05, 0.9) * share * profile.praBytes);
+      const threshold = Math.round(between(random, 0.05, 0.9) * praShare * profile.praBytes);
       trigger = `PRA answers reached ${(threshold / 1e6).toFixed(2)} MB`;
       onBytes(threshold);
       break;
@@ -217,7 +221,7 @@ export async function runAndKill(ctx: KillContext, phase: string, strategy: Stra
       break;
     }
     case 'bulk-reply': {
-      const k = Math.max(1, Math.round(between(random, 0.05, 0.8) * Math.max(1, ctx.profile.bulks)));
+      const k = Math.max(1, Math.round(between(random, 0, 0.3) * outboxShare * ctx.profile.bulks));
       trigger = `answer of _bulk #${k} held back`;
       let seen = 0;
       ctx.esProxy!.hooks.beforeDown = (conn) => {
@@ -231,13 +235,13 @@ export async function runAndKill(ctx: KillContext, phase: string, strategy: Stra
     }
     case 'sent-count': {
       const from = before?.sent ?? 0;
-      const threshold = from + Math.max(1, Math.round(between(random, 0.1, 0.9) * (ctx.expectedEvents - from)));
+      const threshold = from + Math.max(1, Math.round(between(random, 0.02, 0.3) * (ctx.expectedEvents - from)));
       trigger = `outbox reached ${threshold} sent`;
       poll = pollUntil(run, 5, () => (storeCounts(ctx.dataDir)?.sent ?? 0) >= threshold);
       break;
     }
     case 'run-finished': {
-      const ms = between(random, 0, 0.7) * profile.drainMs;
+      const ms = between(random, 0, 50);
       trigger = `${Math.round(ms)} ms after "Run finished"`;
       run.onLine((line) => {
         if (/Run finished for/.test(line)) killAfter(ms);
@@ -278,9 +282,7 @@ export async function runAndKill(ctx: KillContext, phase: string, strategy: Stra
 }
 
 function largeCounts(ctx: KillContext): Map<string, number> {
-  if (ctx.largeSessions.size === 0) return new Map();
-  const all = eventCountsBySession(ctx.dataDir);
-  return new Map([...ctx.largeSessions.keys()].map((l) => [l, all.get(l) ?? 0]));
+  return ctx.largeSessions.size === 0 ? new Map() : storedEventCounts(ctx.dataDir, [...ctx.largeSessions.keys()]);
 }
 
 /** One line per kill, for the test's diagnostics. */

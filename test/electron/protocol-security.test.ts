@@ -10,19 +10,21 @@ import { CONTENT_SECURITY_POLICY, denyAllPermissions, hardenWebContents, SECURE_
 import { tempDir } from '../support/temp-dir.ts';
 
 describe('app:// bundle paths', () => {
+  // POSIX rules here on every OS (the next test applies the Windows ones).
+  const posix = path.posix;
   const root = '/opt/app/resources/app.asar/out/renderer';
 
   it('maps bundle URLs to files under the root; "/" means index.html', () => {
-    assert.deepEqual(resolveBundlePath(root, APP_ENTRY_URL), { ok: true, file: `${root}/index.html` });
-    assert.deepEqual(resolveBundlePath(root, 'app://bundle/'), { ok: true, file: `${root}/index.html` });
-    assert.deepEqual(resolveBundlePath(root, 'app://bundle/assets/index-abc.js?v=1#x'), { ok: true, file: `${root}/assets/index-abc.js` });
-    assert.deepEqual(resolveBundlePath(root, 'app://bundle/assets/a%20b.png'), { ok: true, file: `${root}/assets/a b.png` });
+    assert.deepEqual(resolveBundlePath(root, APP_ENTRY_URL, posix), { ok: true, file: `${root}/index.html` });
+    assert.deepEqual(resolveBundlePath(root, 'app://bundle/', posix), { ok: true, file: `${root}/index.html` });
+    assert.deepEqual(resolveBundlePath(root, 'app://bundle/assets/index-abc.js?v=1#x', posix), { ok: true, file: `${root}/assets/index-abc.js` });
+    assert.deepEqual(resolveBundlePath(root, 'app://bundle/assets/a%20b.png', posix), { ok: true, file: `${root}/assets/a b.png` });
   });
 
   it('plain dot segments are resolved by the URL parser itself: they stay inside the bundle', () => {
     for (const url of ['app://bundle/../../../etc/passwd', 'app://bundle/%2e%2e/%2e%2e/etc/passwd', 'app://bundle/assets/./../../x']) {
-      const r = resolveBundlePath(root, url);
-      assert.ok(!r.ok || isInside(root, r.file), `${url} → ${JSON.stringify(r)}`);
+      const r = resolveBundlePath(root, url, posix);
+      assert.ok(!r.ok || isInside(root, r.file, posix), `${url} → ${JSON.stringify(r)}`);
     }
   });
 
@@ -38,7 +40,7 @@ describe('app:// bundle paths', () => {
       'app://bundle/index.html%00.png',
       'app://bundle/%E0%A4%A',
     ]) {
-      const r = resolveBundlePath(root, url);
+      const r = resolveBundlePath(root, url, posix);
       assert.equal(r.ok, false, url);
       if (!r.ok) assert.ok([400, 403].includes(r.status), `${url}: ${r.status}`);
     }
@@ -46,7 +48,7 @@ describe('app:// bundle paths', () => {
 
   it('refuses other hosts and schemes', () => {
     for (const url of ['app://evil/index.html', 'app://bundle.evil/index.html', 'https://bundle/index.html', 'file:///etc/passwd']) {
-      assert.deepEqual(resolveBundlePath(root, url).ok, false, url);
+      assert.deepEqual(resolveBundlePath(root, url, posix).ok, false, url);
     }
   });
 

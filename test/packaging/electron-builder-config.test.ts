@@ -4,6 +4,7 @@
 // that keeps the user's data unless asked, nothing but the built app in `files`.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
@@ -90,6 +91,21 @@ describe('what the release needs from electron-builder.yml', () => {
     assert.equal(config.asar, true);
     assert.ok(config.asarUnpack.includes('**/*.node'));
     assert.equal(config.npmRebuild, true);
+  });
+
+  it('rebuilds for Electron even where npm is set to build addons against the system Node (nodedir)', async () => {
+    assert.equal(config.beforeBuild, './build/before-build.cjs');
+    const beforeBuild = createRequire(import.meta.url)(path.join(ROOT, 'build', 'before-build.cjs')) as () => Promise<boolean>;
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, { npm_config_nodedir: '/usr', NPM_CONFIG_TARGET: '20.0.0', npm_config_runtime: 'node', npm_config_disturl: 'https://nodejs.org/dist', npm_config_cache: '/keep/me' });
+      assert.equal(await beforeBuild(), true, 'electron-builder still does the rebuild');
+      for (const key of ['npm_config_nodedir', 'NPM_CONFIG_TARGET', 'npm_config_runtime', 'npm_config_disturl']) assert.equal(process.env[key], undefined, key);
+      assert.equal(process.env.npm_config_cache, '/keep/me');
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
   });
 
   it('hardens the Electron fuses of the release build', () => {

@@ -56,6 +56,13 @@ describe('packaged file list', { skip, timeout: 240_000 }, () => {
     assert.ok(!app.entries.some((e) => /\.(ts|tsx|mts|cts)$/.test(e)), 'no TypeScript, not even in dependencies');
   });
 
+  it('the preload is one CommonJS file that loads nothing but electron (a sandboxed preload can load no other file)', () => {
+    const preload = readFileSync(path.join(ROOT, 'out', 'preload', 'index.cjs'), 'utf8');
+    assert.deepEqual([...preload.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]), ['electron']);
+    assert.doesNotMatch(preload, /^\s*import\s/m);
+    assert.doesNotMatch(preload, /\bzod\b/, 'the contract’s schemas stay in the main process');
+  });
+
   it('holds the native addons, unpacked from the asar', () => {
     for (const addon of NATIVE_ADDONS) {
       assert.ok(app.entries.includes(addon), addon);
