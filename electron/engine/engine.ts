@@ -340,7 +340,9 @@ export class Engine {
       const cursor = Math.max(state.cursor, live?.cursor ?? 0);
       // Measured on the site's clock, up to where a pass stops (SETTLE_SECONDS before its now).
       // Within two poll intervals of that, the site is caught up: 100 %, not 99.7 % between polls.
-      const end = live?.target ?? this.accounts.siteNow(site.host, site.clientId) - SETTLE_SECONDS;
+      // The site's clock: as last read in this process, else as recorded by the last run.
+      const siteNow = this.accounts.hasClock(site.host, site.clientId) ? this.accounts.siteNow(site.host, site.clientId) : Math.floor(Date.now() / 1000) + state.clockOffset;
+      const end = live?.target ?? siteNow - SETTLE_SECONDS;
       const caughtUp = !live && end - cursor <= 2 * site.pollIntervalSeconds;
       const span = end - rangeStart;
       const progress = caughtUp || span <= 0 ? 1 : Math.min(1, Math.max(0, (cursor - rangeStart) / span));

@@ -93,6 +93,7 @@ export async function extractSite(deps: ExtractDeps): Promise<SiteRunResult> {
   };
 
   let state = store.ensureSiteState(site.id, WINDOW_LIMITS.initialSeconds);
+  store.recordClockOffset(site.id, siteNow() - localNow());
   // The first run reaches back the initial interval, measured on the site's clock.
   if (state.rangeStart === null || state.cursor === null) state = store.initRange(site.id, siteNow() - site.initialIntervalSeconds);
   const rangeStart = state.rangeStart!;

@@ -30,6 +30,10 @@ export class PraAccounts {
     return account;
   }
 
+  hasClock(host: string, clientId: string): boolean {
+    return Boolean(this.accounts.get(`${host.toLowerCase()}\n${clientId}`)?.serverClock);
+  }
+
   /** The site's time now (Unix seconds), from its last `Date` header; the local clock before any. */
   siteNow(host: string, clientId: string): number {
     const clock = this.accounts.get(`${host.toLowerCase()}\n${clientId}`)?.serverClock;

@@ -103,6 +103,7 @@ export const sessionStoreMigration: Migration = {
         range_start      INTEGER,           -- the oldest start time the backfill reaches back to (site clock); NULL before the first run reads it
         cursor           INTEGER,           -- every session that began before this has been taken
         window_seconds   INTEGER NOT NULL,  -- the adapted window size for the next request
+        clock_offset     INTEGER NOT NULL DEFAULT 0,  -- site clock minus ours (s), as last read from its Date header
         needs_attention  TEXT,              -- why extraction stopped (credentials rejected…), NULL when fine
         last_run_at      INTEGER,
         last_success_at  INTEGER,

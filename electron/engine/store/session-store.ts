@@ -21,6 +21,8 @@ export interface SiteState {
   lastRunAt: number | null;
   lastSuccessAt: number | null;
   lastError: string | null;
+  /** The site's clock minus ours, in seconds, as last read. */
+  clockOffset: number;
 }
 
 export interface FollowedSession {
@@ -96,8 +98,10 @@ export class SessionStore {
       unfollow: db.prepare('DELETE FROM follow WHERE site_id = ? AND lsid = ?'),
       followed: db.prepare('SELECT lsid, start_time AS startTime, first_seen_at AS firstSeenAt, last_seen_at AS lastSeenAt FROM follow WHERE site_id = ? ORDER BY lsid'),
       siteState: db.prepare(`SELECT site_id AS siteId, range_start AS rangeStart, cursor, window_seconds AS windowSeconds,
-          needs_attention AS needsAttention, last_run_at AS lastRunAt, last_success_at AS lastSuccessAt, last_error AS lastError
+          needs_attention AS needsAttention, last_run_at AS lastRunAt, last_success_at AS lastSuccessAt, last_error AS lastError,
+          clock_offset AS clockOffset
         FROM site_state WHERE site_id = ?`),
+      clockOffset: db.prepare('UPDATE site_state SET clock_offset = ? WHERE site_id = ?'),
       initSiteState: db.prepare(`INSERT INTO site_state (site_id, window_seconds, updated_at) VALUES (?, ?, ?)
         ON CONFLICT (site_id) DO NOTHING`),
       initRange: db.prepare('UPDATE site_state SET range_start = ?, cursor = ?, updated_at = ? WHERE site_id = ? AND range_start IS NULL'),
@@ -228,6 +232,10 @@ export class SessionStore {
    */
   advanceCursor(siteId: number, cursor: number, windowSeconds: number) {
     this.stmts.advanceCursor.run(cursor, windowSeconds, this.clock(), siteId, cursor);
+  }
+
+  recordClockOffset(siteId: number, seconds: number) {
+    this.stmts.clockOffset.run(seconds, siteId);
   }
 
   setWindow(siteId: number, windowSeconds: number) {
