@@ -189,7 +189,13 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
     const password = values.auth === 'basic' ? secret(passwordInput.current) : '';
     setSaving(true);
     try {
-      const saved = await api.invoke('destination.set', { settings: checked.settings, apiKey: apiKey || null, password: password || null });
+      // The engine reads a secret left out as "keep the stored one" and `null` as "clear it": an
+      // empty field of the chosen sign-in keeps its stored secret; the other method's is cleared.
+      const saved = await api.invoke('destination.set', {
+        settings: checked.settings,
+        apiKey: apiKey || (values.auth === 'api-key' ? undefined : null),
+        password: password || (values.auth === 'basic' ? undefined : null),
+      });
       for (const input of [apiKeyInput.current, passwordInput.current]) if (input) input.value = '';
       setTyped({ apiKeyTyped: false, passwordTyped: false });
       setAttempted(false);
