@@ -1,6 +1,7 @@
 /** What the engine tells the CLI and the UI about its work. Plain data: it crosses IPC and HTTP. */
 
-export type SiteRunState = 'idle' | 'running' | 'backfilling' | 'needs-attention' | 'disabled';
+/** `waiting`: enabled but no run has succeeded yet; `idle`: caught up, waiting for its next run. */
+export type SiteRunState = 'waiting' | 'idle' | 'running' | 'backfilling' | 'needs-attention' | 'disabled';
 
 export interface SiteStatus {
   siteId: number;

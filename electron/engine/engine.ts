@@ -358,7 +358,9 @@ export class Engine {
           ? 'needs-attention'
           : running
             ? this.scheduler.isBackfilling(siteId) ? 'backfilling' : 'running'
-            : 'idle',
+            : state?.lastSuccessAt
+              ? 'idle'
+              : 'waiting',
       lastRunAt: iso(state?.lastRunAt),
       lastSuccessAt: iso(state?.lastSuccessAt),
       nextRunAt: next ? new Date(next).toISOString() : null,
@@ -382,13 +384,17 @@ export class Engine {
   }
 
   private lastOutboxPublish = 0;
+  private outboxPublishTimer: NodeJS.Timeout | null = null;
   private publishOutbox() {
-    if (this.emitter.listenerCount('event') === 0) return;
-    // Counting the outbox is a query: at most a few times a second, however fast batches go.
-    const now = Date.now();
-    if (now - this.lastOutboxPublish < 250) return;
-    this.lastOutboxPublish = now;
-    this.emit({ type: 'outbox', counts: this.queries.outboxCounts() });
+    if (this.emitter.listenerCount('event') === 0 || this.outboxPublishTimer) return;
+    // Counting the outbox is a query: at most four times a second however fast batches go, and
+    // always once more after the last change (a trailing publish), so the final counts arrive.
+    const wait = Math.max(0, this.lastOutboxPublish + 250 - Date.now());
+    this.outboxPublishTimer = setTimeout(() => {
+      this.outboxPublishTimer = null;
+      this.lastOutboxPublish = Date.now();
+      if (this.database.db.open) this.emit({ type: 'outbox', counts: this.queries.outboxCounts() });
+    }, wait);
   }
 
   private publishSite(siteId: number) {
@@ -399,6 +405,7 @@ export class Engine {
 
   async close() {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    if (this.outboxPublishTimer) clearTimeout(this.outboxPublishTimer);
     await this.scheduler.stop();
     await this.shipper.stop();
     this.database.close();

@@ -4,6 +4,7 @@ const useStyles = makeStyles({ badge: { whiteSpace: 'nowrap', flexShrink: 0 } })
 import type { SiteRunState } from '../../shared/status.ts';
 
 const STATES: Record<SiteRunState, { label: string; color: BadgeProps['color']; appearance: BadgeProps['appearance'] }> = {
+  waiting: { label: 'Not collected yet', color: 'informative', appearance: 'outline' },
   idle: { label: 'Up to date', color: 'success', appearance: 'tint' },
   running: { label: 'Running', color: 'brand', appearance: 'tint' },
   backfilling: { label: 'Catching up', color: 'brand', appearance: 'tint' },

@@ -36,6 +36,7 @@ import {
 } from './destination-form.ts';
 
 const useStyles = makeStyles({
+  adminKey: { marginTop: tokens.spacingVerticalS, maxWidth: '420px' },
   layout: {
     display: 'grid',
     gridTemplateColumns: 'minmax(0, 3fr) minmax(280px, 2fr)',
@@ -102,6 +103,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
   const [serverErrors, setServerErrors] = useState<DestinationErrors>({});
   const [general, setGeneral] = useState<string[]>([]);
   const [saving, setSaving] = useState(false);
+  const adminKeyInput = useRef<HTMLInputElement>(null);
   const [install, setInstall] = useState<{ busy: boolean; result: { ok: boolean; detail: string } | null }>({ busy: false, result: null });
   const test = useLiveTest(DESTINATION_TEST_STEPS);
 
@@ -213,7 +215,11 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
   async function installAssets() {
     setInstall({ busy: true, result: null });
     try {
-      const result = await api.invoke('destination.installAssets', {});
+      // Installing needs Kibana's Integrations privilege, which a shipping key should not have: an
+      // admin key may be given for this one call (read from the field, sent once, never stored).
+      const adminKey = adminKeyInput.current?.value.trim() ?? '';
+      const result = await api.invoke('destination.installAssets', adminKey ? { apiKey: adminKey } : {});
+      if (adminKeyInput.current) adminKeyInput.current.value = '';
       setInstall({ busy: false, result });
     } catch (e) {
       setInstall({ busy: false, result: { ok: false, detail: errorMessage(e) } });
@@ -489,15 +495,22 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
                 </MessageBarBody>
               </MessageBar>
             ) : null}
-            {assetsStep && test.state.phase === 'done' ? (
+            {assetsStep && test.state.phase === 'done' && !install.result?.ok ? (
               <MessageBar intent="warning" layout="multiline" data-testid="elastic-assets-fix">
                 <MessageBarBody>
                   <MessageBarTitle>The BeyondTrust PRA integration isn't installed</MessageBarTitle>
                   The client can install its assets through Kibana{view.configured ? '' : ' once the settings are saved'}, or you can follow the steps
                   above by hand.
+                  <Field
+                    className={styles.adminKey}
+                    label="Kibana admin API key (optional)"
+                    hint="Installing needs Kibana's Integrations privilege. This key is used for this install only and never stored; leave it empty to use the destination's credentials."
+                  >
+                    <SecretInput id="elastic-admin-api-key" data-testid="elastic-admin-api-key" ref={adminKeyInput} autoComplete="new-password" spellCheck={false} />
+                  </Field>
                 </MessageBarBody>
                 <MessageBarActions>
-                  <Button onClick={() => void installAssets()} disabled={install.busy} data-testid="elastic-install-assets">
+                  <Button onClick={() => void installAssets()} disabled={install.busy || !view.configured} data-testid="elastic-install-assets">
                     {install.busy ? 'Installing…' : "Install the integration's assets"}
                   </Button>
                 </MessageBarActions>

@@ -314,15 +314,16 @@ describe('Elastic', () => {
   let kibana: KibanaSimulator;
   let stack: Stack;
   let app: OpenedApp;
-  /** Whether Kibana lets the writer key install integrations (an admin may grant that). */
-  let writerMayInstall = false;
 
   before(async () => {
-    es = await startElasticsearchSimulator({ apiKeys: [{ id: 'writer', key: 'writer-key-e2e-5d1f0b', privileges: WRITER }], integrationInstalled: false });
-    kibana = await startKibanaSimulator({
-      elasticsearch: es,
-      canManageIntegrations: (identity) => (identity.apiKeyName !== undefined && writerMayInstall) || (identity.privileges.cluster ?? []).includes('all'),
+    es = await startElasticsearchSimulator({
+      apiKeys: [
+        { id: 'writer', key: 'writer-key-e2e-5d1f0b', privileges: WRITER },
+        { id: 'admin', key: 'admin-key-e2e-77c2', privileges: { cluster: ['all'], indices: [{ names: ['*'], privileges: ['all'] }] } },
+      ],
+      integrationInstalled: false,
     });
+    kibana = await startKibanaSimulator({ elasticsearch: es });
     stack = await startStack();
     app = await openApp(browser, stack.url);
   }, BOUNDED);
@@ -365,11 +366,9 @@ describe('Elastic', () => {
     assert.match(await fix.innerText(), /once the settings are saved/);
     await shot(page, '5-elastic-assets-missing');
 
-    // The fix button is offered before Save, but the engine installs with the saved settings only.
+    // The fix is offered before Save, but installing uses the saved settings: the button waits for Save.
     const install = page.getByTestId('elastic-install-assets');
-    await install.click();
-    await withData(page, 'elastic-install-result', { result: 'failed' }).waitFor();
-    assert.match(await page.getByTestId('elastic-install-result').innerText(), /Set up the Elasticsearch destination first/);
+    assert.equal(await install.isDisabled(), true, 'Install waits until the settings are saved');
     assert.equal(kibana.requests.length, 0, 'nothing reached Kibana');
     await shot(page, '5-elastic-install-before-save');
 
@@ -384,15 +383,15 @@ describe('Elastic', () => {
     assert.equal(view.kibanaUrl, kibana.url);
     assert.equal(view.apiKeyStored, true);
 
-    // Installing with the saved (shipping) key: Kibana refuses, and the UI has no way to give an admin credential.
+    // Installing with the saved (shipping) key: Kibana refuses — a shipping key may not install integrations …
     await install.click();
     await withData(page, 'elastic-install-result', { result: 'failed' }).waitFor();
     assert.match(await page.getByTestId('elastic-install-result').innerText(), /installing integrations needs the Fleet\/Integrations “all” privilege \(HTTP 403\)/);
     assert.equal(es.integrationAssetsInstalled(), false);
     await shot(page, '5-elastic-install-refused');
 
-    // Once the key may manage integrations in Kibana, the same button installs them.
-    writerMayInstall = true;
+    // … so the admin gives a one-off admin key: used for this install only, never stored.
+    await page.getByTestId('elastic-admin-api-key').fill('admin:admin-key-e2e-77c2');
     await install.click();
     await withData(page, 'elastic-install-result', { result: 'ok' }).waitFor();
     assert.match(await page.getByTestId('elastic-install-result').innerText(), /integration is installed/);
@@ -401,7 +400,9 @@ describe('Elastic', () => {
       kibana.requests.filter((r) => r.method === 'POST').map((r) => `${r.path} ${r.status}`),
       ['/api/fleet/epm/packages/beyondtrust_pra 403', '/api/fleet/epm/packages/beyondtrust_pra 200'],
     );
-    assert.deepEqual(await app.calls('destination.installAssets'), [{}, {}, {}], 'the UI only ever installs with the saved credentials');
+    assert.deepEqual(await app.calls('destination.installAssets'), [{}, { apiKey: 'admin:admin-key-e2e-77c2' }]);
+    assert.equal(await page.getByTestId('elastic-assets-fix').count(), 0, 'no "not installed" warning next to "installed"');
+    assert.equal((await stack.engine.destination.credentials()).apiKey, Buffer.from('writer:writer-key-e2e-5d1f0b').toString('base64'), 'the admin key was not stored');
     await shot(page, '5-elastic-installed');
 
     // Test again: every step passes.

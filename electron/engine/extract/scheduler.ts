@@ -118,7 +118,7 @@ export class Scheduler {
       siteId,
       setTimeout(() => {
         this.timers.delete(siteId);
-        void this.runSite(site).then(() => this.reschedule(siteId));
+        void this.runSite(site);
       }, wait),
     );
     this.deps.onSiteChanged(siteId);
@@ -133,6 +133,9 @@ export class Scheduler {
       .finally(() => {
         this.running.delete(site.id);
         this.backfilling.delete(site.id);
+        // Re-plan from this run (a "run now" restarts the interval); a site that now needs
+        // attention loses its timer here, whichever way the run was started.
+        if (this.started) this.reschedule(site.id);
         this.deps.onSiteChanged(site.id);
       });
     this.running.set(site.id, run);
