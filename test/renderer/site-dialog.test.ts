@@ -96,7 +96,8 @@ describe('site dialog', () => {
   });
 
   test('Test shows each step live, then all passed; the draft carries the normalised values and the secret', async () => {
-    const { page } = await harness.open(config({}, { tests: { 'sites.test': { ok: true, steps: siteTestSteps(), stepDelayMs: 250 } } }));
+    // A second between steps: each intermediate state stays long enough to be seen on a loaded machine.
+    const { page } = await harness.open(config({}, { tests: { 'sites.test': { ok: true, steps: siteTestSteps(), stepDelayMs: 1000 } } }));
     const dialog = await openNewDialog(page);
     await dialog.getByLabel('Site URL').fill('https://access.example.com/login');
     await dialog.getByLabel('Client ID').fill('  9f3e2c1b  ');
@@ -111,7 +112,7 @@ describe('site dialog', () => {
             .map((e) => e.dataset.status)
             .join(' ') === expected,
         steps,
-        { polling: 'raf' },
+        { polling: 'raf', timeout: 20_000 },
       );
     await statuses('running pending pending pending pending');
     await statuses('ok running pending pending pending');
