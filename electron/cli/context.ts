@@ -19,3 +19,13 @@ export function openEngine(global: GlobalOptions, extra: Partial<EngineOptions> 
     ...extra,
   });
 }
+
+/** Runs `fn` with an engine opened on the chosen data directory, and closes it however `fn` ends. */
+export async function withEngine<T>(global: GlobalOptions, fn: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = openEngine(global);
+  try {
+    return await fn(engine);
+  } finally {
+    await engine.close();
+  }
+}

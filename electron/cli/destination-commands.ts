@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { DestinationSettings } from '../../shared/destination.ts';
-import { openEngine, type GlobalOptions } from './context.ts';
+import { withEngine, type GlobalOptions } from './context.ts';
 import { printJson, printStep, readSecretFromStdin } from './io.ts';
 
 interface SetOptions {
@@ -47,13 +47,10 @@ export function registerDestinationCommands(program: Command, global: () => Glob
         kibanaUrl: o.kibanaUrl ?? null,
       };
       if (o.namespace !== undefined) settings.namespace = o.namespace;
-      const engine = openEngine(global());
-      try {
+      await withEngine(global(), async (engine) => {
         const view = await engine.setDestination(settings, o.apiKeyStdin ? secret : undefined, o.apiKeyStdin ? undefined : secret);
         process.stdout.write(`Destination set: events go to ${view.dataStream} at ${view.cloudId ? `Cloud ID ${view.cloudId.split(':')[0]}` : view.url}. Check it with: pra-ic destination test\n`);
-      } finally {
-        await engine.close();
-      }
+      });
     });
 
   destination
@@ -61,8 +58,7 @@ export function registerDestinationCommands(program: Command, global: () => Glob
     .description('show the destination settings (never the secrets)')
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }) => {
-      const engine = openEngine(global());
-      try {
+      await withEngine(global(), async (engine) => {
         const view = await engine.destinationView();
         if (o.json) return printJson(view);
         if (!view.configured) return void process.stdout.write('No destination yet. Set one with: pra-ic destination set --url URL --api-key-stdin\n');
@@ -75,9 +71,7 @@ export function registerDestinationCommands(program: Command, global: () => Glob
           ['Kibana', view.kibanaUrl ?? '-'],
         ];
         for (const [k, v] of lines) process.stdout.write(`${`${k}:`.padEnd(16)}${v}\n`);
-      } finally {
-        await engine.close();
-      }
+      });
     });
 
   destination
@@ -85,16 +79,13 @@ export function registerDestinationCommands(program: Command, global: () => Glob
     .description('check reachability, sign-in, privileges and the integration assets, step by step')
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }) => {
-      const engine = openEngine(global());
-      try {
+      await withEngine(global(), async (engine) => {
         if (!(await engine.destinationView()).configured) throw new Error('No destination yet. Set one with: pra-ic destination set …');
         const result = await engine.testDestination(undefined, {}, o.json ? undefined : printStep);
         if (o.json) printJson(result);
         else process.stdout.write(result.ok ? 'All checks passed.\n' : result.steps.some((s) => s.fix === 'install-assets') ? 'Install the assets with: pra-ic destination install-assets (needs --kibana-url), or in Kibana.\n' : 'The destination is not ready: see the failed step above.\n');
         process.exitCode = result.ok ? 0 : 1;
-      } finally {
-        await engine.close();
-      }
+      });
     });
 
   destination
@@ -111,13 +102,10 @@ export function registerDestinationCommands(program: Command, global: () => Glob
         admin.username = o.adminUsername;
         admin.password = await readSecretFromStdin('Password: ');
       }
-      const engine = openEngine(global());
-      try {
+      await withEngine(global(), async (engine) => {
         const result = await engine.installAssets(admin);
         (result.ok ? process.stdout : process.stderr).write(`${result.detail}\n`);
         process.exitCode = result.ok ? 0 : 1;
-      } finally {
-        await engine.close();
-      }
+      });
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../shared/durations.ts';
-import { openEngine, type GlobalOptions } from './context.ts';
+import { openEngine, withEngine, type GlobalOptions } from './context.ts';
 import { printJson, table, when } from './io.ts';
 import { progressPrinter } from './progress.ts';
 
@@ -57,8 +57,7 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
     .description('per-site state, progress, last error, and the outbox')
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }) => {
-      const engine = openEngine(global());
-      try {
+      await withEngine(global(), async (engine) => {
         const status = engine.status();
         if (o.json) return printJson(status);
         if (status.sites.length === 0) process.stdout.write('No sites yet.\n');
@@ -85,9 +84,7 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
         const { pending, sent, failed } = status.outbox;
         process.stdout.write(`\nOutbox (Elasticsearch): ${pending} pending, ${sent} sent, ${failed} failed.\n`);
         for (const f of status.outboxFailures) process.stdout.write(`  failed event ${f.eventId}: ${f.reason}\n`);
-      } finally {
-        await engine.close();
-      }
+      });
     });
 
   program
@@ -95,8 +92,7 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
     .argument('[days]', 'keep sessions this many days after they ended (0 = forever); without it, show the setting')
     .description('local retention of the session store (default 90 days); undelivered and in-progress sessions are never removed')
     .action(async (days?: string) => {
-      const engine = openEngine(global());
-      try {
+      await withEngine(global(), async (engine) => {
         if (days !== undefined) {
           if (!/^\d+$/.test(days)) throw new Error('Give the retention as a whole number of days, e.g. 90 (0 keeps everything).');
           engine.retentionDays = Number(days);
@@ -106,9 +102,7 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
           const d = engine.retentionDays;
           process.stdout.write(d === 0 ? 'Sessions are kept forever.\n' : `Sessions are kept ${d} days after they ended.\n`);
         }
-      } finally {
-        await engine.close();
-      }
+      });
     });
 
   const sessions = program.command('sessions').description('browse the local session store');
@@ -121,8 +115,7 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
     .option('--limit <n>', 'at most this many (default 100)', (v) => Number.parseInt(v, 10))
     .option('--json', 'machine-readable output')
     .action(async (o: { site?: string; since?: string; search?: string; limit?: number; json?: boolean }) => {
-      const engine = openEngine(global());
-      try {
+      await withEngine(global(), async (engine) => {
         const siteId = o.site ? engine.sites.getSite(o.site).id : undefined;
         let since: number | undefined;
         if (o.since) {
@@ -139,8 +132,6 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
             rows.map((r) => [when(r.startTime), r.inProgress ? 'in progress' : when(r.endTime), r.lsid, r.jumpGroup ?? '-', r.primaryRep ?? '-', r.primaryCustomer ?? '-', String(r.eventCount)]),
           )}\n`,
         );
-      } finally {
-        await engine.close();
-      }
+      });
     });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { normalizeSiteHost } from '../../shared/host.ts';
 import type { SitePatchRaw } from '../../shared/site-schema.ts';
-import { openEngine, type GlobalOptions } from './context.ts';
+import { withEngine, type GlobalOptions } from './context.ts';
 import { printJson, printStep, readSecretFromStdin, table, when } from './io.ts';
 
 interface SiteOptions {
@@ -62,13 +62,10 @@ export function registerSiteCommands(program: Command, global: () => GlobalOptio
     if (!o.clientSecretStdin) throw new Error('The client secret is read from standard input: add --client-secret-stdin and pipe it in (or type it when asked).');
     const secret = await readSecretFromStdin('Client secret: ');
     hostNotice(o.host);
-    const engine = openEngine(global());
-    try {
+    await withEngine(global(), async (engine) => {
       const added = await engine.addSite(fieldsFrom(o) as Parameters<typeof engine.addSite>[0], secret);
       process.stdout.write(`Added site “${added.name}” (${added.host}, id ${added.id}). Check it with: pra-ic site test "${added.name}"\n`);
-    } finally {
-      await engine.close();
-    }
+    });
   });
 
   withSiteOptions(site.command('edit').argument('<site>', 'name or id').description("change a site's settings; leave out --client-secret-stdin to keep the stored secret"), false)
@@ -77,13 +74,10 @@ export function registerSiteCommands(program: Command, global: () => GlobalOptio
     .action(async (ref: string, o: SiteOptions) => {
       const secret = o.clientSecretStdin ? await readSecretFromStdin('New client secret: ') : undefined;
       hostNotice(o.host);
-      const engine = openEngine(global());
-      try {
+      await withEngine(global(), async (engine) => {
         const edited = await engine.editSite(ref, fieldsFrom(o), secret);
         process.stdout.write(`Changed site “${edited.name}”${secret ? ' and stored its new client secret' : ''}.\n`);
-      } finally {
-        await engine.close();
-      }
+      });
     });
 
   site
@@ -91,8 +85,7 @@ export function registerSiteCommands(program: Command, global: () => GlobalOptio
     .description('list the sites')
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }) => {
-      const engine = openEngine(global());
-      try {
+      await withEngine(global(), async (engine) => {
         const sites = engine.sites.listSites();
         if (o.json) {
           const withSecret = await Promise.all(sites.map(async (s) => ({ ...s, clientSecretStored: await engine.sites.hasClientSecret(s) })));
@@ -105,9 +98,7 @@ export function registerSiteCommands(program: Command, global: () => GlobalOptio
             sites.map((s) => [String(s.id), s.name, s.host, s.clientId, s.enabled ? 'yes' : 'no', `${s.pollIntervalSeconds}s`, when(s.updatedAt)]),
           )}\n`,
         );
-      } finally {
-        await engine.close();
-      }
+      });
     });
 
   site
@@ -115,13 +106,10 @@ export function registerSiteCommands(program: Command, global: () => GlobalOptio
     .argument('<site>', 'name or id')
     .description('remove a site, its secrets and its stored sessions')
     .action(async (ref: string) => {
-      const engine = openEngine(global());
-      try {
+      await withEngine(global(), async (engine) => {
         const removed = await engine.removeSite(ref);
         process.stdout.write(`Removed site “${removed.name}” and its secrets.\n`);
-      } finally {
-        await engine.close();
-      }
+      });
     });
 
   site
@@ -130,14 +118,11 @@ export function registerSiteCommands(program: Command, global: () => GlobalOptio
     .description('check name resolution, TLS, credentials, reporting permission and clock, step by step')
     .option('--json', 'machine-readable output')
     .action(async (ref: string, o: { json?: boolean }) => {
-      const engine = openEngine(global());
-      try {
+      await withEngine(global(), async (engine) => {
         const result = await engine.testStoredSite(ref, o.json ? undefined : printStep);
         if (o.json) printJson(result);
         else process.stdout.write(result.ok ? 'All checks passed.\n' : 'The site is not ready: see the failed step above.\n');
         process.exitCode = result.ok ? 0 : 1;
-      } finally {
-        await engine.close();
-      }
+      });
     });
 }
