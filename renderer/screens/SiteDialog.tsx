@@ -72,6 +72,8 @@ const useStyles = makeStyles({
   durations: {
     display: 'grid',
     gridTemplateColumns: 'repeat(auto-fit, minmax(150px, 1fr))',
+    // Fluent's Input has a min-content wider than a third of the dialog: let it shrink to its column.
+    '& .fui-Input': { minWidth: 0, width: '100%' },
     gap: `${tokens.spacingVerticalM} ${tokens.spacingHorizontalL}`,
     alignItems: 'start',
   },
