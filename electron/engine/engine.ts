@@ -166,8 +166,8 @@ export class Engine {
 
   async removeSite(ref: SiteRef): Promise<Site> {
     const site = this.sites.getSite(ref);
-    this.scheduler.reschedule(site.id); // clears its timer
     const removed = await this.sites.removeSite(site.id);
+    this.scheduler.reschedule(removed.id); // the site is gone: this clears its timer
     this.logger.info('site', `Site “${removed.name}” removed with its secrets and stored sessions.`, { siteId: removed.id });
     this.emit({ type: 'site-removed', siteId: removed.id });
     return removed;
