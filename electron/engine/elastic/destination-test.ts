@@ -34,7 +34,7 @@ export async function testDestination(
   await run('reach', async () => {
     // The root endpoint needs the `monitor` privilege on some clusters; a 401/403 there still proves
     // the cluster is reachable and is Elasticsearch (the client checked its product header).
-    client = createElasticClient(settings, secrets, { requestTimeoutMs: 15_000 });
+    client = await createElasticClient(settings, secrets, { requestTimeoutMs: 15_000 });
     try {
       const info = await client.info();
       return `Elasticsearch ${info.version.number} (cluster “${info.cluster_name}”).`;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Client, type ClientOptions } from '@elastic/elasticsearch';
+import type { Client, ClientOptions } from '@elastic/elasticsearch';
 import type { DestinationSettings } from '../../../shared/destination.ts';
 import { USER_AGENT } from '../version.ts';
 import { DestinationError } from './destination-settings.ts';
@@ -12,11 +12,13 @@ import { DestinationError } from './destination-settings.ts';
  * what to retry, item by item, against the durable outbox. (The client's bulk *helper* is not
  * used: it drops documents it cannot index, where the outbox must keep them with their reason.)
  */
-export function createElasticClient(
+export async function createElasticClient(
   settings: DestinationSettings,
   secrets: { apiKey: string | null; password: string | null },
   options: { requestTimeoutMs?: number } = {},
-): Client {
+): Promise<Client> {
+  // Loaded on first use: a process that only extracts (or has no destination yet) never pays for it.
+  const { Client } = await import('@elastic/elasticsearch');
   const opts: ClientOptions = {
     maxRetries: 0,
     requestTimeout: options.requestTimeoutMs ?? 60_000,

@@ -35,7 +35,6 @@ interface OutboxRow {
   ordinal: number;
   timestamp: number | null;
   tree: string;
-  header_tree: string;
   host_name: string;
   start_time: number | null;
 }
@@ -55,6 +54,7 @@ export class Shipper {
   private loop: Promise<void> | null = null;
   private abort = new AbortController();
   private readonly selectBatch;
+  private readonly selectHeader;
   private readonly marks;
   lastError: string | null = null;
 
@@ -64,14 +64,17 @@ export class Shipper {
     private readonly logger: Logger,
     private readonly context: { installId: string; limits?: Partial<typeof SHIP_LIMITS>; onChange?: () => void },
   ) {
+    // Events without their session's header: a header can be large (thousands of shell
+    // recordings) and is read once per session and batch below, not once per event.
     this.selectBatch = db.prepare(`
-      SELECT o.event_id, e.site_id, e.lsid, e.ordinal, e.timestamp, e.tree, s.header_tree, s.host_name, s.start_time
+      SELECT o.event_id, e.site_id, e.lsid, e.ordinal, e.timestamp, e.tree, s.host_name, s.start_time
       FROM outbox o
       JOIN events e ON e.id = o.event_id
       JOIN sessions s ON s.site_id = e.site_id AND s.lsid = e.lsid
       WHERE o.destination = 'elastic' AND o.state = 'pending'
       ORDER BY o.event_id
       LIMIT ?`);
+    this.selectHeader = db.prepare('SELECT header_tree FROM sessions WHERE site_id = ? AND lsid = ?').pluck();
     this.marks = {
       markSent: db.prepare(`UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE destination = 'elastic' AND event_id = ?`),
       markFailed: db.prepare(`UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE destination = 'elastic' AND event_id = ?`),
@@ -190,7 +193,7 @@ export class Shipper {
     const key = JSON.stringify(settings);
     if (!this.client || key !== this.clientKey) {
       await this.client?.close();
-      this.client = createElasticClient(settings, await this.destination.credentials());
+      this.client = await createElasticClient(settings, await this.destination.credentials());
       this.clientKey = key;
     }
     return this.client;
@@ -201,9 +204,6 @@ export class Shipper {
     const settings = this.destination.get();
     if (!settings) return null;
     const limits = this.limits;
-    const rows = this.selectBatch.all(limits.maxDocs) as OutboxRow[];
-    if (rows.length === 0) return null;
-
     const index = dataStreamName(settings.namespace);
     const agent = { name: hostname(), version: VERSION, installId: this.context.installId };
     const headers = new Map<string, SessionHeader>();
@@ -211,11 +211,15 @@ export class Shipper {
     const batch: number[] = [];
     const unbuildable: { eventId: number; reason: string }[] = [];
     let bytes = 0;
-    for (const row of rows) {
+    let any = false;
+    // Rows are read one at a time and reading stops at the byte budget, so a batch of large
+    // documents never loads more events than it can send.
+    for (const row of this.selectBatch.iterate(limits.maxDocs) as IterableIterator<OutboxRow>) {
+      any = true;
       const key = `${row.site_id}\n${row.lsid}`;
       let header = headers.get(key);
       if (!header) {
-        const tree = JSON.parse(row.header_tree) as XmlElement;
+        const tree = JSON.parse(this.selectHeader.get(row.site_id, row.lsid) as string) as XmlElement;
         header = { lsid: tree.attrs.lsid || null, startTime: row.start_time, tree } as SessionHeader;
         headers.set(key, header);
       }
@@ -234,6 +238,7 @@ export class Shipper {
       batch.push(row.event_id);
       bytes += size;
     }
+    if (!any) return null;
     if (unbuildable.length) this.mark([], unbuildable, []);
     if (batch.length === 0) return { sent: 0, failed: unbuildable.length, retried: 0 };
 
