@@ -51,6 +51,13 @@ import {
   type SiteFormValues,
 } from './site-form.ts';
 
+/** The three duration settings of the Advanced section: the field they validate and the form value they edit. */
+const DURATION_FIELDS = [
+  { field: 'initialIntervalSeconds', value: 'initialInterval', label: 'Initial interval', hint: 'How far back the first run reaches: 24h, 7d… up to 90d.' },
+  { field: 'pollIntervalSeconds', value: 'pollInterval', label: 'Poll interval', hint: 'Time between runs, at least 30s.' },
+  { field: 'timeoutSeconds', value: 'timeout', label: 'HTTP timeout', hint: 'How long to wait for the site.' },
+] as const;
+
 const useStyles = makeStyles({
   surface: {
     width: '640px',
@@ -375,48 +382,17 @@ function SiteForm({ target, onClose, onSaved }: { target: SiteDialogTarget; onCl
                 <AccordionPanel className={styles.panel}>
                   <div className={styles.advanced}>
                     <div className={styles.durations}>
-                      <Field
-                        label="Initial interval"
-                        validationState={state('initialIntervalSeconds')}
-                        validationMessage={message('initialIntervalSeconds')}
-                        hint="How far back the first run reaches: 24h, 7d… up to 90d."
-                      >
-                        <Input
-                          id={FIELD_IDS.initialIntervalSeconds}
-                          data-testid={FIELD_IDS.initialIntervalSeconds}
-                          value={values.initialInterval}
-                          onChange={(_, d) => change('initialInterval', d.value)}
-                          onBlur={leave('initialIntervalSeconds')}
-                        />
-                      </Field>
-                      <Field
-                        label="Poll interval"
-                        validationState={state('pollIntervalSeconds')}
-                        validationMessage={message('pollIntervalSeconds')}
-                        hint="Time between runs, at least 30s."
-                      >
-                        <Input
-                          id={FIELD_IDS.pollIntervalSeconds}
-                          data-testid={FIELD_IDS.pollIntervalSeconds}
-                          value={values.pollInterval}
-                          onChange={(_, d) => change('pollInterval', d.value)}
-                          onBlur={leave('pollIntervalSeconds')}
-                        />
-                      </Field>
-                      <Field
-                        label="HTTP timeout"
-                        validationState={state('timeoutSeconds')}
-                        validationMessage={message('timeoutSeconds')}
-                        hint="How long to wait for the site."
-                      >
-                        <Input
-                          id={FIELD_IDS.timeoutSeconds}
-                          data-testid={FIELD_IDS.timeoutSeconds}
-                          value={values.timeout}
-                          onChange={(_, d) => change('timeout', d.value)}
-                          onBlur={leave('timeoutSeconds')}
-                        />
-                      </Field>
+                      {DURATION_FIELDS.map(({ field, value, label, hint }) => (
+                        <Field key={field} label={label} validationState={state(field)} validationMessage={message(field)} hint={hint}>
+                          <Input
+                            id={FIELD_IDS[field]}
+                            data-testid={FIELD_IDS[field]}
+                            value={values[value]}
+                            onChange={(_, d) => change(value, d.value)}
+                            onBlur={leave(field)}
+                          />
+                        </Field>
+                      ))}
                     </div>
                     <Field
                       label="CA certificate file"
