@@ -3,9 +3,7 @@ import {
   Badge,
   Button,
   Caption1,
-  Dropdown,
   Field,
-  Option,
   SearchBox,
   Table,
   TableBody,
@@ -22,6 +20,7 @@ import { Copy20Regular, TextBulletListLtr20Regular } from '@fluentui/react-icons
 import { useMemo, useState } from 'react';
 import type { LogLine } from '../../shared/status.ts';
 import { useApi, useEngineEvents, useLoad } from '../api/context.tsx';
+import { ChoiceField } from '../components/choice-field.tsx';
 import { formatCount, formatDateTime, formatTimeOfDay } from '../components/format.ts';
 import { EmptyState, ErrorBar, Loading, Page, Section, TableScroll } from '../components/layout.tsx';
 import { useNotify } from '../components/notify.tsx';
@@ -140,21 +139,7 @@ export function ActivityScreen() {
     >
       <Section>
         <div className={styles.filters}>
-          <Field label="Level">
-            <Dropdown
-              className={styles.dropdown}
-              value={LEVELS.find((l) => l.id === level)!.label}
-              selectedOptions={[level]}
-              onOptionSelect={(_, d) => d.optionValue && setLevel(d.optionValue as LevelId)}
-              data-testid="activity-level"
-            >
-              {LEVELS.map((l) => (
-                <Option key={l.id} value={l.id}>
-                  {l.label}
-                </Option>
-              ))}
-            </Dropdown>
-          </Field>
+          <ChoiceField label="Level" choices={LEVELS} value={level} onChange={setLevel} className={styles.dropdown} testId="activity-level" />
           <Field label="Filter">
             <SearchBox className={styles.search} value={text} onChange={(_, d) => setText(d.value)} placeholder="Words in the topic or message" data-testid="activity-filter" />
           </Field>

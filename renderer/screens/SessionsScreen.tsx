@@ -27,6 +27,7 @@ import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { SiteView } from '../../shared/contract.ts';
 import type { SessionRow } from '../../shared/sessions.ts';
 import { useApi, useLoad } from '../api/context.tsx';
+import { ChoiceField } from '../components/choice-field.tsx';
 import { formatCount, formatDateTime, formatShortDateTime } from '../components/format.ts';
 import { EmptyState, ErrorBar, Loading, Page, Section, TableScroll } from '../components/layout.tsx';
 
@@ -127,7 +128,6 @@ export function SessionsScreen({ sites }: { sites: SiteView[] }) {
   const siteName = (row: SessionRow) => sites.find((s) => s.id === row.siteId)?.name ?? row.siteHost;
   const showSite = siteId === null && sites.length > 1;
   const siteLabel = siteId === null ? 'All sites' : (sites.find((s) => s.id === siteId)?.name ?? 'All sites');
-  const rangeLabel = RANGES.find((r) => r.id === range)!.label;
 
   return (
     <Page title="Sessions" testId="sessions-screen" description="Access sessions stored on this computer, as collected from the sites.">
@@ -149,21 +149,7 @@ export function SessionsScreen({ sites }: { sites: SiteView[] }) {
               ))}
             </Dropdown>
           </Field>
-          <Field label="Started">
-            <Dropdown
-              className={styles.dropdown}
-              value={rangeLabel}
-              selectedOptions={[range]}
-              onOptionSelect={(_, d) => d.optionValue && setRange(d.optionValue as RangeId)}
-              data-testid="sessions-range"
-            >
-              {RANGES.map((r) => (
-                <Option key={r.id} value={r.id}>
-                  {r.label}
-                </Option>
-              ))}
-            </Dropdown>
-          </Field>
+          <ChoiceField label="Started" choices={RANGES} value={range} onChange={setRange} className={styles.dropdown} testId="sessions-range" />
           <Field label="Search">
             <SearchBox
               value={search}
