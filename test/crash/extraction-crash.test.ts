@@ -6,6 +6,7 @@
 // per event. Two phases: a backfill at T, then at T + 2 h, when in-progress sessions have gained
 // events or ended and new sessions began, so the follow pass is killed too.
 import assert from 'node:assert/strict';
+import { cpSync, rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { createPrng } from '../simulators/pra/prng.ts';
 import { createManualClock, generateCorpus, startPraSimulator, type PraSimulator, type SimSession } from '../simulators/pra/index.ts';
@@ -76,20 +77,30 @@ describe(`extraction killed at random points ends identical to an uninterrupted 
         random: random.next,
         profile,
         expectedEvents: expected.events.length,
+        sim,
         largeSessions: large,
         endingInPhase: new Set([...followedBefore].filter((l) => !stillFollowed.has(l))),
       };
-      // Kill after kill until the phase has its kills; a run whose kill moment never came finished
-      // the phase's work, and the phase ends there.
+      // Kill after kill until the phase has its kills. A run whose kill moment never came (under
+      // load a placement can land after the work is done) finished the phase's work: the store must
+      // then already equal the uninterrupted run's, and the data directory goes back to how the
+      // phase found it, so that the phase still gets its kills.
+      const snapshot = tempDir('pra-crash-snapshot-');
+      cpSync(crashDir, snapshot, { recursive: true });
+      let completions = 0;
       for (let i = 0, kills = 0; kills < wantedKills; i++) {
         const record = await runAndKill(ctx, name, strategies[i % strategies.length]!);
         records.push(record);
         t.diagnostic(describeKill(record));
-        if (!record.killed) {
-          assert.equal(record.exitCode, 0, `a run that was not killed succeeds (${name}, ${record.strategy}): ${record.trigger}`);
-          break;
+        if (record.killed) {
+          kills++;
+          continue;
         }
-        kills++;
+        assert.equal(record.exitCode, 0, `a run that was not killed succeeds (${name}, ${record.strategy}): ${record.trigger}`);
+        compareStores(storeContent(crashDir), expected, `${name}, a run that finished after ${kills} kills`);
+        assert.ok(++completions <= 3, `${name}: ${completions} runs finished before their kill moment; the placements do not fit this machine`);
+        rmSync(crashDir, { recursive: true, force: true });
+        cpSync(snapshot, crashDir, { recursive: true });
       }
       const final = await profiledRun(crashDir, proxy, sim);
       assert.equal(final.exitCode, 0, `final run: ${final.stderr}`);

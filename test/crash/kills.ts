@@ -9,7 +9,9 @@
 //   db-events    when the store holds a random share of the events still missing (between two
 //                write transactions);
 //   mid-large    while a large session is stored in part (between two of its 500-event batches);
-//   mid-follow   while the follow pass has unfollowed some ended sessions and not yet the others;
+//   mid-follow   while the follow pass has unfollowed some ended sessions and not yet the others: the
+//                answer to the k-th `lsids=` request is held back, k chosen so that ending sessions
+//                are both in the batches before it (stored) and in it or after (not yet);
 //   bulk-reply   when Elasticsearch answers the k-th _bulk request of the run (k small: each kill
 //                should leave work for the next), before the child
 //                reads the answer: the documents are indexed, the outbox does not know yet;
@@ -19,6 +21,7 @@ import { followed, pollUntil, spawnRun, storeCounts, storedEventCounts, type Chi
 import type { ElasticsearchSimulator } from '../simulators/elasticsearch/index.ts';
 import type { PraSimulator } from '../simulators/pra/index.ts';
 import { STREAM } from './harness.ts';
+import { FOLLOW_LIMITS } from '../../electron/engine/extract/site-extractor.ts';
 
 export type Strategy = 'delay' | 'after-start' | 'pra-bytes' | 'db-events' | 'mid-large' | 'mid-follow' | 'bulk-reply' | 'sent-count' | 'run-finished';
 
@@ -78,6 +81,8 @@ export async function profiledRun(dataDir: string, praProxy: TcpProxy, sim: PraS
 export interface KillContext {
   dataDir: string;
   praProxy: TcpProxy;
+  /** The PRA simulator behind praProxy (its request log tells which request an answer belongs to). */
+  sim?: PraSimulator;
   /** The relay in front of the Elasticsearch simulator the child ships to (shipping tests). */
   esProxy?: TcpProxy;
   es?: ElasticsearchSimulator;
@@ -168,7 +173,8 @@ export async function runAndKill(ctx: KillContext, phase: string, strategy: Stra
   // Placements that need something left to do fall back to a byte threshold when it is done already.
   if (strategy === 'db-events' && ctx.expectedEvents - (before?.events ?? 0) < 100) effective = 'pra-bytes';
   if (strategy === 'mid-large' && [...ctx.largeSessions].every(([l, n]) => (beforeLarge.get(l) ?? 0) >= n)) effective = 'pra-bytes';
-  if (strategy === 'mid-follow' && ending.size < 2) effective = 'after-start';
+  const followBatch = strategy === 'mid-follow' && ctx.sim ? midFollowBatch(followedBefore, ending, random) : null;
+  if (strategy === 'mid-follow' && followBatch === null) effective = 'after-start';
   if ((strategy === 'sent-count' || strategy === 'bulk-reply' || strategy === 'run-finished') && !ctx.esProxy) effective = 'after-start';
 
   let poll: Promise<boolean> | null = null;
@@ -212,12 +218,18 @@ export async function runAndKill(ctx: KillContext, phase: string, strategy: Stra
       break;
     }
     case 'mid-follow': {
-      trigger = `some of ${ending.size} ending sessions unfollowed`;
-      poll = pollUntil(run, 3, () => {
-        const still = followed(ctx.dataDir);
-        const left = [...ending].filter((l) => still.has(l)).length;
-        return left > 0 && left < ending.size;
-      });
+      // Deterministic whatever the load: the child sends follow request k only after it stored
+      // the answers to 1 … k-1, and it never sees the answer to k.
+      const { k, of } = followBatch!;
+      const sim = ctx.sim!;
+      const seen = sim.requests.length;
+      trigger = `answer to follow request ${k} of ${of} held back (${ending.size} ending sessions)`;
+      praProxy.hooks.beforeDown = () => {
+        const follows = sim.requests.slice(seen).filter((r) => r.endpoint === 'reporting' && r.params.lsids !== undefined).length;
+        if (follows < k) return;
+        kill();
+        return false;
+      };
       break;
     }
     case 'bulk-reply': {
@@ -279,6 +291,19 @@ export async function runAndKill(ctx: KillContext, phase: string, strategy: Stra
     esAhead: run.killed && esDocs !== null && esDocs > (after?.sent ?? 0),
     esDocs,
   };
+}
+
+/**
+ * Which follow request to hold back: the child asks for the followed sessions in lsid order (the
+ * store's order), FOLLOW_LIMITS.batchSize per request. Returns a 1-based k such that some ending
+ * sessions are in requests before k and some in k or later, or null when there is no such k.
+ */
+function midFollowBatch(followedNow: Set<string>, ending: Set<string>, random: Random): { k: number; of: number } | null {
+  const order = [...followedNow].sort();
+  const batches: boolean[] = [];
+  for (let i = 0; i < order.length; i += FOLLOW_LIMITS.batchSize) batches.push(order.slice(i, i + FOLLOW_LIMITS.batchSize).some((l) => ending.has(l)));
+  const candidates = batches.map((_, i) => i + 1).filter((k) => batches.slice(0, k - 1).some(Boolean) && batches.slice(k - 1).some(Boolean));
+  return candidates.length === 0 ? null : { k: candidates[Math.floor(random() * candidates.length)]!, of: batches.length };
 }
 
 function largeCounts(ctx: KillContext): Map<string, number> {
