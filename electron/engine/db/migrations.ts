@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { sessionStoreMigration } from '../store/schema.ts';
+import { sessionStoreMigration, storeIndexesMigration } from '../store/schema.ts';
 
 export interface Migration {
   /** What it does, for error messages. */
@@ -49,6 +49,7 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   sessionStoreMigration,
+  storeIndexesMigration,
 ];
 
 /** The schema version this code writes. */

@@ -1,9 +1,9 @@
 import type { Site } from '../../../shared/models.ts';
 import { MalformedReportError, SiteUnavailableError } from '../pra/errors.ts';
 import type { AccessSessionQuery, PraClient } from '../pra/pra-client.ts';
-import type { SessionEvent, SessionHeader } from '../pra/report-types.ts';
+import type { SessionHeader } from '../pra/report-types.ts';
 import type { Logger } from '../log/logger.ts';
-import { sessionKey, type FollowChange, type SessionStore } from '../store/session-store.ts';
+import { eventRow, sessionKey, type EventRow, type FollowChange, type SessionStore, type SessionWrite } from '../store/session-store.ts';
 import { WINDOW_LIMITS, nextWindowSeconds, splitWindowSeconds } from './report-windows.ts';
 
 /**
@@ -37,6 +37,13 @@ export const SETTLE_SECONDS = 120;
 
 /** Events per transaction while a report streams in. */
 const WRITE_BATCH = 500;
+/**
+ * Writes are grouped into one transaction until about this much is pending: a commit (with its
+ * fsync) per session was most of the cost of storing. The cursor still moves only after a whole
+ * window is committed, so grouping changes nothing a crash can leave behind; it bounds memory and
+ * how long stored data waits to show in the counts.
+ */
+const COMMIT_EVERY = { events: 2_000, sessions: 100, ms: 1_000 };
 
 /** Consecutive failed windows that are split and asked again before the pass gives up. */
 const MAX_SPLITS = 4;
@@ -175,43 +182,70 @@ async function pull(
   let header: SessionHeader | null = null;
   let headerPending = false;
   let lsid = '';
-  let batch: SessionEvent[] = [];
+  let batch: EventRow[] = [];
   let sinceProgress = 0;
+  let pending: SessionWrite[] = [];
+  let pendingEvents = 0;
+  let pendingSince = 0;
 
+  const commit = () => {
+    if (pending.length === 0) return;
+    const writes = pending;
+    pending = [];
+    pendingEvents = 0;
+    totals.eventsAdded += store.write(site, writes);
+  };
+  // Hands the session's events so far (and its header, the first time) to the next commit.
   const flush = (follow: FollowChange | null) => {
-    totals.eventsAdded += store.writeBatch(site, lsid, headerPending ? header : null, batch, follow);
+    if (pending.length === 0) pendingSince = Date.now();
+    pending.push({ lsid, header: headerPending ? header : null, events: batch, follow });
+    pendingEvents += batch.length;
     headerPending = false;
     batch = [];
   };
 
-  for await (const item of client.accessSessions(query, signal)) {
-    if (item.type === 'session') {
-      header = item.header;
-      headerPending = true;
-      lsid = sessionKey(header);
-      out.sessions++;
-      totals.sessionsSeen++;
-    } else if (item.type === 'event') {
-      batch.push(item.event);
-      out.events++;
-      if (batch.length >= WRITE_BATCH) flush(null);
-      if (++sinceProgress >= 5_000) {
-        sinceProgress = 0;
-        onProgress();
+  try {
+    for await (const item of client.accessSessions(query, signal)) {
+      if (item.type === 'session') {
+        header = item.header;
+        headerPending = true;
+        lsid = sessionKey(header);
+        out.sessions++;
+        totals.sessionsSeen++;
+      } else if (item.type === 'event') {
+        batch.push(eventRow(item.event));
+        out.events++;
+        if (batch.length >= WRITE_BATCH) flush(null);
+        if (pendingEvents >= COMMIT_EVERY.events) commit();
+        if (++sinceProgress >= 5_000) {
+          sinceProgress = 0;
+          onProgress();
+        }
+      } else if (header) {
+        const ended = header.endTime !== null;
+        out.seen.add(lsid);
+        if (ended) out.ended.add(lsid);
+        const tooOld = siteNow - (header.startTime ?? siteNow) > FOLLOW_LIMITS.openSeconds;
+        let follow: FollowChange;
+        if (ended) follow = { kind: 'unfollow' };
+        else if (mode === 'follow') follow = { kind: 'seen', seenAt: siteNow };
+        else if (tooOld) follow = { kind: 'unfollow' };
+        else follow = { kind: 'follow', startTime: header.startTime, seenAt: siteNow };
+        flush(follow);
+        header = null;
+        if (pendingEvents >= COMMIT_EVERY.events || pending.length >= COMMIT_EVERY.sessions || Date.now() - pendingSince >= COMMIT_EVERY.ms) commit();
       }
-    } else if (header) {
-      const ended = header.endTime !== null;
-      out.seen.add(lsid);
-      if (ended) out.ended.add(lsid);
-      const tooOld = siteNow - (header.startTime ?? siteNow) > FOLLOW_LIMITS.openSeconds;
-      let follow: FollowChange;
-      if (ended) follow = { kind: 'unfollow' };
-      else if (mode === 'follow') follow = { kind: 'seen', seenAt: siteNow };
-      else if (tooOld) follow = { kind: 'unfollow' };
-      else follow = { kind: 'follow', startTime: header.startTime, seenAt: siteNow };
-      flush(follow);
-      header = null;
     }
+  } catch (error) {
+    // What arrived complete before the failure is kept, as if each part had been committed at once
+    // (the window is asked again anyway). A failing store must not hide the original error.
+    try {
+      commit();
+    } catch {
+      // reported through `error`
+    }
+    throw error;
   }
+  commit();
   return out;
 }

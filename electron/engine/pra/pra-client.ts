@@ -1,4 +1,5 @@
 import https from 'node:https';
+import tls from 'node:tls';
 import type { Readable } from 'node:stream';
 import got, { type Got, type Response } from 'got';
 import { HttpsProxyAgent } from 'hpagent';
@@ -78,13 +79,15 @@ export class PraClient {
   ) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.account = accounts.get(connection.host, connection.clientId);
-    const ca = trustedCertificates(connection.caFile);
+    // One TLS context per client, handed to every connection: building it from the CA list (the
+    // bundled roots, the OS store, the site's CA file) takes tens of milliseconds, and with
+    // `Connection: close` every request is a new connection.
+    const secureContext = tls.createSecureContext({ ca: trustedCertificates(connection.caFile) });
     const timeoutMs = connection.timeoutSeconds * 1000;
     const agent = connection.proxyUrl
-      ? new HttpsProxyAgent({ proxy: connection.proxyUrl, keepAlive: false, ca })
-      : new https.Agent({ keepAlive: false, ca });
+      ? new HttpsProxyAgent({ proxy: connection.proxyUrl, keepAlive: false, secureContext })
+      : new https.Agent({ keepAlive: false, secureContext });
     this.http = got.extend({
-      https: { certificateAuthority: ca },
       agent: { https: agent },
       // No total read timeout: a large report may take minutes. `socket` is the idle timeout, so a
       // stalled body fails while a slow-but-moving one does not.

@@ -25,6 +25,49 @@ export interface SiteState {
   clockOffset: number;
 }
 
+/**
+ * An event as it is written: the `events` columns in order, the tree already serialised. Pending
+ * writes are held in this form — one array of strings per event instead of an object tree — so
+ * that what waits for the next commit is small and cheap for the garbage collector to carry.
+ */
+export type EventRow = readonly [
+  ordinal: number,
+  timestamp: number | null,
+  eventType: string,
+  performedByType: string | null,
+  performedByGsnumber: string | null,
+  performedByName: string | null,
+  destinationType: string | null,
+  destinationGsnumber: string | null,
+  destinationName: string | null,
+  body: string | null,
+  tree: string,
+];
+
+export function eventRow(event: SessionEvent): EventRow {
+  return [
+    event.ordinal,
+    event.timestamp,
+    event.eventType,
+    event.performedBy?.type ?? null,
+    event.performedBy?.gsnumber ?? null,
+    event.performedBy?.name ?? null,
+    event.destination?.type ?? null,
+    event.destination?.gsnumber ?? null,
+    event.destination?.name ?? null,
+    event.body,
+    JSON.stringify(event.tree),
+  ];
+}
+
+/** One session's part of a write: its header (when new or refreshed), some of its events, its follow change. */
+export interface SessionWrite {
+  lsid: string;
+  header: SessionHeader | null;
+  events: readonly EventRow[];
+  follow: FollowChange | null;
+}
+
 export interface FollowedSession {
   lsid: string;
   startTime: number | null;
@@ -86,10 +129,12 @@ export class SessionStore {
       insertEvent: db.prepare(`
         INSERT INTO events (site_id, lsid, ordinal, timestamp, event_type, performed_by_type, performed_by_gsnumber,
           performed_by_name, destination_type, destination_gsnumber, destination_name, body, tree, stored_at)
-        VALUES (@siteId, @lsid, @ordinal, @timestamp, @eventType, @performedByType, @performedByGsnumber, @performedByName,
-          @destinationType, @destinationGsnumber, @destinationName, @body, @tree, @now)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (site_id, lsid, ordinal) DO NOTHING`),
-      enqueue: db.prepare(`INSERT INTO outbox (destination, event_id, updated_at) VALUES (?, ?, ?)`),
+      enqueue: db.prepare(`INSERT INTO outbox (event_id, destination, updated_at) VALUES (?, ?, ?)`),
+      // Events stored per hour, for the status chart: one row per site and hour, not an index over every event.
+      countHour: db.prepare(`INSERT INTO event_hours (site_id, hour, events) VALUES (?, ?, ?)
+        ON CONFLICT (site_id, hour) DO UPDATE SET events = events + excluded.events`),
       bumpEventCount: db.prepare(`UPDATE sessions SET event_count = max(event_count, ?), updated_at = ? WHERE site_id = ? AND lsid = ?`),
       follow: db.prepare(`
         INSERT INTO follow (site_id, lsid, start_time, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
@@ -126,39 +171,41 @@ export class SessionStore {
     events: readonly SessionEvent[],
     follow: FollowChange | null,
   ): number {
+    return this.write(site, [{ lsid, header, events: events.map(eventRow), follow }]);
+  }
+
+  /**
+   * Several sessions' writes in one transaction: one commit (one fsync) for all of them, which is
+   * most of what storing costs. Each write is idempotent on its own, so grouping changes nothing
+   * about what a crash can leave. Returns the number of new events.
+   */
+  write(site: { id: number; host: string }, writes: readonly SessionWrite[]): number {
     return this.transaction(() => {
       const now = this.clock();
-      if (header) this.writeHeader(site, lsid, header, now);
       let added = 0;
-      let highest = -1;
-      for (const event of events) {
-        highest = Math.max(highest, event.ordinal);
-        const result = this.stmts.insertEvent.run({
-          siteId: site.id,
-          lsid,
-          ordinal: event.ordinal,
-          timestamp: event.timestamp,
-          eventType: event.eventType,
-          performedByType: event.performedBy?.type ?? null,
-          performedByGsnumber: event.performedBy?.gsnumber ?? null,
-          performedByName: event.performedBy?.name ?? null,
-          destinationType: event.destination?.type ?? null,
-          destinationGsnumber: event.destination?.gsnumber ?? null,
-          destinationName: event.destination?.name ?? null,
-          body: event.body,
-          tree: JSON.stringify(event.tree),
-          now,
-        });
-        if (result.changes === 0) continue;
-        added++;
-        for (const destination of OUTBOX_DESTINATIONS) this.stmts.enqueue.run(destination, result.lastInsertRowid, now);
-      }
-      if (highest >= 0) this.stmts.bumpEventCount.run(highest + 1, now, site.id, lsid);
-      if (follow?.kind === 'follow') this.stmts.follow.run(site.id, lsid, follow.startTime, follow.seenAt, follow.seenAt);
-      else if (follow?.kind === 'seen') this.stmts.seen.run(follow.seenAt, site.id, lsid);
-      else if (follow?.kind === 'unfollow') this.stmts.unfollow.run(site.id, lsid);
+      for (const w of writes) added += this.writeOne(site, w, now);
+      if (added > 0) this.stmts.countHour.run(site.id, Math.floor(now / 3600) * 3600, added);
       return added;
     });
+  }
+
+  private writeOne(site: { id: number; host: string }, { lsid, header, events, follow }: SessionWrite, now: number): number {
+    if (header) this.writeHeader(site, lsid, header, now);
+    let added = 0;
+    let highest = -1;
+    const { insertEvent, enqueue } = this.stmts;
+    for (const e of events) {
+      highest = Math.max(highest, e[0]);
+      const result = insertEvent.run(site.id, lsid, e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8], e[9], e[10], now);
+      if (result.changes === 0) continue;
+      added++;
+      for (const destination of OUTBOX_DESTINATIONS) enqueue.run(result.lastInsertRowid, destination, now);
+    }
+    if (highest >= 0) this.stmts.bumpEventCount.run(highest + 1, now, site.id, lsid);
+    if (follow?.kind === 'follow') this.stmts.follow.run(site.id, lsid, follow.startTime, follow.seenAt, follow.seenAt);
+    else if (follow?.kind === 'seen') this.stmts.seen.run(follow.seenAt, site.id, lsid);
+    else if (follow?.kind === 'unfollow') this.stmts.unfollow.run(site.id, lsid);
+    return added;
   }
 
   private writeHeader(site: { id: number; host: string }, lsid: string, h: SessionHeader, now: number) {

@@ -109,8 +109,8 @@ export class StoreQueries {
   eventsPerHour(hours: number, siteId?: number, now = Math.floor(Date.now() / 1000)): HourlyCount[] {
     const first = Math.floor(now / 3600) * 3600 - (hours - 1) * 3600;
     const rows = this.db
-      .prepare(`SELECT (stored_at / 3600) * 3600 AS hour, count(*) AS n FROM events
-        WHERE stored_at >= ? ${siteId === undefined ? '' : 'AND site_id = ?'} GROUP BY hour`)
+      .prepare(`SELECT hour, sum(events) AS n FROM event_hours
+        WHERE hour >= ? ${siteId === undefined ? '' : 'AND site_id = ?'} GROUP BY hour`)
       .all(...(siteId === undefined ? [first] : [first, siteId])) as { hour: number; n: number }[];
     const byHour = new Map(rows.map((r) => [r.hour, r.n]));
     return Array.from({ length: hours }, (_, i) => {

@@ -1,0 +1,121 @@
+// Upgrading a session store made by schema version 2 (outbox keyed (destination, event_id) with a
+// second index on event_id, and a per-event stored_at index for the chart) to the current schema:
+// every outbox row keeps its state, attempts and reason, the chart counts stay the same, the
+// cascades still work, and the two per-event indexes are gone.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { openDatabase } from '../../electron/engine/db/database.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../electron/engine/db/migrations.ts';
+import type { SessionEvent, SessionHeader } from '../../electron/engine/pra/report-types.ts';
+import { eventRow, SessionStore } from '../../electron/engine/store/session-store.ts';
+import { StoreQueries } from '../../electron/engine/store/store-queries.ts';
+import { tempDir } from '../support/temp-dir.ts';
+
+const HOUR = 3600;
+const NOW = Math.floor(Date.now() / 1000 / HOUR) * HOUR + 600;
+
+function header(lsid: string): SessionHeader {
+  return {
+    lsid, sessionType: 'support', lseq: '1', startTime: NOW - 5 * HOUR, endTime: NOW - 4 * HOUR, duration: '01:00:00', externalKey: null, jumpGroup: null,
+    jumpoint: null, primaryCustomer: null, primaryRep: null, fileTransferCount: 0, fileMoveCount: 0, fileDeleteCount: 0, customAttributes: [], customers: [],
+    reps: [], tree: { name: 'session', attrs: { lsid }, children: [], text: '' },
+  };
+}
+const event = (ordinal: number): SessionEvent => ({
+  ordinal, timestamp: NOW - 5 * HOUR + ordinal, eventType: 'Chat Message', performedBy: null, destination: null, body: `message ${ordinal}`,
+  tree: { name: 'event', attrs: { event_type: 'Chat Message' }, children: [], text: '' },
+});
+
+function addSite(db: ReturnType<typeof openDatabase>['db']): number {
+  return Number(
+    db.prepare(`INSERT INTO sites (name, host, client_id, enabled, initial_interval_seconds, poll_interval_seconds, timeout_seconds, created_at, updated_at)
+      VALUES ('M', 'm.example.com', 'c', 1, 86400, 300, 30, 'x', 'x')`).run().lastInsertRowid,
+  );
+}
+
+describe('session store migration 3 (outbox keyed by event, events counted per hour)', () => {
+  it('keeps every outbox row and the chart counts, and drops the per-event indexes', () => {
+    const dir = tempDir('pra-store-migration-');
+    // A version-2 store with events stored in two different hours and every outbox state.
+    const old = openDatabase(dir, { migrations: MIGRATIONS.slice(0, 2) });
+    assert.equal(old.db.pragma('user_version', { simple: true }), 2);
+    const siteId = addSite(old.db);
+    let clock = NOW - 2 * HOUR;
+    const v2 = old.db;
+    const insertEvent = v2.prepare(`INSERT INTO events (site_id, lsid, ordinal, timestamp, event_type, body, tree, stored_at) VALUES (?, ?, ?, ?, 'Chat Message', ?, '{}', ?)`);
+    v2.prepare(`INSERT INTO sessions (site_id, lsid, host_name, custom_attributes, header_tree, event_count, stored_at, updated_at) VALUES (?, 'a', 'm.example.com', '[]', '{}', 5, ?, ?)`).run(siteId, clock, clock);
+    const enqueue = v2.prepare(`INSERT INTO outbox (destination, event_id, state, attempts, last_error, updated_at) VALUES ('elastic', ?, ?, ?, ?, ?)`);
+    const states: [string, number, string | null][] = [['sent', 1, null], ['pending', 0, null], ['failed', 3, 'mapper_parsing_exception: field [x]'], ['pending', 2, null], ['sent', 1, null]];
+    states.forEach(([state, attempts, reason], ordinal) => {
+      if (ordinal === 3) clock += HOUR;
+      const id = insertEvent.run(siteId, 'a', ordinal, NOW, `m${ordinal}`, clock).lastInsertRowid;
+      enqueue.run(id, state, attempts, reason, clock);
+    });
+    // The chart as version 2 computed it: events grouped by the hour of stored_at.
+    const first = Math.floor(NOW / HOUR) * HOUR - 3 * HOUR;
+    const byHour = new Map(v2.prepare('SELECT (stored_at / 3600) * 3600 AS hour, count(*) AS n FROM events WHERE stored_at >= ? GROUP BY hour').raw().all(first) as [number, number][]);
+    const chartBefore = [0, 1, 2, 3].map((i) => ({ hour: new Date((first + i * HOUR) * 1000).toISOString(), events: byHour.get(first + i * HOUR) ?? 0 }));
+    const outboxBefore = v2.prepare('SELECT event_id, destination, state, attempts, last_error, updated_at FROM outbox ORDER BY event_id').all();
+    old.close();
+
+    const upgraded = openDatabase(dir);
+    const db = upgraded.db;
+    try {
+      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      assert.deepEqual(db.prepare('SELECT event_id, destination, state, attempts, last_error, updated_at FROM outbox ORDER BY event_id').all(), outboxBefore, 'every outbox row as it was');
+      const chart = new StoreQueries(db).eventsPerHour(4, undefined, NOW);
+      assert.deepEqual(chart, chartBefore, 'the chart counts the same events in the same hours');
+      assert.deepEqual(chart.map((h) => h.events), [0, 3, 2, 0]);
+      assert.deepEqual(new StoreQueries(db).eventsPerHour(4, siteId, NOW), chartBefore, 'per site too');
+
+      const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name").pluck().all() as string[]);
+      assert.ok(!indexes.includes('outbox_event') && !indexes.includes('events_stored'), `per-event indexes dropped (${indexes.join(', ')})`);
+      assert.ok(indexes.includes('outbox_state'), 'the shipping index is still there');
+      const pk = (db.prepare("SELECT name FROM pragma_table_info('outbox') WHERE pk > 0 ORDER BY pk").pluck().all() as string[]);
+      assert.deepEqual(pk, ['event_id', 'destination']);
+      assert.deepEqual(db.pragma('foreign_key_check'), [], 'no dangling reference');
+
+      // New writes count into the same hour rows; deleting a session still cascades to the outbox.
+      const store = new SessionStore(db, () => NOW);
+      assert.equal(store.writeBatch({ id: siteId, host: 'm.example.com' }, 'b', header('b'), [event(0), event(1), event(2)], null), 3);
+      assert.deepEqual(new StoreQueries(db).eventsPerHour(4, undefined, NOW).map((h) => h.events), [0, 3, 2, 3]);
+      assert.equal(db.prepare("SELECT count(*) FROM outbox WHERE state = 'pending'").pluck().get(), 5);
+      db.prepare("DELETE FROM sessions WHERE lsid = 'a'").run();
+      assert.equal(db.prepare('SELECT count(*) FROM events').pluck().get(), 3);
+      assert.equal(db.prepare('SELECT count(*) FROM outbox').pluck().get(), 3, 'the cascade reached the outbox through its primary key');
+    } finally {
+      upgraded.close();
+    }
+  });
+
+  it('a store written in one transaction per group of sessions holds what per-session writes hold', () => {
+    const grouped = openDatabase(tempDir('pra-store-grouped-'));
+    const single = openDatabase(tempDir('pra-store-single-'));
+    try {
+      const write = (db: typeof grouped, mode: 'grouped' | 'single') => {
+        const siteId = addSite(db.db);
+        const site = { id: siteId, host: 'm.example.com' };
+        const store = new SessionStore(db.db, () => NOW);
+        const sessions = ['s1', 's2', 's3'].map((lsid, i) => ({ lsid, header: header(lsid), events: Array.from({ length: 3 + i }, (_, k) => event(k)) }));
+        if (mode === 'single') for (const s of sessions) store.writeBatch(site, s.lsid, s.header, s.events, { kind: 'unfollow' });
+        else {
+          const added = store.write(site, sessions.map((s) => ({ lsid: s.lsid, header: s.header, events: s.events.map(eventRow), follow: { kind: 'unfollow' as const } })));
+          assert.equal(added, 12);
+          // The same again: nothing new (idempotent), in one transaction as well.
+          assert.equal(store.write(site, sessions.map((s) => ({ lsid: s.lsid, header: s.header, events: s.events.map(eventRow), follow: null }))), 0);
+        }
+        const rows = (sql: string) => db.db.prepare(sql).raw().all();
+        return {
+          sessions: rows('SELECT lsid, event_count, header_tree FROM sessions ORDER BY lsid'),
+          events: rows('SELECT lsid, ordinal, timestamp, event_type, body, tree FROM events ORDER BY lsid, ordinal'),
+          outbox: rows("SELECT e.lsid, e.ordinal, o.state FROM outbox o JOIN events e ON e.id = o.event_id ORDER BY e.lsid, e.ordinal"),
+          hours: rows('SELECT hour, events FROM event_hours'),
+        };
+      };
+      assert.deepEqual(write(grouped, 'grouped'), write(single, 'single'));
+    } finally {
+      grouped.close();
+      single.close();
+    }
+  });
+});
