@@ -70,21 +70,28 @@ function vmHwm(): number | null {
   }
 }
 
-/** Samples process.memoryUsage().rss every 100 ms. */
+/** Samples process.memoryUsage().rss every 100 ms; keeps the full breakdown at the peak. */
 function rssSampler(onSample?: (rss: number) => void) {
-  let peak = process.memoryUsage.rss();
+  const start = process.memoryUsage();
+  let atPeak = start;
   const timer = setInterval(() => {
-    const rss = process.memoryUsage.rss();
-    peak = Math.max(peak, rss);
-    onSample?.(rss);
+    const usage = process.memoryUsage();
+    if (usage.rss > atPeak.rss) atPeak = usage;
+    onSample?.(usage.rss);
   }, 100);
   return {
     stop() {
       clearInterval(timer);
-      return Math.max(peak, process.memoryUsage.rss());
+      return Math.max(atPeak.rss, process.memoryUsage.rss());
     },
+    /** RSS before the work, and where the memory was at the peak sample. */
+    breakdown: () => ({ startRss: start.rss, heapTotal: atPeak.heapTotal, heapUsed: atPeak.heapUsed, external: atPeak.external, arrayBuffers: atPeak.arrayBuffers }),
   };
 }
+
+type MemoryBreakdown = ReturnType<ReturnType<typeof rssSampler>['breakdown']>;
+const breakdownLine = (b: MemoryBreakdown) =>
+  `RSS before the run ${mb(b.startRss)}; at the peak sample: V8 heap ${mb(b.heapTotal)} (${mb(b.heapUsed)} in use), external ${mb(b.external)} (array buffers ${mb(b.arrayBuffers)})`;
 
 interface PhaseResult {
   ms: number;
@@ -267,6 +274,7 @@ async function extractPhase(opts: { dataDir: string; host: string; caFile: strin
       ms,
       cpuMs: (used.user + used.system) / 1000,
       peakRss,
+      memory: sampler.breakdown(),
       vmHwm: vmHwm(),
       sessions: one('SELECT count(*) AS n FROM sessions'),
       events: one('SELECT count(*) AS n FROM events'),
@@ -371,9 +379,49 @@ class Child {
   }
 }
 
+/**
+ * The measured phases run the engine as it ships: the desktop app runs an electron-vite (esbuild)
+ * bundle of it, not the TypeScript sources. So this script is bundled once (esbuild, packages left
+ * external as electron-vite leaves them) and the parse, extract and ship phases run from the bundle on plain Node. The
+ * simulators keep running from the sources under tsx. `--tsx` runs the phases under tsx as well
+ * (its loader thread adds ~45 MB of RSS and some start-up CPU).
+ */
+const UNBUNDLED = argv.includes('--tsx');
+let bundle: string | null = null;
+
+async function buildBundle(): Promise<string> {
+  const esbuild = await import('esbuild');
+  // Inside node_modules, so that the external packages resolve from the project's node_modules.
+  const outdir = join(ROOT, 'node_modules', '.cache', 'pra-ic-bench');
+  rmSync(outdir, { recursive: true, force: true });
+  await esbuild.build({
+    entryPoints: { bench: FILE },
+    outdir,
+    bundle: true,
+    splitting: true, // the simulators' code (dynamic imports of the sims role) stays in chunks the phases never load
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // Like electron-vite's externalizeDeps for the app: our code is bundled, packages load from node_modules.
+    packages: 'external',
+    logLevel: 'error',
+  });
+  return join(outdir, 'bench.js');
+}
+
 function start(role: string, args: unknown = null, heapMb?: number): Child {
-  const execArgv = ['--import', 'tsx', ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])];
-  const proc = fork(FILE, [`--role=${role}`, ...(QUICK ? ['--quick'] : []), `--t=${T}`, `--args=${JSON.stringify(args)}`], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_CPU_PROF=DIR writes a CPU profile of every measured phase there (open in Chrome DevTools);
+  // BENCH_NODE_FLAGS adds Node/V8 flags to the measured phases (to try GC settings, for instance).
+  const measured = role !== 'sims';
+  const extra = measured
+    ? [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])]
+    : [];
+  const fromBundle = measured && bundle !== null;
+  const execArgv = [...(fromBundle ? [] : ['--import', 'tsx']), ...extra, ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])];
+  const proc = fork(fromBundle ? bundle! : FILE, [`--role=${role}`, ...(QUICK ? ['--quick'] : []), `--t=${T}`, `--args=${JSON.stringify(args)}`], {
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Child(proc);
 }
 
@@ -405,6 +453,12 @@ async function main() {
   line(`PRA Integration Client benchmark (${SIZES.label}${QUICK ? '' : '; --quick for a small run'})`);
   line(`Machine: ${machine()}`);
   line(`Work directory: ${work}${keep ? ' (kept)' : ''}`);
+  if (!UNBUNDLED) bundle = await buildBundle();
+  line(
+    bundle
+      ? 'Measured phases run from an esbuild bundle of the engine on plain Node, as the desktop app runs it (--tsx: from the sources under tsx)'
+      : 'Measured phases run from the TypeScript sources under tsx (without --tsx they run from a bundle, as the app does)',
+  );
   line();
 
   const sims = start('sims', null, 16_384);
@@ -427,7 +481,7 @@ async function main() {
     await sims.ask({ cmd: 'clear', which: 'main' }, 'cleared');
     const simCpu0 = await sims.ask<{ ms: number }>({ cmd: 'cpu' }, 'cpu');
     const dataDir = join(work, 'store');
-    const extract = await phase<PhaseResult & { sessions: number; events: number; followed: number; windows: number; largestHeader: number; dbBytes: number }>('extract', {
+    const extract = await phase<PhaseResult & { sessions: number; events: number; followed: number; windows: number; largestHeader: number; dbBytes: number; memory: MemoryBreakdown }>('extract', {
       dataDir,
       host: ready.main.host,
       caFile: ready.main.caFile,
@@ -445,6 +499,7 @@ async function main() {
     line(`   API calls: ${requests.total} (${requests.token} token, ${requests.windows} windows incl. the "no data" probe, ${requests.lsids} by lsid), ${mb(requests.bytes)}; largest report ${mb(requests.largestReport)}; store ${mb(extract.dbBytes)}, largest session header ${mb(extract.largestHeader)}`);
     line(`   ratio to parse-only ${ratio.toFixed(2)} (target ≥ ${TARGETS.ratio}) ${verdict(ratio >= TARGETS.ratio)}; per CPU second ${(rate(extract.events, extract.cpuMs) / parseCpuRate).toFixed(2)}`);
     line(`   peak RSS ${mb(extract.peakRss)} sampled, VmHWM ${extract.vmHwm ? mb(extract.vmHwm) : 'n/a'} (target ≤ ${TARGETS.peakRssMb} MB) ${verdict(peak <= TARGETS.peakRssMb * MB)}`);
+    line(`     ${breakdownLine(extract.memory)}`);
     line(`   ${per1000.toFixed(2)} API calls per 1,000 sessions (target ≤ ${TARGETS.callsPer1000}) ${verdict(per1000 <= TARGETS.callsPer1000)}`);
 
     // 3. Shipping.
@@ -481,7 +536,7 @@ async function main() {
     const onBytes = (m: Message) => m.type === 'bytes' && bytesSamples.push({ t: m.t as number, bytes: m.bytes as number });
     sims.listeners.add(onBytes);
     await sims.ask({ cmd: 'watch', which: 'gb' }, 'watching');
-    const gb = await phase<PhaseResult & { sessions: number; events: number; largestHeader: number; dbBytes: number }>(
+    const gb = await phase<PhaseResult & { sessions: number; events: number; largestHeader: number; dbBytes: number; memory: MemoryBreakdown }>(
       'extract',
       { dataDir: join(work, 'gb-store'), host: ready.gb.host, caFile: ready.gb.caFile, initialIntervalSeconds: DAY, streamRss: true },
       (m) => {
@@ -510,6 +565,7 @@ async function main() {
     line(`   live JS heap (after the last major GC) at the same points: ${liveMarks.join(', ')} (${liveSamples.length} major GCs)`);
     const gbPeak = Math.max(gb.peakRss, gb.vmHwm ?? 0);
     line(`   peak RSS ${mb(gb.peakRss)} sampled, VmHWM ${gb.vmHwm ? mb(gb.vmHwm) : 'n/a'} (target ≤ ${TARGETS.peakRssMb} MB) ${verdict(gbPeak <= TARGETS.peakRssMb * MB)}`);
+    line(`     ${breakdownLine(gb.memory)}`);
   } catch (error) {
     failed = true;
     process.stderr.write(`bench: ${(error as Error).stack ?? error}\n`);
