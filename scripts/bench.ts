@@ -70,13 +70,29 @@ function vmHwm(): number | null {
   }
 }
 
+/** Linux: the resident memory that is anonymous (heaps: V8's and malloc's) and file-backed (code, libraries). */
+function residentKinds(): { anon: number; file: number } | null {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) * 1024;
+    const anon = kb('RssAnon');
+    return Number.isNaN(anon) ? null : { anon, file: kb('RssFile') };
+  } catch {
+    return null;
+  }
+}
+
 /** Samples process.memoryUsage().rss every 100 ms; keeps the full breakdown at the peak. */
 function rssSampler(onSample?: (rss: number) => void) {
   const start = process.memoryUsage();
   let atPeak = start;
+  let kindsAtPeak = residentKinds();
   const timer = setInterval(() => {
     const usage = process.memoryUsage();
-    if (usage.rss > atPeak.rss) atPeak = usage;
+    if (usage.rss > atPeak.rss) {
+      atPeak = usage;
+      kindsAtPeak = residentKinds();
+    }
     onSample?.(usage.rss);
   }, 100);
   return {
@@ -85,13 +101,14 @@ function rssSampler(onSample?: (rss: number) => void) {
       return Math.max(atPeak.rss, process.memoryUsage.rss());
     },
     /** RSS before the work, and where the memory was at the peak sample. */
-    breakdown: () => ({ startRss: start.rss, heapTotal: atPeak.heapTotal, heapUsed: atPeak.heapUsed, external: atPeak.external, arrayBuffers: atPeak.arrayBuffers }),
+    breakdown: () => ({ startRss: start.rss, heapTotal: atPeak.heapTotal, heapUsed: atPeak.heapUsed, external: atPeak.external, arrayBuffers: atPeak.arrayBuffers, kinds: kindsAtPeak }),
   };
 }
 
 type MemoryBreakdown = ReturnType<ReturnType<typeof rssSampler>['breakdown']>;
 const breakdownLine = (b: MemoryBreakdown) =>
-  `RSS before the run ${mb(b.startRss)}; at the peak sample: V8 heap ${mb(b.heapTotal)} (${mb(b.heapUsed)} in use), external ${mb(b.external)} (array buffers ${mb(b.arrayBuffers)})`;
+  `RSS before the run ${mb(b.startRss)}; at the peak sample: V8 heap ${mb(b.heapTotal)} (${mb(b.heapUsed)} in use), external ${mb(b.external)} (array buffers ${mb(b.arrayBuffers)})` +
+  (b.kinds ? `; resident anonymous ${mb(b.kinds.anon)}, file-backed ${mb(b.kinds.file)}` : '');
 
 interface PhaseResult {
   ms: number;
