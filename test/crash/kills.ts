@@ -17,6 +17,9 @@
 //                reads the answer: the documents are indexed, the outbox does not know yet;
 //   sent-count   when the outbox has marked a random share (2–30 %) of the events still pending as sent;
 //   run-finished right after "Run finished" (extraction done, the outbox draining).
+import assert from 'node:assert/strict';
+import { cpSync, rmSync } from 'node:fs';
+import { tempDir } from '../support/temp-dir.ts';
 import { followed, pollUntil, spawnRun, storeCounts, storedEventCounts, type ChildRun, type StoreCounts, type TcpProxy } from './harness.ts';
 import type { ElasticsearchSimulator } from '../simulators/elasticsearch/index.ts';
 import type { PraSimulator } from '../simulators/pra/index.ts';
@@ -322,3 +325,38 @@ export function describeKill(r: KillRecord): string {
 }
 
 export type { ChildRun };
+
+/**
+ * Kills runs until `wanted` of them were killed, placements taken from `strategies` in turn. A run
+ * whose kill moment never came (under load a placement can land after the work is done) finished
+ * the work: `onFinished` checks the result then, the data directory goes back to how this call found
+ * it (and `onFinished` resets whatever else the runs changed), and the kills go on — at most three
+ * times, so that placements that never fit fail the test instead of looping.
+ */
+export async function killRuns(
+  ctx: KillContext,
+  phase: string,
+  strategies: readonly Strategy[],
+  wanted: number,
+  hooks: { onRecord(record: KillRecord): void; onFinished(killsSoFar: number): void },
+): Promise<KillRecord[]> {
+  const snapshot = tempDir('pra-crash-snapshot-');
+  cpSync(ctx.dataDir, snapshot, { recursive: true });
+  const records: KillRecord[] = [];
+  let finished = 0;
+  for (let i = 0, kills = 0; kills < wanted; i++) {
+    const record = await runAndKill(ctx, phase, strategies[i % strategies.length]!);
+    records.push(record);
+    hooks.onRecord(record);
+    if (record.killed) {
+      kills++;
+      continue;
+    }
+    assert.equal(record.exitCode, 0, `a run that was not killed succeeds (${phase}, ${record.strategy}): ${record.trigger}`);
+    hooks.onFinished(kills);
+    assert.ok(++finished <= 3, `${phase}: ${finished} runs finished before their kill moment; the placements do not fit this machine`);
+    rmSync(ctx.dataDir, { recursive: true, force: true });
+    cpSync(snapshot, ctx.dataDir, { recursive: true });
+  }
+  return records;
+}

@@ -6,14 +6,13 @@
 // the same _ids, one document per event, the same `message` per _id (only `agent.id`, the install
 // id of each data directory, legitimately differs).
 import assert from 'node:assert/strict';
-import { cpSync, rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startElasticsearchSimulator, type ElasticsearchSimulator } from '../simulators/elasticsearch/index.ts';
 import { createPrng } from '../simulators/pra/prng.ts';
 import { createManualClock, generateCorpus, startPraSimulator, type PraSimulator, type SimSession } from '../simulators/pra/index.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { compareStores, configure, esMessages, storeContent, TcpProxy, WRITER, WRITER_KEY } from './harness.ts';
-import { describeKill, profiledRun, runAndKill, type KillRecord, type Strategy } from './kills.ts';
+import { describeKill, killRuns, profiledRun, type KillRecord, type Strategy } from './kills.ts';
 
 const T = Math.floor(Date.now() / 1000 / 3600) * 3600;
 const DAY = 86_400;
@@ -97,29 +96,16 @@ describe(`extraction + shipping killed at random points end identical to an unin
       return esCrash.bulkRequests.flatMap((r) => r.itemStatuses ?? []).filter((s) => s === 409).length;
     };
 
-    // Kill after kill until there are enough. A run whose kill moment never came (under load a
-    // placement can land after the work is done) finished everything: it is verified like the final
-    // run, then the data directory and Elasticsearch go back to empty and the kills go on.
-    const snapshot = tempDir('pra-crash-ship-snapshot-');
-    cpSync(crashDir, snapshot, { recursive: true });
-    const records: KillRecord[] = [];
+    // A run that finishes before its kill is verified like the final one; then Elasticsearch starts
+    // over empty, as the data directory does.
     let conflicts = 0;
-    let completions = 0;
-    for (let i = 0, kills = 0; kills < WANTED_KILLS; i++) {
-      const record = await runAndKill(ctx, 'ship', STRATEGIES[i % STRATEGIES.length]!);
-      records.push(record);
-      t.diagnostic(describeKill(record));
-      if (record.killed) {
-        kills++;
-        continue;
-      }
-      assert.equal(record.exitCode, 0, `a run that was not killed succeeds (${record.strategy}): ${record.trigger}`);
-      conflicts += verify(`a run that finished after ${kills} kills`);
-      assert.ok(++completions <= 3, `${completions} runs finished before their kill moment; the placements do not fit this machine`);
-      rmSync(crashDir, { recursive: true, force: true });
-      cpSync(snapshot, crashDir, { recursive: true });
-      esCrash.reset();
-    }
+    const records = await killRuns(ctx, 'ship', STRATEGIES, WANTED_KILLS, {
+      onRecord: (record) => t.diagnostic(describeKill(record)),
+      onFinished: (kills) => {
+        conflicts += verify(`a run that finished after ${kills} kills`);
+        esCrash.reset();
+      },
+    });
     const final = await profiledRun(crashDir, praProxy, sim, esCrash);
     assert.equal(final.exitCode, 0, `final run: ${final.stderr}`);
     conflicts += verify('after the crashes');
