@@ -1,6 +1,7 @@
 /**
  * `electron-vite build` → out/: the three parts of the desktop app.
- *   out/main/index.js      main process, ESM (package.json "type": "module"); every dependency
+ *   out/main/index.js      main process, ESM (package.json "type": "module"), and
+ *   out/main/store-writer-worker.js, the engine's store writer thread; every dependency
  *                          stays external (better-sqlite3 and keytar are native addons; the rest
  *                          are loaded from the packaged node_modules as they are)
  *   out/preload/index.cjs  the preload, one CommonJS file with no import but 'electron' (sandboxed
@@ -22,7 +23,13 @@ export default defineConfig({
       // All of package.json's dependencies (better-sqlite3, keytar, got, zod, …) stay `import`s.
       externalizeDeps: true,
       sourcemap: true,
-      lib: { entry: resolve(root, 'electron/main/index.ts'), formats: ['es'], fileName: () => 'index.js' },
+      // Two entries: the main process, and the store writer thread's script (a worker loads a file of
+      // its own; the app passes out/main/store-writer-worker.js to the engine).
+      lib: {
+        entry: { index: resolve(root, 'electron/main/index.ts'), 'store-writer-worker': resolve(root, 'electron/engine/store/store-writer-worker.ts') },
+        formats: ['es'],
+        fileName: (_format, entryName) => `${entryName}.js`,
+      },
     },
   },
   preload: {

@@ -261,9 +261,12 @@ async function parsePhase(file: string) {
 
 // ── Role: extraction into the store ────────────────────────────────────────────────────────
 
+/** Bundled: the store writer's entry next to the bundle (see buildBundle); from the sources, the engine finds it. */
+const writerScript = () => (import.meta.url.endsWith('.ts') ? undefined : new URL('./store-writer-worker.js', import.meta.url));
+
 async function extractPhase(opts: { dataDir: string; host: string; caFile: string; initialIntervalSeconds: number; streamRss?: boolean }) {
   const { Engine } = await import('../electron/engine/engine.ts');
-  const engine = new Engine({ dataDir: opts.dataDir, minPollSeconds: 1 });
+  const engine = new Engine({ dataDir: opts.dataDir, minPollSeconds: 1, storeWriterScript: writerScript() });
   try {
     await engine.addSite({ name: 'Bench', host: opts.host, clientId: CLIENT.clientId, caFile: opts.caFile, initialIntervalSeconds: opts.initialIntervalSeconds, timeoutSeconds: 120 }, CLIENT.clientSecret);
     const sampler = rssSampler(opts.streamRss ? (rss) => send({ type: 'rss', t: Date.now(), rss }) : undefined);
@@ -309,7 +312,7 @@ async function extractPhase(opts: { dataDir: string; host: string; caFile: strin
 
 async function shipPhase(opts: { dataDir: string; esUrl: string; largeLsids: string[]; limit: number; sample: number }) {
   const { Engine } = await import('../electron/engine/engine.ts');
-  const engine = new Engine({ dataDir: opts.dataDir, minPollSeconds: 1 });
+  const engine = new Engine({ dataDir: opts.dataDir, minPollSeconds: 1, storeWriterScript: writerScript() });
   try {
     await engine.setDestination({ url: opts.esUrl, auth: 'api-key', namespace: 'default' }, `${ES_KEY.id}:${ES_KEY.key}`);
     const db = engine.database.db;
@@ -412,7 +415,8 @@ async function buildBundle(): Promise<string> {
   const outdir = join(ROOT, 'node_modules', '.cache', 'pra-ic-bench');
   rmSync(outdir, { recursive: true, force: true });
   await esbuild.build({
-    entryPoints: { bench: FILE },
+    // The store writer thread's script is an entry of its own, as in the app's build.
+    entryPoints: { bench: FILE, 'store-writer-worker': join(ROOT, 'electron/engine/store/store-writer-worker.ts') },
     outdir,
     bundle: true,
     splitting: true, // the simulators' code (dynamic imports of the sims role) stays in chunks the phases never load

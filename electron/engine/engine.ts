@@ -25,6 +25,7 @@ import { SiteService, SiteValidationError, type SiteRef } from './sites/site-ser
 import { SessionStore } from './store/session-store.ts';
 import { getRetentionDays, pruneExpired, setRetentionDays } from './store/retention.ts';
 import { StoreQueries } from './store/store-queries.ts';
+import { InlineSessionWriter, WorkerSessionWriter, type SessionWriter } from './store/store-writer.ts';
 import { USER_AGENT } from './version.ts';
 
 export interface EngineOptions {
@@ -40,6 +41,12 @@ export interface EngineOptions {
   praRetry?: Partial<RetryPolicy>;
   /** Test hooks: shipping batch sizes and backoff. */
   shipLimits?: Partial<typeof SHIP_LIMITS>;
+  /**
+   * The store writer thread's script. From the sources it is found next to store-writer.ts; a
+   * bundle of the engine (the desktop app, the benchmark) builds store-writer-worker.ts as an entry
+   * of its own and passes its URL here. 'inline': store on the engine's thread instead.
+   */
+  storeWriterScript?: URL | 'inline';
 }
 
 /** A secret store that registers every secret it hands out with the logger's redaction list. */
@@ -75,6 +82,8 @@ export class Engine {
   readonly secrets: SecretStore;
   readonly sites: SiteService;
   readonly store: SessionStore;
+  /** Extraction's writes: a thread of their own (see WorkerSessionWriter). */
+  readonly writer: SessionWriter;
   readonly queries: StoreQueries;
   readonly accounts: PraAccounts;
   readonly scheduler: Scheduler;
@@ -90,6 +99,8 @@ export class Engine {
     this.secrets = new RedactingSecretStore(options.secrets ?? new KeytarSecretStore(), this.logger);
     this.sites = new SiteService(this.database, this.secrets, { minPollSeconds: options.minPollSeconds });
     this.store = new SessionStore(this.database.db);
+    this.writer =
+      options.storeWriterScript === 'inline' ? new InlineSessionWriter(this.store) : new WorkerSessionWriter(dataDir, options.storeWriterScript);
     this.queries = new StoreQueries(this.database.db);
     this.accounts = new PraAccounts({ limits: options.praLimits });
     this.scheduler = new Scheduler({
@@ -97,6 +108,7 @@ export class Engine {
       getSite: (id) => this.sites.findSite(id),
       clientFor: (site) => this.clientFor(site),
       store: this.store,
+      writer: this.writer,
       logger: this.logger,
       onSiteChanged: (id) => {
         this.publishSite(id);
@@ -408,6 +420,7 @@ export class Engine {
     if (this.outboxPublishTimer) clearTimeout(this.outboxPublishTimer);
     await this.scheduler.stop();
     await this.shipper.stop();
+    await this.writer.close();
     this.database.close();
   }
 }

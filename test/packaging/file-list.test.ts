@@ -50,8 +50,8 @@ describe('packaged file list', { skip, timeout: 240_000 }, () => {
     app = readPackedApp(resources);
   });
 
-  it('holds the built app: out/main, out/preload, out/renderer/index.html and package.json', () => {
-    for (const entry of ['out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'package.json']) assert.ok(app.entries.includes(entry), entry);
+  it("holds the built app: out/main (with the store writer thread's entry), out/preload, out/renderer/index.html and package.json", () => {
+    for (const entry of ['out/main/index.js', 'out/main/store-writer-worker.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'package.json']) assert.ok(app.entries.includes(entry), entry);
     assert.ok(!app.entries.some((e) => e.endsWith('.map')), 'no source maps');
     assert.ok(!app.entries.some((e) => /\.(ts|tsx|mts|cts)$/.test(e)), 'no TypeScript, not even in dependencies');
   });

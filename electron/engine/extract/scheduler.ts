@@ -3,6 +3,7 @@ import { CredentialsRejectedError, PraError } from '../pra/errors.ts';
 import type { PraClient } from '../pra/pra-client.ts';
 import type { Logger } from '../log/logger.ts';
 import type { SessionStore } from '../store/session-store.ts';
+import type { SessionWriter } from '../store/store-writer.ts';
 import { WINDOW_LIMITS } from './report-windows.ts';
 import { extractSite, type ExtractionProgress, type SiteRunResult } from './site-extractor.ts';
 
@@ -20,6 +21,8 @@ export interface SchedulerDeps {
   getSite(id: number): Site | null;
   clientFor(site: Site): PraClient;
   store: SessionStore;
+  /** Where runs store what they pull (the engine's writer thread); default: `store` on this thread. */
+  writer?: SessionWriter;
   logger: Logger;
   /** Something about a site changed (state, progress, counters): the engine re-reads and publishes its status. */
   onSiteChanged(siteId: number): void;
@@ -155,6 +158,7 @@ export class Scheduler {
         site,
         client: this.deps.clientFor(site),
         store,
+        writer: this.deps.writer,
         logger,
         signal: this.abort.signal,
         onProgress: (progress) => {

@@ -3,7 +3,8 @@ import { MalformedReportError, SiteUnavailableError } from '../pra/errors.ts';
 import type { AccessSessionQuery, PraClient } from '../pra/pra-client.ts';
 import type { SessionHeader } from '../pra/report-types.ts';
 import type { Logger } from '../log/logger.ts';
-import { eventRow, sessionKey, type EventRow, type FollowChange, type SessionStore, type SessionWrite } from '../store/session-store.ts';
+import { eventRow, headerRow, sessionKey, type EventRow, type FollowChange, type SessionStore, type SessionWrite } from '../store/session-store.ts';
+import { InlineSessionWriter, newStream, type SessionWriter } from '../store/store-writer.ts';
 import { WINDOW_LIMITS, nextWindowSeconds, splitWindowSeconds } from './report-windows.ts';
 
 /**
@@ -46,6 +47,11 @@ const WRITE_BATCH = 500;
  * (npm run bench; 500 and 2,000 stored equally fast).
  */
 const COMMIT_EVERY = { events: 500, sessions: 25, ms: 1_000 };
+/**
+ * Commits handed to the writer and not yet answered, at most: parsing goes on while the writer
+ * stores (on its own thread), and memory stays bounded when the writer is the slower of the two.
+ */
+const MAX_IN_FLIGHT = 2;
 
 /** Consecutive failed windows that are split and asked again before the pass gives up. */
 const MAX_SPLITS = 4;
@@ -73,6 +79,8 @@ export interface ExtractDeps {
   site: Site;
   client: PraClient;
   store: SessionStore;
+  /** Where parsed sessions are stored; default: `store`, on this thread. The engine passes its writer thread. */
+  writer?: SessionWriter;
   logger: Logger;
   signal?: AbortSignal;
   onProgress?: (progress: ExtractionProgress) => void;
@@ -179,7 +187,9 @@ async function pull(
   onProgress: () => void,
   totals: SiteRunResult,
 ): Promise<PullResult> {
-  const { site, store, client, signal } = deps;
+  const { site, client, signal } = deps;
+  const writer = deps.writer ?? new InlineSessionWriter(deps.store);
+  const stream = newStream();
   const out: PullResult = { sessions: 0, events: 0, seen: new Set(), ended: new Set() };
   let header: SessionHeader | null = null;
   let headerPending = false;
@@ -189,18 +199,25 @@ async function pull(
   let pending: SessionWrite[] = [];
   let pendingEvents = 0;
   let pendingSince = 0;
+  const inFlight: Promise<number>[] = [];
 
+  // Hands what is pending to the writer as one transaction.
   const commit = () => {
     if (pending.length === 0) return;
-    const writes = pending;
+    const written = writer.write(stream, site, pending);
+    written.catch(() => {}); // observed when awaited, in order, by settle()
+    inFlight.push(written);
     pending = [];
     pendingEvents = 0;
-    totals.eventsAdded += store.write(site, writes);
+  };
+  // Waits until at most `keep` commits are unanswered; the first failure is thrown.
+  const settle = async (keep: number) => {
+    while (inFlight.length > keep) totals.eventsAdded += await inFlight.shift()!;
   };
   // Hands the session's events so far (and its header, the first time) to the next commit.
   const flush = (follow: FollowChange | null) => {
     if (pending.length === 0) pendingSince = Date.now();
-    pending.push({ lsid, header: headerPending ? header : null, events: batch, follow });
+    pending.push({ lsid, header: headerPending && header ? headerRow(header) : null, events: batch, follow });
     pendingEvents += batch.length;
     headerPending = false;
     batch = [];
@@ -218,7 +235,10 @@ async function pull(
         batch.push(eventRow(item.event));
         out.events++;
         if (batch.length >= WRITE_BATCH) flush(null);
-        if (pendingEvents >= COMMIT_EVERY.events) commit();
+        if (pendingEvents >= COMMIT_EVERY.events) {
+          commit();
+          if (inFlight.length > MAX_IN_FLIGHT) await settle(MAX_IN_FLIGHT);
+        }
         if (++sinceProgress >= 5_000) {
           sinceProgress = 0;
           onProgress();
@@ -235,19 +255,23 @@ async function pull(
         else follow = { kind: 'follow', startTime: header.startTime, seenAt: siteNow };
         flush(follow);
         header = null;
-        if (pendingEvents >= COMMIT_EVERY.events || pending.length >= COMMIT_EVERY.sessions || Date.now() - pendingSince >= COMMIT_EVERY.ms) commit();
+        if (pendingEvents >= COMMIT_EVERY.events || pending.length >= COMMIT_EVERY.sessions || Date.now() - pendingSince >= COMMIT_EVERY.ms) {
+          commit();
+          if (inFlight.length > MAX_IN_FLIGHT) await settle(MAX_IN_FLIGHT);
+        }
       }
     }
+    commit();
+    // Everything of this report is committed before the caller moves the cursor.
+    await settle(0);
+    return out;
   } catch (error) {
     // What arrived complete before the failure is kept, as if each part had been committed at once
     // (the window is asked again anyway). A failing store must not hide the original error.
-    try {
-      commit();
-    } catch {
-      // reported through `error`
-    }
+    commit();
+    for (const settled of await Promise.allSettled(inFlight)) if (settled.status === 'fulfilled') totals.eventsAdded += settled.value;
     throw error;
+  } finally {
+    writer.endStream(stream);
   }
-  commit();
-  return out;
 }

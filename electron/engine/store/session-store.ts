@@ -60,10 +60,56 @@ export function eventRow(event: SessionEvent): EventRow {
   ];
 }
 
+/**
+ * A session header as it is written: the `sessions` columns, the trees already serialised, and its
+ * participants. Like EventRow, it is flat and mostly strings, so it is cheap to hold and to hand
+ * to the writer thread (a large session's header tree has thousands of elements).
+ */
+export type HeaderRow = ReturnType<typeof headerRow>;
+
+export function headerRow(h: SessionHeader) {
+  return {
+    sessionType: h.sessionType,
+    lseq: h.lseq,
+    startTime: h.startTime,
+    endTime: h.endTime,
+    duration: h.duration,
+    externalKey: h.externalKey,
+    jumpGroupId: h.jumpGroup?.id ?? null,
+    jumpGroupType: h.jumpGroup?.type ?? null,
+    jumpGroupName: h.jumpGroup?.name ?? null,
+    jumpointId: h.jumpoint?.id ?? null,
+    jumpointName: h.jumpoint?.name ?? null,
+    primaryCustomerGsnumber: h.primaryCustomer?.gsnumber ?? null,
+    primaryCustomerName: h.primaryCustomer?.name ?? null,
+    primaryRepGsnumber: h.primaryRep?.gsnumber ?? null,
+    primaryRepId: h.primaryRep?.id ?? null,
+    primaryRepName: h.primaryRep?.name ?? null,
+    fileTransferCount: h.fileTransferCount,
+    fileMoveCount: h.fileMoveCount,
+    fileDeleteCount: h.fileDeleteCount,
+    customAttributes: JSON.stringify(h.customAttributes),
+    headerTree: JSON.stringify(h.tree),
+    participants: [...h.customers, ...h.reps].map((p) => ({
+      kind: p.kind,
+      gsnumber: p.gsnumber,
+      id: p.id,
+      username: p.username,
+      displayName: p.displayName,
+      publicIp: p.publicIp,
+      privateIp: p.privateIp,
+      hostname: p.hostname,
+      os: p.os,
+      sessionOwner: p.sessionOwner === null ? null : p.sessionOwner ? 1 : 0,
+      secondsInvolved: p.secondsInvolved,
+    })),
+  };
+}
+
 /** One session's part of a write: its header (when new or refreshed), some of its events, its follow change. */
 export interface SessionWrite {
   lsid: string;
-  header: SessionHeader | null;
+  header: HeaderRow | null;
   events: readonly EventRow[];
   follow: FollowChange | null;
 }
@@ -171,7 +217,7 @@ export class SessionStore {
     events: readonly SessionEvent[],
     follow: FollowChange | null,
   ): number {
-    return this.write(site, [{ lsid, header, events: events.map(eventRow), follow }]);
+    return this.write(site, [{ lsid, header: header && headerRow(header), events: events.map(eventRow), follow }]);
   }
 
   /**
@@ -208,53 +254,12 @@ export class SessionStore {
     return added;
   }
 
-  private writeHeader(site: { id: number; host: string }, lsid: string, h: SessionHeader, now: number) {
-    const result = this.stmts.upsertSession.run({
-      siteId: site.id,
-      lsid,
-      hostName: site.host,
-      sessionType: h.sessionType,
-      lseq: h.lseq,
-      startTime: h.startTime,
-      endTime: h.endTime,
-      duration: h.duration,
-      externalKey: h.externalKey,
-      jumpGroupId: h.jumpGroup?.id ?? null,
-      jumpGroupType: h.jumpGroup?.type ?? null,
-      jumpGroupName: h.jumpGroup?.name ?? null,
-      jumpointId: h.jumpoint?.id ?? null,
-      jumpointName: h.jumpoint?.name ?? null,
-      primaryCustomerGsnumber: h.primaryCustomer?.gsnumber ?? null,
-      primaryCustomerName: h.primaryCustomer?.name ?? null,
-      primaryRepGsnumber: h.primaryRep?.gsnumber ?? null,
-      primaryRepId: h.primaryRep?.id ?? null,
-      primaryRepName: h.primaryRep?.name ?? null,
-      fileTransferCount: h.fileTransferCount,
-      fileMoveCount: h.fileMoveCount,
-      fileDeleteCount: h.fileDeleteCount,
-      customAttributes: JSON.stringify(h.customAttributes),
-      headerTree: JSON.stringify(h.tree),
-      now,
-    });
+  private writeHeader(site: { id: number; host: string }, lsid: string, header: HeaderRow, now: number) {
+    const { participants, ...columns } = header;
+    const result = this.stmts.upsertSession.run({ ...columns, siteId: site.id, lsid, hostName: site.host, now });
     if (result.changes === 0) return; // unchanged header: participants are unchanged too
     this.stmts.deleteParticipants.run(site.id, lsid);
-    for (const p of [...h.customers, ...h.reps]) {
-      this.stmts.insertParticipant.run({
-        siteId: site.id,
-        lsid,
-        kind: p.kind,
-        gsnumber: p.gsnumber,
-        id: p.id,
-        username: p.username,
-        displayName: p.displayName,
-        publicIp: p.publicIp,
-        privateIp: p.privateIp,
-        hostname: p.hostname,
-        os: p.os,
-        sessionOwner: p.sessionOwner === null ? null : p.sessionOwner ? 1 : 0,
-        secondsInvolved: p.secondsInvolved,
-      });
-    }
+    for (const p of participants) this.stmts.insertParticipant.run({ ...p, siteId: site.id, lsid });
   }
 
   siteState(siteId: number): SiteState | null {

@@ -1,0 +1,12 @@
+import type { SessionWrite } from './session-store.ts';
+
+/** Messages to the store writer thread (store-writer-worker.ts), applied in order. */
+export type WriterRequest =
+  | { kind: 'write'; id: number; stream: number; site: { id: number; host: string }; writes: SessionWrite[] }
+  | { kind: 'end-stream'; stream: number }
+  | { kind: 'close' };
+
+/** Its answer to each write. */
+export type WriterReply =
+  | { id: number; ok: true; added: number }
+  | { id: number; ok: false; refused: boolean; message: string; code: string | undefined };

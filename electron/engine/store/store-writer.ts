@@ -1,0 +1,161 @@
+import { Worker } from 'node:worker_threads';
+import type { SessionStore, SessionWrite } from './session-store.ts';
+import type { WriterReply, WriterRequest } from './store-writer-protocol.ts';
+
+/**
+ * Where extraction hands what it parsed. `write` resolves with the number of new events once the
+ * writes are committed; a caller that must not move on before its data is durable (the cursor, see
+ * site-extractor.ts) awaits every write first.
+ *
+ * `stream` groups the writes of one report: once one of them fails, the later ones of the same
+ * stream are refused without being applied, as if the report had stopped there — a session's events
+ * must never be stored past a gap. `endStream` forgets the stream.
+ */
+export interface SessionWriter {
+  write(stream: number, site: { id: number; host: string }, writes: SessionWrite[]): Promise<number>;
+  endStream(stream: number): void;
+  /** Waits for what was handed over, then releases the writer. */
+  close(): Promise<void>;
+}
+
+let streams = 0;
+/** A process-wide unique stream id. */
+export function newStream(): number {
+  return ++streams;
+}
+
+/** Writes on the caller's thread, through the caller's connection (unit tests; the fallback). */
+export class InlineSessionWriter implements SessionWriter {
+  private readonly failed = new Set<number>();
+
+  constructor(private readonly store: SessionStore) {}
+
+  async write(stream: number, site: { id: number; host: string }, writes: SessionWrite[]): Promise<number> {
+    if (this.failed.has(stream)) throw new WriteRefusedError();
+    try {
+      return this.store.write(site, writes);
+    } catch (error) {
+      this.failed.add(stream);
+      throw error;
+    }
+  }
+
+  endStream(stream: number) {
+    this.failed.delete(stream);
+  }
+
+  async close() {}
+}
+
+/** A write not applied because an earlier write of the same report failed (that failure is the one reported). */
+export class WriteRefusedError extends Error {
+  constructor() {
+    super('not stored: an earlier write of the same report failed');
+    this.name = 'WriteRefusedError';
+  }
+}
+
+/** A store error that happened in the writer thread, rebuilt on this side with its SQLite code. */
+export class StoreWriteError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+    this.name = 'StoreWriteError';
+  }
+}
+
+/**
+ * Writes in a worker thread with its own connection to settings.db (WAL: the engine's connection
+ * keeps reading meanwhile). Parsing a report and storing it cost about the same CPU per event, so
+ * with the writer on its own thread the two run on two cores instead of one after the other, and
+ * the main thread (the desktop app's, which also answers the UI) no longer blocks on commits and
+ * their fsync.
+ *
+ * Requests are applied strictly in the order they are sent. The worker is started on first use
+ * and started again if it dies; a death rejects whatever was in flight (the run fails and asks the
+ * same window again next time; every write is idempotent).
+ */
+export class WorkerSessionWriter implements SessionWriter {
+  private worker: Worker | null = null;
+  private nextId = 0;
+  private readonly waiting = new Map<number, { resolve: (added: number) => void; reject: (error: Error) => void }>();
+  private closed = false;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly script: URL = defaultWorkerScript(),
+  ) {}
+
+  write(stream: number, site: { id: number; host: string }, writes: SessionWrite[]): Promise<number> {
+    if (this.closed) return Promise.reject(new Error('the store writer is closed'));
+    const id = ++this.nextId;
+    return new Promise<number>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.send({ kind: 'write', id, stream, site: { id: site.id, host: site.host }, writes });
+      // Held while an answer is awaited (a promise alone does not keep Node running), let go when idle.
+      if (this.waiting.size === 1) this.worker?.ref();
+    });
+  }
+
+  endStream(stream: number) {
+    if (this.worker) this.send({ kind: 'end-stream', stream });
+  }
+
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    const worker = this.worker;
+    if (!worker) return;
+    // The worker answers the writes in flight, closes its connection (checkpointing the WAL) and exits.
+    worker.ref();
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage({ kind: 'close' } satisfies WriterRequest);
+    await exited;
+  }
+
+  private send(request: WriterRequest) {
+    this.ensureWorker().postMessage(request);
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const workerData = { dataDir: this.dataDir };
+    const worker = this.script.href.endsWith('.ts')
+      ? // From the sources: the worker registers tsx's loader (as bin/pra-ic.js does) before loading its script.
+        new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(this.script.href)}); })`, { eval: true, workerData })
+      : new Worker(this.script, { workerData });
+    worker.on('message', (reply: WriterReply) => {
+      const waiter = this.waiting.get(reply.id);
+      if (!waiter) return;
+      this.waiting.delete(reply.id);
+      // An idle writer must not keep a CLI process alive (while closing, its exit is awaited).
+      if (this.waiting.size === 0 && !this.closed) worker.unref();
+      if (reply.ok) waiter.resolve(reply.added);
+      else waiter.reject(reply.refused ? new WriteRefusedError() : new StoreWriteError(reply.message, reply.code));
+    });
+    const fail = (error: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = null;
+      for (const waiter of this.waiting.values()) waiter.reject(error);
+      this.waiting.clear();
+    };
+    worker.on('error', (error) => fail(new StoreWriteError(`the store writer stopped: ${error.message}`, undefined)));
+    worker.on('exit', (code) => fail(new StoreWriteError(`the store writer stopped (exit code ${code})`, undefined)));
+    this.worker = worker;
+    return worker;
+  }
+}
+
+/**
+ * The worker's script next to this module: store-writer-worker.ts when the engine runs from its
+ * sources (tests, the CLI under tsx). A bundle (the desktop app, the benchmark) builds the worker as an entry of its own
+ * and passes its URL instead.
+ */
+export function defaultWorkerScript(): URL {
+  if (!import.meta.url.endsWith('.ts')) {
+    throw new Error('the store writer worker was not given: a bundle of the engine must build store-writer-worker.ts as an entry and pass its URL (EngineOptions.storeWriterScript)');
+  }
+  return new URL('./store-writer-worker.ts', import.meta.url);
+}

@@ -1,0 +1,128 @@
+// The store writer thread (WorkerSessionWriter): a real worker with its own connection to the
+// real settings.db. What it commits is visible to the engine's connection, writes apply in order,
+// a failed write stops its report's later writes (no event stored past a gap), and a dead worker
+// fails what was in flight instead of leaving it waiting.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Worker } from 'node:worker_threads';
+import { openDatabase } from '../../electron/engine/db/database.ts';
+import type { SessionEvent, SessionHeader } from '../../electron/engine/pra/report-types.ts';
+import { eventRow, headerRow, type SessionWrite } from '../../electron/engine/store/session-store.ts';
+import { newStream, StoreWriteError, WorkerSessionWriter, WriteRefusedError } from '../../electron/engine/store/store-writer.ts';
+import { tempDir } from '../support/temp-dir.ts';
+
+const NOW = Math.floor(Date.now() / 1000);
+
+function header(lsid: string): SessionHeader {
+  return {
+    lsid, sessionType: 'support', lseq: '1', startTime: NOW - 7200, endTime: NOW - 3600, duration: '01:00:00', externalKey: null, jumpGroup: null,
+    jumpoint: null, primaryCustomer: null, primaryRep: null, fileTransferCount: 0, fileMoveCount: 0, fileDeleteCount: 0, customAttributes: [], customers: [],
+    reps: [], tree: { name: 'session', attrs: { lsid }, children: [], text: '' },
+  };
+}
+const event = (ordinal: number): SessionEvent => ({
+  ordinal, timestamp: NOW - 7200 + ordinal, eventType: 'Chat Message', performedBy: null, destination: null, body: `message ${ordinal}`,
+  tree: { name: 'event', attrs: { event_type: 'Chat Message' }, children: [], text: '' },
+});
+const part = (lsid: string, from: number, to: number, withHeader: boolean): SessionWrite => ({
+  lsid,
+  header: withHeader ? headerRow(header(lsid)) : null,
+  events: Array.from({ length: to - from }, (_, i) => eventRow(event(from + i))),
+  follow: null,
+});
+
+function setUp() {
+  const dir = tempDir('pra-store-writer-');
+  const database = openDatabase(dir);
+  const siteId = Number(
+    database.db.prepare(`INSERT INTO sites (name, host, client_id, enabled, initial_interval_seconds, poll_interval_seconds, timeout_seconds, created_at, updated_at)
+      VALUES ('W', 'w.example.com', 'c', 1, 86400, 300, 30, 'x', 'x')`).run().lastInsertRowid,
+  );
+  const site = { id: siteId, host: 'w.example.com' };
+  const ordinals = (lsid: string) => (database.db.prepare('SELECT ordinal FROM events WHERE site_id = ? AND lsid = ? ORDER BY ordinal').pluck().all(siteId, lsid) as number[]);
+  return { dir, database, site, ordinals, writer: new WorkerSessionWriter(dir) };
+}
+
+describe('store writer thread', () => {
+  it('commits in order on its own connection, visible to the engine’s, with each new event queued once', async () => {
+    const { database, site, ordinals, writer } = setUp();
+    try {
+      const stream = newStream();
+      // Sent without waiting in between: applied in the order sent.
+      const answers = await Promise.all([
+        writer.write(stream, site, [part('a', 0, 300, true), part('b', 0, 5, true)]),
+        writer.write(stream, site, [part('a', 300, 600, false)]),
+        writer.write(stream, site, [part('a', 0, 600, true)]), // a re-fetch: nothing new
+      ]);
+      assert.deepEqual(answers, [305, 300, 0]);
+      assert.deepEqual(ordinals('a'), Array.from({ length: 600 }, (_, i) => i));
+      const outbox = database.db.prepare("SELECT count(*) FROM outbox WHERE state = 'pending'").pluck().get();
+      assert.equal(outbox, 605);
+      assert.equal(database.db.prepare("SELECT event_count FROM sessions WHERE lsid = 'a'").pluck().get(), 600);
+    } finally {
+      await writer.close();
+      database.close();
+    }
+  });
+
+  it('after a failed write, refuses the later writes of that report without applying them; other reports go on', async () => {
+    const { database, site, ordinals, writer } = setUp();
+    try {
+      const stream = newStream();
+      const other = newStream();
+      const missingSite = { id: site.id + 1000, host: 'gone.example.com' }; // foreign key: the site is gone
+      const sent = [
+        writer.write(stream, site, [part('c', 0, 10, true)]),
+        writer.write(stream, missingSite, [part('c', 10, 20, false)]),
+        writer.write(stream, site, [part('c', 20, 30, false)]), // would leave a gap 10…19
+        writer.write(other, site, [part('d', 0, 3, true)]),
+      ];
+      const settled = await Promise.allSettled(sent);
+      assert.equal(settled[0].status === 'fulfilled' && settled[0].value, 10);
+      assert.ok(settled[1].status === 'rejected' && settled[1].reason instanceof StoreWriteError, 'the failure itself');
+      assert.match((settled[1] as PromiseRejectedResult).reason.code, /^SQLITE_CONSTRAINT/);
+      assert.ok(settled[2].status === 'rejected' && settled[2].reason instanceof WriteRefusedError, 'refused, not applied');
+      assert.equal(settled[3].status === 'fulfilled' && settled[3].value, 3);
+      assert.deepEqual(ordinals('c'), Array.from({ length: 10 }, (_, i) => i));
+      // Once the report is over, its stream id is forgotten.
+      writer.endStream(stream);
+      assert.equal(await writer.write(stream, site, [part('c', 10, 30, false)]), 20);
+      assert.equal(ordinals('c').length, 30);
+    } finally {
+      await writer.close();
+      database.close();
+    }
+  });
+
+  it('a worker that dies fails the writes in flight, and the next write starts a new one', async () => {
+    const { database, site, ordinals, writer } = setUp();
+    try {
+      const stream = newStream();
+      assert.equal(await writer.write(stream, site, [part('e', 0, 5, true)]), 5);
+      const worker = (writer as unknown as { worker: Worker }).worker;
+      const inFlight = writer.write(stream, site, [part('e', 5, 4005, false)]);
+      await worker.terminate();
+      await assert.rejects(inFlight, StoreWriteError);
+      // Either committed whole before the worker stopped, or not at all: never part of a transaction.
+      const stored = ordinals('e').length;
+      assert.ok(stored === 5 || stored === 4005, `${stored} events`);
+      writer.endStream(stream);
+      assert.equal(await writer.write(newStream(), site, [part('e', 0, 4005, false)]), 4005 - stored);
+      assert.equal(ordinals('e').length, 4005);
+    } finally {
+      await writer.close();
+      database.close();
+    }
+  });
+
+  it('close() answers what was handed over before it lets the worker go', async () => {
+    const { database, site, ordinals, writer } = setUp();
+    const stream = newStream();
+    const pending = [writer.write(stream, site, [part('f', 0, 1000, true)]), writer.write(stream, site, [part('f', 1000, 2000, false)])];
+    await writer.close();
+    assert.deepEqual(await Promise.all(pending), [1000, 1000]);
+    assert.equal(ordinals('f').length, 2000);
+    await assert.rejects(writer.write(stream, site, [part('f', 2000, 2001, false)]), /closed/);
+    database.close();
+  });
+});
