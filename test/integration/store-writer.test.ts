@@ -77,12 +77,12 @@ describe('store writer thread', () => {
         writer.write(stream, site, [part('c', 20, 30, false)]), // would leave a gap 10…19
         writer.write(other, site, [part('d', 0, 3, true)]),
       ];
-      const settled = await Promise.allSettled(sent);
-      assert.equal(settled[0].status === 'fulfilled' && settled[0].value, 10);
-      assert.ok(settled[1].status === 'rejected' && settled[1].reason instanceof StoreWriteError, 'the failure itself');
-      assert.match((settled[1] as PromiseRejectedResult).reason.code, /^SQLITE_CONSTRAINT/);
-      assert.ok(settled[2].status === 'rejected' && settled[2].reason instanceof WriteRefusedError, 'refused, not applied');
-      assert.equal(settled[3].status === 'fulfilled' && settled[3].value, 3);
+      const [first, failure, after, otherReport] = await Promise.allSettled(sent);
+      assert.deepEqual(first, { status: 'fulfilled', value: 10 });
+      assert.ok(failure?.status === 'rejected' && failure.reason instanceof StoreWriteError, 'the failure itself');
+      assert.match((failure.reason as StoreWriteError).code ?? '', /^SQLITE_CONSTRAINT/);
+      assert.ok(after?.status === 'rejected' && after.reason instanceof WriteRefusedError, 'refused, not applied');
+      assert.deepEqual(otherReport, { status: 'fulfilled', value: 3 });
       assert.deepEqual(ordinals('c'), Array.from({ length: 10 }, (_, i) => i));
       // Once the report is over, its stream id is forgotten.
       writer.endStream(stream);

@@ -15,7 +15,7 @@ import { FaultQueue, type Fault } from './faults.ts';
 import { readBody, respond, type Exchange } from './http-exchange.ts';
 import type { SiteLocale } from './no-data-texts.ts';
 import { DOCUMENTED_RATE_LIMITS, RateLimiter, type RateLimitSettings } from './rate-limits.ts';
-import { REPORTING_NAMESPACES } from './report-xml.ts';
+import { REPORTING_NAMESPACES, type RenderCache } from './report-xml.ts';
 import { handleReporting } from './reporting-endpoint.ts';
 import { RequestLog, type RequestLogEntry } from './request-log.ts';
 import { SessionStore } from './session-store.ts';
@@ -69,6 +69,12 @@ export interface PraSimulatorOptions {
   inProgressEndTime?: 'empty' | 'omitted';
   /** Host name in download URLs (default 'access.example.com'). */
   siteHostname?: string;
+  /**
+   * Benchmarks: render each session's XML once and replay it afterwards (keyed by the clock and the
+   * session's end and event count), so that serving a report costs the simulator little CPU next
+   * to the client it measures. Its `renderCache` can be warmed by rendering the corpus.
+   */
+  renderCache?: boolean;
   /** Sessions present from the start. */
   sessions?: SessionInput[];
 }
@@ -84,6 +90,8 @@ export interface PraSimulator {
   caFile: string;
   /** The certificate the server presents. */
   certPem: string;
+  /** With `renderCache`: pass it in a RenderContext to warm it. */
+  renderCache: RenderCache | undefined;
   close(): Promise<void>;
 
   // Sessions
@@ -153,6 +161,7 @@ export async function startPraSimulator(options: PraSimulatorOptions = {}): Prom
     noData: options.noData ?? 'error',
     inProgressEndTime: options.inProgressEndTime ?? 'empty',
     siteHostname: options.siteHostname ?? 'access.example.com',
+    renderCache: options.renderCache ? new WeakMap() : undefined,
   };
   const state: SimState = {
     accounts: new ApiAccounts({
@@ -199,6 +208,7 @@ export async function startPraSimulator(options: PraSimulatorOptions = {}): Prom
     caPem: pki.caPem,
     caFile: pki.caFile,
     certPem: tls.certPem,
+    renderCache: site.renderCache,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       for (const socket of sockets) socket.destroy();

@@ -34,7 +34,12 @@ export interface RenderContext {
   siteHostname: string;
   /** How an in-progress session's end_time looks: `<end_time timestamp=""></end_time>` or left out. */
   inProgressEndTime: 'empty' | 'omitted';
+  /** Each session's XML, rendered once and replayed (PraSimulatorOptions.renderCache). */
+  cache?: RenderCache;
 }
+
+/** Sessions' rendered XML, keyed by what their rendering depends on. */
+export type RenderCache = WeakMap<SimSession, { key: string; pieces: string[] }>;
 
 export type ListElement = 'session_list' | 'session_summary_list';
 
@@ -59,8 +64,20 @@ export function emptyListDocument(list: ListElement, namespace: string | null): 
 
 export function* renderAccessSessionReport(sessions: Iterable<SimSession>, ctx: RenderContext): Generator<string> {
   yield XML_DECLARATION + openRoot('session_list', ctx.namespace);
-  for (const session of sessions) yield* renderSession(session, ctx);
+  for (const session of sessions) yield* ctx.cache ? cachedSession(session, ctx, ctx.cache) : renderSession(session, ctx);
   yield '</session_list>\n';
+}
+
+function* cachedSession(s: SimSession, ctx: RenderContext, cache: RenderCache): Generator<string> {
+  const key = [ctx.now, ctx.namespace, ctx.siteHostname, ctx.inProgressEndTime, s.endTime, s.events.length, s.lazyEvents?.count].join('\0');
+  const hit = cache.get(s);
+  if (hit?.key === key) return yield* hit.pieces;
+  const pieces: string[] = [];
+  for (const piece of renderSession(s, ctx)) {
+    pieces.push(piece);
+    yield piece;
+  }
+  cache.set(s, { key, pieces }); // only once the whole session was rendered
 }
 
 export function* renderListingReport(sessions: Iterable<SimSession>, ctx: RenderContext): Generator<string> {

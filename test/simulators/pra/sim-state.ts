@@ -4,6 +4,7 @@ import type { ApiAccounts } from './api-accounts.ts';
 import type { FaultQueue } from './faults.ts';
 import type { SiteLocale } from './no-data-texts.ts';
 import type { RateLimiter } from './rate-limits.ts';
+import type { RenderCache } from './report-xml.ts';
 import type { RequestLog } from './request-log.ts';
 import type { SessionStore } from './session-store.ts';
 
@@ -16,6 +17,7 @@ export interface SiteSettings {
   noData: 'error' | 'empty-list';
   inProgressEndTime: 'empty' | 'omitted';
   siteHostname: string;
+  renderCache: RenderCache | undefined;
 }
 
 export interface SimState {
