@@ -1,23 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SessionEvent, SessionHeader } from '../../electron/engine/pra/report-types.ts';
 import { MemorySecretStore } from '../../electron/engine/secrets/secret-store.ts';
 import { newEngine } from '../support/engine-fixture.ts';
+import { minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
 
 const NOW = Math.floor(Date.now() / 1000);
 const DAY = 86_400;
 
-function header(lsid: string, startTime: number, endTime: number | null): SessionHeader {
-  return {
-    lsid, sessionType: 'support', lseq: '1', startTime, endTime, duration: '00:01:00', externalKey: null, jumpGroup: null, jumpoint: null,
-    primaryCustomer: null, primaryRep: null, fileTransferCount: 0, fileMoveCount: 0, fileDeleteCount: 0, customAttributes: [], customers: [], reps: [],
-    tree: { name: 'session', attrs: { lsid }, children: [], text: '' },
-  };
-}
-const event = (ordinal: number, timestamp: number): SessionEvent => ({
-  ordinal, timestamp, eventType: 'Session Start', performedBy: null, destination: null, body: null,
-  tree: { name: 'event', attrs: { timestamp: String(timestamp), event_type: 'Session Start' }, children: [], text: '' },
-});
+const header = minimalHeader;
+const event = (ordinal: number, timestamp: number) => minimalEvent(ordinal, timestamp);
 
 describe('local retention', () => {
   it('prunes sessions that ended before the retention, never undelivered or in-progress ones; 0 keeps everything', async () => {

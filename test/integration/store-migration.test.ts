@@ -6,25 +6,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { openDatabase } from '../../electron/engine/db/database.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../electron/engine/db/migrations.ts';
-import type { SessionEvent, SessionHeader } from '../../electron/engine/pra/report-types.ts';
 import { eventRow, headerRow, SessionStore } from '../../electron/engine/store/session-store.ts';
 import { StoreQueries } from '../../electron/engine/store/store-queries.ts';
+import { minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const HOUR = 3600;
 const NOW = Math.floor(Date.now() / 1000 / HOUR) * HOUR + 600;
 
-function header(lsid: string): SessionHeader {
-  return {
-    lsid, sessionType: 'support', lseq: '1', startTime: NOW - 5 * HOUR, endTime: NOW - 4 * HOUR, duration: '01:00:00', externalKey: null, jumpGroup: null,
-    jumpoint: null, primaryCustomer: null, primaryRep: null, fileTransferCount: 0, fileMoveCount: 0, fileDeleteCount: 0, customAttributes: [], customers: [],
-    reps: [], tree: { name: 'session', attrs: { lsid }, children: [], text: '' },
-  };
-}
-const event = (ordinal: number): SessionEvent => ({
-  ordinal, timestamp: NOW - 5 * HOUR + ordinal, eventType: 'Chat Message', performedBy: null, destination: null, body: `message ${ordinal}`,
-  tree: { name: 'event', attrs: { event_type: 'Chat Message' }, children: [], text: '' },
-});
+const header = (lsid: string) => minimalHeader(lsid, NOW - 5 * HOUR, NOW - 4 * HOUR, '01:00:00');
+const event = (ordinal: number) => minimalEvent(ordinal, NOW - 5 * HOUR + ordinal, 'Chat Message', `message ${ordinal}`);
 
 function addSite(db: ReturnType<typeof openDatabase>['db']): number {
   return Number(

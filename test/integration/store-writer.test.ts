@@ -6,24 +6,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Worker } from 'node:worker_threads';
 import { openDatabase } from '../../electron/engine/db/database.ts';
-import type { SessionEvent, SessionHeader } from '../../electron/engine/pra/report-types.ts';
 import { eventRow, headerRow, type SessionWrite } from '../../electron/engine/store/session-store.ts';
 import { newStream, StoreWriteError, WorkerSessionWriter, WriteRefusedError } from '../../electron/engine/store/store-writer.ts';
+import { minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const NOW = Math.floor(Date.now() / 1000);
 
-function header(lsid: string): SessionHeader {
-  return {
-    lsid, sessionType: 'support', lseq: '1', startTime: NOW - 7200, endTime: NOW - 3600, duration: '01:00:00', externalKey: null, jumpGroup: null,
-    jumpoint: null, primaryCustomer: null, primaryRep: null, fileTransferCount: 0, fileMoveCount: 0, fileDeleteCount: 0, customAttributes: [], customers: [],
-    reps: [], tree: { name: 'session', attrs: { lsid }, children: [], text: '' },
-  };
-}
-const event = (ordinal: number): SessionEvent => ({
-  ordinal, timestamp: NOW - 7200 + ordinal, eventType: 'Chat Message', performedBy: null, destination: null, body: `message ${ordinal}`,
-  tree: { name: 'event', attrs: { event_type: 'Chat Message' }, children: [], text: '' },
-});
+const header = (lsid: string) => minimalHeader(lsid, NOW - 7200, NOW - 3600, '01:00:00');
+const event = (ordinal: number) => minimalEvent(ordinal, NOW - 7200 + ordinal, 'Chat Message', `message ${ordinal}`);
 const part = (lsid: string, from: number, to: number, withHeader: boolean): SessionWrite => ({
   lsid,
   header: withHeader ? headerRow(header(lsid)) : null,
