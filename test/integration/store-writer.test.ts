@@ -94,6 +94,8 @@ describe('store writer thread', () => {
       const inFlight = writer.write(stream, site, [part('e', 5, 4005, false)]);
       await worker.terminate();
       await assert.rejects(inFlight, StoreWriteError);
+      // The new worker does not know that report failed: this side refuses its later writes itself.
+      await assert.rejects(writer.write(stream, site, [part('e', 4005, 4010, false)]), WriteRefusedError);
       // Either committed whole before the worker stopped, or not at all: never part of a transaction.
       const stored = ordinals('e').length;
       assert.ok(stored === 5 || stored === 4005, `${stored} events`);

@@ -90,7 +90,9 @@ export class StoreWriteError extends Error {
 export class WorkerSessionWriter implements SessionWriter {
   private worker: Worker | null = null;
   private nextId = 0;
-  private readonly waiting = new Map<number, { resolve: (added: number) => void; reject: (error: Error) => void }>();
+  private readonly waiting = new Map<number, { stream: number; resolve: (added: number) => void; reject: (error: Error) => void }>();
+  /** Streams that had writes in flight when a worker died: the new worker must not apply their later writes either. */
+  private readonly failedStreams = new Set<number>();
   private closed = false;
 
   constructor(
@@ -100,9 +102,10 @@ export class WorkerSessionWriter implements SessionWriter {
 
   write(stream: number, site: { id: number; host: string }, writes: SessionWrite[]): Promise<number> {
     if (this.closed) return Promise.reject(new Error('the store writer is closed'));
+    if (this.failedStreams.has(stream)) return Promise.reject(new WriteRefusedError());
     const id = ++this.nextId;
     return new Promise<number>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      this.waiting.set(id, { stream, resolve, reject });
       this.send({ kind: 'write', id, stream, site: { id: site.id, host: site.host }, writes });
       // Held while an answer is awaited (a promise alone does not keep Node running), let go when idle.
       if (this.waiting.size === 1) this.worker?.ref();
@@ -110,6 +113,7 @@ export class WorkerSessionWriter implements SessionWriter {
   }
 
   endStream(stream: number) {
+    this.failedStreams.delete(stream);
     if (this.worker) this.send({ kind: 'end-stream', stream });
   }
 
@@ -148,7 +152,10 @@ export class WorkerSessionWriter implements SessionWriter {
     const fail = (error: Error) => {
       if (this.worker !== worker) return;
       this.worker = null;
-      for (const waiter of this.waiting.values()) waiter.reject(error);
+      for (const waiter of this.waiting.values()) {
+        this.failedStreams.add(waiter.stream);
+        waiter.reject(error);
+      }
       this.waiting.clear();
     };
     worker.on('error', (error) => fail(new StoreWriteError(`the store writer stopped: ${error.message}`, undefined)));
