@@ -177,7 +177,9 @@ export class SessionStore {
           performed_by_name, destination_type, destination_gsnumber, destination_name, body, tree, stored_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (site_id, lsid, ordinal) DO NOTHING`),
-      enqueue: db.prepare(`INSERT INTO outbox (event_id, destination, updated_at) VALUES (?, ?, ?)`),
+      lastEventId: db.prepare('SELECT coalesce(max(id), 0) FROM events').pluck(),
+      // The events this transaction added, queued with one statement instead of one call per event.
+      enqueueAfter: db.prepare(`INSERT INTO outbox (event_id, destination, updated_at) SELECT id, ?, ? FROM events WHERE id > ?`),
       // Events stored per hour, for the status chart: one row per site and hour, not an index over every event.
       countHour: db.prepare(`INSERT INTO event_hours (site_id, hour, events) VALUES (?, ?, ?)
         ON CONFLICT (site_id, hour) DO UPDATE SET events = events + excluded.events`),
@@ -228,9 +230,17 @@ export class SessionStore {
   write(site: { id: number; host: string }, writes: readonly SessionWrite[]): number {
     return this.transaction(() => {
       const now = this.clock();
+      // SQLite gives a new row the largest rowid so far plus one, so the events this transaction
+      // stores are exactly those above this id (the write lock keeps everyone else out meanwhile).
+      const before = this.stmts.lastEventId.get() as number;
       let added = 0;
       for (const w of writes) added += this.writeOne(site, w, now);
-      if (added > 0) this.stmts.countHour.run(site.id, Math.floor(now / 3600) * 3600, added);
+      if (added === 0) return 0;
+      for (const destination of OUTBOX_DESTINATIONS) {
+        const queued = this.stmts.enqueueAfter.run(destination, now, before).changes;
+        if (queued !== added) throw new Error(`the outbox would have queued ${queued} events instead of the ${added} just stored; nothing was written`);
+      }
+      this.stmts.countHour.run(site.id, Math.floor(now / 3600) * 3600, added);
       return added;
     });
   }
@@ -239,13 +249,10 @@ export class SessionStore {
     if (header) this.writeHeader(site, lsid, header, now);
     let added = 0;
     let highest = -1;
-    const { insertEvent, enqueue } = this.stmts;
+    const { insertEvent } = this.stmts;
     for (const e of events) {
       highest = Math.max(highest, e[0]);
-      const result = insertEvent.run(site.id, lsid, e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8], e[9], e[10], now);
-      if (result.changes === 0) continue;
-      added++;
-      for (const destination of OUTBOX_DESTINATIONS) enqueue.run(result.lastInsertRowid, destination, now);
+      added += insertEvent.run(site.id, lsid, e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8], e[9], e[10], now).changes;
     }
     if (highest >= 0) this.stmts.bumpEventCount.run(highest + 1, now, site.id, lsid);
     if (follow?.kind === 'follow') this.stmts.follow.run(site.id, lsid, follow.startTime, follow.seenAt, follow.seenAt);
