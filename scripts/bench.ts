@@ -249,6 +249,8 @@ async function simulators() {
 
 async function parsePhase(file: string) {
   const { parseAccessSessionReport } = await import('../electron/engine/pra/report-parser.ts');
+  // The same V8 heap setting as the engine's processes (the extract phase gets it from its Engine).
+  (await import('../electron/engine/heap-growth.ts')).limitHeapGrowth();
   const sampler = rssSampler();
   const cpu = process.cpuUsage();
   const started = performance.now();

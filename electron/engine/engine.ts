@@ -25,6 +25,7 @@ import { SiteService, SiteValidationError, type SiteRef } from './sites/site-ser
 import { SessionStore } from './store/session-store.ts';
 import { getRetentionDays, pruneExpired, setRetentionDays } from './store/retention.ts';
 import { StoreQueries } from './store/store-queries.ts';
+import { limitHeapGrowth } from './heap-growth.ts';
 import { InlineSessionWriter, WorkerSessionWriter, type SessionWriter } from './store/store-writer.ts';
 import { USER_AGENT } from './version.ts';
 
@@ -93,6 +94,8 @@ export class Engine {
   private readonly progress = new Map<number, ExtractionProgress>();
 
   constructor(private readonly options: EngineOptions) {
+    // The engine is what this process is for: keep the garbage of extraction from piling up.
+    limitHeapGrowth();
     const dataDir = ensureDataDir(options.dataDir);
     this.logger = new Logger(join(dataDir, 'logs'), { echo: options.echoLog });
     this.database = openDatabase(dataDir);
