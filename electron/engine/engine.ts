@@ -103,7 +103,12 @@ export class Engine {
     this.sites = new SiteService(this.database, this.secrets, { minPollSeconds: options.minPollSeconds });
     this.store = new SessionStore(this.database.db);
     this.writer =
-      options.storeWriterScript === 'inline' ? new InlineSessionWriter(this.store) : new WorkerSessionWriter(dataDir, options.storeWriterScript);
+      options.storeWriterScript === 'inline'
+        ? new InlineSessionWriter(this.store)
+        : new WorkerSessionWriter(dataDir, options.storeWriterScript, {
+            store: this.store,
+            onFallback: (reason) => this.logger.warn('store', `The store writer thread could not start (${reason}); sessions are stored on the main thread instead, more slowly.`),
+          });
     this.queries = new StoreQueries(this.database.db);
     this.accounts = new PraAccounts({ limits: options.praLimits });
     this.scheduler = new Scheduler({

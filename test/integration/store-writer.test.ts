@@ -3,10 +3,13 @@
 // a failed write stops its report's later writes (no event stored past a gap), and a dead worker
 // fails what was in flight instead of leaving it waiting.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { openDatabase } from '../../electron/engine/db/database.ts';
-import { eventRow, headerRow, type SessionWrite } from '../../electron/engine/store/session-store.ts';
+import { eventRow, headerRow, SessionStore, type SessionWrite } from '../../electron/engine/store/session-store.ts';
 import { newStream, StoreWriteError, WorkerSessionWriter, WriteRefusedError } from '../../electron/engine/store/store-writer.ts';
 import { minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -102,6 +105,28 @@ describe('store writer thread', () => {
       writer.endStream(stream);
       assert.equal(await writer.write(newStream(), site, [part('e', 0, 4005, false)]), 4005 - stored);
       assert.equal(ordinals('e').length, 4005);
+    } finally {
+      await writer.close();
+      database.close();
+    }
+  });
+
+  it('a thread that cannot start here: what was handed over, and all that follows, is stored on this thread, in order', async () => {
+    const { dir, database, site, ordinals } = setUp();
+    // A worker script that cannot load (as a runtime that cannot read the app's script would fail).
+    const script = path.join(dir, 'broken-writer.mjs');
+    writeFileSync(script, "throw new Error('this runtime cannot load the writer');\n");
+    const reasons: string[] = [];
+    const writer = new WorkerSessionWriter(dir, pathToFileURL(script), { store: new SessionStore(database.db), onFallback: (reason) => reasons.push(reason) });
+    try {
+      const stream = newStream();
+      const first = [writer.write(stream, site, [part('g', 0, 100, true)]), writer.write(stream, site, [part('g', 100, 200, false)])];
+      assert.deepEqual(await Promise.all(first), [100, 100]);
+      assert.equal(reasons.length, 1);
+      assert.match(reasons[0]!, /cannot load the writer/);
+      assert.equal(await writer.write(stream, site, [part('g', 0, 250, false)]), 50);
+      assert.deepEqual(ordinals('g'), Array.from({ length: 250 }, (_, i) => i));
+      assert.equal(database.db.prepare("SELECT count(*) FROM outbox WHERE state = 'pending'").pluck().get(), 250);
     } finally {
       await writer.close();
       database.close();

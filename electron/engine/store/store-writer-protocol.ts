@@ -6,7 +6,8 @@ export type WriterRequest =
   | { kind: 'end-stream'; stream: number }
   | { kind: 'close' };
 
-/** Its answer to each write. */
+/** What it says: once, that its connection is open; then an answer to each write. */
 export type WriterReply =
-  | { id: number; ok: true; added: number }
-  | { id: number; ok: false; refused: boolean; message: string; code: string | undefined };
+  | { kind: 'ready' }
+  | { kind: 'answer'; id: number; ok: true; added: number }
+  | { kind: 'answer'; id: number; ok: false; refused: boolean; message: string; code: string | undefined };

@@ -24,14 +24,15 @@ port.on('message', (request: WriterRequest) => {
   }
   let reply: WriterReply;
   if (failed.has(request.stream)) {
-    reply = { id: request.id, ok: false, refused: true, message: 'refused', code: undefined };
+    reply = { kind: 'answer', id: request.id, ok: false, refused: true, message: 'refused', code: undefined };
   } else {
     try {
-      reply = { id: request.id, ok: true, added: store.write(request.site, request.writes) };
+      reply = { kind: 'answer', id: request.id, ok: true, added: store.write(request.site, request.writes) };
     } catch (error) {
       failed.add(request.stream);
-      reply = { id: request.id, ok: false, refused: false, message: (error as Error).message, code: (error as { code?: string }).code };
+      reply = { kind: 'answer', id: request.id, ok: false, refused: false, message: (error as Error).message, code: (error as { code?: string }).code };
     }
   }
   port.postMessage(reply);
 });
+port.postMessage({ kind: 'ready' } satisfies WriterReply);

@@ -89,8 +89,12 @@ export class StoreWriteError extends Error {
  */
 export class WorkerSessionWriter implements SessionWriter {
   private worker: Worker | null = null;
+  /** Whether a worker has ever opened its connection: until then, a failure means it cannot start here. */
+  private started = false;
+  /** Set once the thread could not start: every write goes through it instead. */
+  private inline: InlineSessionWriter | null = null;
   private nextId = 0;
-  private readonly waiting = new Map<number, { stream: number; resolve: (added: number) => void; reject: (error: Error) => void }>();
+  private readonly waiting = new Map<number, Waiter>();
   /** Streams that had writes in flight when a worker died: the new worker must not apply their later writes either. */
   private readonly failedStreams = new Set<number>();
   private closed = false;
@@ -98,14 +102,17 @@ export class WorkerSessionWriter implements SessionWriter {
   constructor(
     private readonly dataDir: string,
     private readonly script: URL = defaultWorkerScript(),
+    private readonly fallback?: { store: SessionStore; onFallback(reason: string): void },
   ) {}
 
   write(stream: number, site: { id: number; host: string }, writes: SessionWrite[]): Promise<number> {
     if (this.closed) return Promise.reject(new Error('the store writer is closed'));
+    if (this.inline) return this.inline.write(stream, site, writes);
     if (this.failedStreams.has(stream)) return Promise.reject(new WriteRefusedError());
     const id = ++this.nextId;
     return new Promise<number>((resolve, reject) => {
-      this.waiting.set(id, { stream, resolve, reject });
+      // The writes are kept until answered only for the fallback, which replays them.
+      this.waiting.set(id, { stream, site, writes: this.fallback ? writes : null, resolve, reject });
       this.send({ kind: 'write', id, stream, site: { id: site.id, host: site.host }, writes });
       // Held while an answer is awaited (a promise alone does not keep Node running), let go when idle.
       if (this.waiting.size === 1) this.worker?.ref();
@@ -114,6 +121,7 @@ export class WorkerSessionWriter implements SessionWriter {
 
   endStream(stream: number) {
     this.failedStreams.delete(stream);
+    this.inline?.endStream(stream);
     if (this.worker) this.send({ kind: 'end-stream', stream });
   }
 
@@ -141,6 +149,10 @@ export class WorkerSessionWriter implements SessionWriter {
         new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(this.script.href)}); })`, { ...options, eval: true })
       : new Worker(this.script, options);
     worker.on('message', (reply: WriterReply) => {
+      if (reply.kind === 'ready') {
+        this.started = true;
+        return;
+      }
       const waiter = this.waiting.get(reply.id);
       if (!waiter) return;
       this.waiting.delete(reply.id);
@@ -152,6 +164,7 @@ export class WorkerSessionWriter implements SessionWriter {
     const fail = (error: Error) => {
       if (this.worker !== worker) return;
       this.worker = null;
+      if (!this.started && this.fallback) return this.startInline(error);
       for (const waiter of this.waiting.values()) {
         this.failedStreams.add(waiter.stream);
         waiter.reject(error);
@@ -163,6 +176,29 @@ export class WorkerSessionWriter implements SessionWriter {
     this.worker = worker;
     return worker;
   }
+
+  /**
+   * The thread could not start (a runtime that cannot load its script, say): store on this thread
+   * from now on, beginning with what was handed over, in order. The worker never opened its
+   * connection, so none of it was applied (and every write is idempotent anyway).
+   */
+  private startInline(error: Error) {
+    const { store, onFallback } = this.fallback!;
+    const inline = (this.inline = new InlineSessionWriter(store));
+    onFallback(error.message);
+    const waiters = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const waiter of waiters) inline.write(waiter.stream, waiter.site, waiter.writes!).then(waiter.resolve, waiter.reject);
+  }
+}
+
+interface Waiter {
+  stream: number;
+  site: { id: number; host: string };
+  /** Kept for the fallback only. */
+  writes: SessionWrite[] | null;
+  resolve: (added: number) => void;
+  reject: (error: Error) => void;
 }
 
 /**
