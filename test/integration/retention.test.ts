@@ -24,15 +24,22 @@ describe('local retention', () => {
       const db = engine.database.db;
       db.prepare("UPDATE outbox SET state = 'sent' WHERE event_id IN (SELECT id FROM events WHERE lsid IN ('old-shipped', 'recent'))").run();
 
+      // Hourly counts of the status chart: one from before the retention, one recent.
+      const hour = (t: number) => Math.floor(t / 3600) * 3600;
+      db.prepare('INSERT INTO event_hours (site_id, hour, events) VALUES (?, ?, 7), (?, ?, 9)').run(site.id, hour(NOW - 200 * DAY), site.id, hour(NOW - 10 * DAY));
+      const hours = () => db.prepare('SELECT hour FROM event_hours WHERE site_id = ? AND hour < ? ORDER BY hour').pluck().all(site.id, hour(NOW) - 3600);
+
       assert.equal(engine.retentionDays, 90, 'default 90 days');
       engine.retentionDays = 0;
       assert.equal(engine.prune(), 0, '0 = keep forever');
+      assert.deepEqual(hours(), [hour(NOW - 200 * DAY), hour(NOW - 10 * DAY)]);
       engine.retentionDays = 90;
       assert.equal(engine.prune(), 1);
       const left = (db.prepare('SELECT lsid FROM sessions ORDER BY lsid').all() as { lsid: string }[]).map((r) => r.lsid);
       assert.deepEqual(left, ['old-open', 'old-pending', 'recent']);
       const orphans = db.prepare("SELECT (SELECT count(*) FROM events WHERE lsid = 'old-shipped') + (SELECT count(*) FROM outbox WHERE event_id NOT IN (SELECT id FROM events)) AS n").get() as { n: number };
       assert.equal(orphans.n, 0, 'events and outbox rows went with the session');
+      assert.deepEqual(hours(), [hour(NOW - 10 * DAY)], 'the chart’s counts from before the retention went too');
       assert.throws(() => (engine.retentionDays = -1), /whole number of days/);
     } finally {
       await engine.close();

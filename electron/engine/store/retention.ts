@@ -20,7 +20,7 @@ export function setRetentionDays(db: Database.Database, days: number) {
 
 /**
  * Deletes sessions that ended more than the retention ago, with their participants, events and
- * outbox rows. Never a session still followed (in progress), and never one with an event still
+ * outbox rows, and the hourly event counts of the status chart from before then. Never a session still followed (in progress), and never one with an event still
  * waiting for Elasticsearch: retention must not lose what has not been delivered yet.
  * Returns the number of sessions deleted.
  */
@@ -40,6 +40,9 @@ export function pruneExpired(db: Database.Database, nowSeconds = Math.floor(Date
   for (;;) {
     const deleted = db.transaction(() => batch.run(cutoff, PRUNE_BATCH).changes).immediate();
     total += deleted;
-    if (deleted < PRUNE_BATCH) return total;
+    if (deleted < PRUNE_BATCH) break;
   }
+  // The status chart's hourly counts (one row per site and hour) go with the same retention.
+  db.prepare('DELETE FROM event_hours WHERE hour < ?').run(cutoff - 3600);
+  return total;
 }
