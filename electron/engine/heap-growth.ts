@@ -3,7 +3,8 @@ import { setFlagsFromString } from 'node:v8';
 /**
  * How far V8 lets the JavaScript heap grow past what survived the last full collection, in percent.
  *
- * Extraction allocates fast (~13 KB of short-lived objects per parsed event) while holding little
+ * Extraction allocates fast (~9 KB of short-lived objects per event in parsing and row building
+ * alone, sampled; ~13 KB with the network and the thread hand-over) while holding little
  * (15–50 MB live, see the README's benchmark). With V8's default growing factor (up to ×4 for a
  * busy process) the garbage between two full collections piled up to 150–330 MB of resident
  * memory; at 10 % the benchmark's peak went from ~220 to ~185 MB (quick corpus) for ~8 % of speed.
