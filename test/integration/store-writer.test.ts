@@ -37,10 +37,20 @@ function setUp() {
   return { dir, database, site, ordinals, writer: new WorkerSessionWriter(dir) };
 }
 
+/** Runs a test against a fresh store and writer, and closes both whatever happens. */
+async function withWriter(body: (ctx: ReturnType<typeof setUp>) => Promise<void>) {
+  const ctx = setUp();
+  try {
+    await body(ctx);
+  } finally {
+    await ctx.writer.close();
+    ctx.database.close();
+  }
+}
+
 describe('store writer thread', () => {
-  it('commits in order on its own connection, visible to the engine’s, with each new event queued once', async () => {
-    const { database, site, ordinals, writer } = setUp();
-    try {
+  it('commits in order on its own connection, visible to the engine’s, with each new event queued once', () =>
+    withWriter(async ({ database, site, ordinals, writer }) => {
       const stream = newStream();
       // Sent without waiting in between: applied in the order sent.
       const answers = await Promise.all([
@@ -53,15 +63,10 @@ describe('store writer thread', () => {
       const outbox = database.db.prepare("SELECT count(*) FROM outbox WHERE state = 'pending'").pluck().get();
       assert.equal(outbox, 605);
       assert.equal(database.db.prepare("SELECT event_count FROM sessions WHERE lsid = 'a'").pluck().get(), 600);
-    } finally {
-      await writer.close();
-      database.close();
-    }
-  });
+    }));
 
-  it('after a failed write, refuses the later writes of that report without applying them; other reports go on', async () => {
-    const { database, site, ordinals, writer } = setUp();
-    try {
+  it('after a failed write, refuses the later writes of that report without applying them; other reports go on', () =>
+    withWriter(async ({ site, ordinals, writer }) => {
       const stream = newStream();
       const other = newStream();
       const missingSite = { id: site.id + 1000, host: 'gone.example.com' }; // foreign key: the site is gone
@@ -82,15 +87,10 @@ describe('store writer thread', () => {
       writer.endStream(stream);
       assert.equal(await writer.write(stream, site, [part('c', 10, 30, false)]), 20);
       assert.equal(ordinals('c').length, 30);
-    } finally {
-      await writer.close();
-      database.close();
-    }
-  });
+    }));
 
-  it('a worker that dies fails the writes in flight, and the next write starts a new one', async () => {
-    const { database, site, ordinals, writer } = setUp();
-    try {
+  it('a worker that dies fails the writes in flight, and the next write starts a new one', () =>
+    withWriter(async ({ site, ordinals, writer }) => {
       const stream = newStream();
       assert.equal(await writer.write(stream, site, [part('e', 0, 5, true)]), 5);
       const worker = (writer as unknown as { worker: Worker }).worker;
@@ -105,11 +105,7 @@ describe('store writer thread', () => {
       writer.endStream(stream);
       assert.equal(await writer.write(newStream(), site, [part('e', 0, 4005, false)]), 4005 - stored);
       assert.equal(ordinals('e').length, 4005);
-    } finally {
-      await writer.close();
-      database.close();
-    }
-  });
+    }));
 
   it('a thread that cannot start here: what was handed over, and all that follows, is stored on this thread, in order', async () => {
     const { dir, database, site, ordinals } = setUp();
