@@ -111,8 +111,8 @@ export class WorkerSessionWriter implements SessionWriter {
     if (this.failedStreams.has(stream)) return Promise.reject(new WriteRefusedError());
     const id = ++this.nextId;
     return new Promise<number>((resolve, reject) => {
-      // The writes are kept until answered only for the fallback, which replays them.
-      this.waiting.set(id, { stream, site, writes: this.fallback ? writes : null, resolve, reject });
+      // Kept until answered only while the fallback may still need to replay them (before the first worker started).
+      this.waiting.set(id, { stream, site, writes: this.fallback && !this.started ? writes : null, resolve, reject });
       this.send({ kind: 'write', id, stream, site: { id: site.id, host: site.host }, writes });
       // Held while an answer is awaited (a promise alone does not keep Node running), let go when idle.
       if (this.waiting.size === 1) this.worker?.ref();
@@ -195,7 +195,7 @@ export class WorkerSessionWriter implements SessionWriter {
 interface Waiter {
   stream: number;
   site: { id: number; host: string };
-  /** Kept for the fallback only. */
+  /** Kept for the fallback only, until a worker has started. */
   writes: SessionWrite[] | null;
   resolve: (added: number) => void;
   reject: (error: Error) => void;
@@ -203,8 +203,8 @@ interface Waiter {
 
 /**
  * The worker's script next to this module: store-writer-worker.ts when the engine runs from its
- * sources (tests, the CLI under tsx). A bundle (the desktop app, the benchmark) builds the worker as an entry of its own
- * and passes its URL instead.
+ * sources (tests, the CLI under tsx). A bundle (the desktop app, the benchmark) builds the worker
+ * as an entry of its own and passes its URL instead.
  */
 export function defaultWorkerScript(): URL {
   if (!import.meta.url.endsWith('.ts')) {
