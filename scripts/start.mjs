@@ -9,7 +9,7 @@
 //      pra-ic CLI load (nothing here ever rebuilds node_modules in place); the build is cached;
 //   3. builds the app with electron-vite (out/);
 //   4. starts Electron with PRA_IC_ELECTRON_NATIVE_DIR pointing at the Electron builds (the main
-//      process of a development run loads addons from there: electron/main/native-modules.ts).
+//      process of a development run and its threads load addons from there: electron/engine/native-addons.ts).
 //
 // Arguments after `--` go to the app, e.g. `npm start -- --hidden` (start in the tray).
 import { spawn, spawnSync } from 'node:child_process';

@@ -1,6 +1,6 @@
 /**
  * Entry of the main process. Kept tiny: in a development run it first points native addons at
- * their Electron builds (native-modules.ts), then loads the app, so no engine module (and no
+ * their Electron builds (engine/native-addons.ts), then loads the app, so no engine module (and no
  * external package) is evaluated before that; and a start-up failure (a missing or mismatched
  * native module, say) becomes a dialog instead of a silent exit.
  *
@@ -9,11 +9,12 @@
  */
 import path from 'node:path';
 import { app, dialog } from 'electron';
-import { ELECTRON_NATIVE_DIR_ENV, redirectNativeAddons } from './native-modules.ts';
+import { APP_NODE_MODULES_ENV, ELECTRON_NATIVE_DIR_ENV, redirectNativeAddonsFromEnv } from '../engine/native-addons.ts';
 
-const nativeDir = process.env[ELECTRON_NATIVE_DIR_ENV];
-if (!app.isPackaged && nativeDir) {
-  redirectNativeAddons(process, path.join(app.getAppPath(), 'node_modules'), path.join(nativeDir, 'node_modules'));
+if (!app.isPackaged && process.env[ELECTRON_NATIVE_DIR_ENV]) {
+  // Published for the engine's threads too (they inherit the environment; see native-addons.ts).
+  process.env[APP_NODE_MODULES_ENV] = path.join(app.getAppPath(), 'node_modules');
+  redirectNativeAddonsFromEnv(process);
 }
 
 try {

@@ -10,7 +10,7 @@ import { MemorySecretStore, secretAccounts } from '../../electron/engine/secrets
 import { AttentionWatcher, attentionNotification, type AttentionNotice } from '../../electron/main/attention.ts';
 import { DESKTOP_SETTINGS_FILE, HIDDEN_ARG, loginItemSettings, readDesktopSettings, startsHidden, writeDesktopSettings } from '../../electron/main/desktop-settings.ts';
 import { forgetSecrets } from '../../electron/main/forget-secrets.ts';
-import { redirectNativeAddons, redirectedAddon } from '../../electron/main/native-modules.ts';
+import { redirectNativeAddons, redirectedAddon } from '../../electron/engine/native-addons.ts';
 import { trayIconVariant, trayMenuTemplate, trayTooltip, type TrayActions, type TrayState } from '../../electron/main/tray-menu.ts';
 import { tempDir } from '../support/temp-dir.ts';
 

@@ -3,12 +3,14 @@
 // a failed write stops its report's later writes (no event stored past a gap), and a dead worker
 // fails what was in flight instead of leaving it waiting.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { openDatabase } from '../../electron/engine/db/database.ts';
+import { APP_NODE_MODULES_ENV, ELECTRON_NATIVE_DIR_ENV } from '../../electron/engine/native-addons.ts';
 import { eventRow, headerRow, SessionStore, type SessionWrite } from '../../electron/engine/store/session-store.ts';
 import { newStream, StoreWriteError, WorkerSessionWriter, WriteRefusedError } from '../../electron/engine/store/store-writer.ts';
 import { minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
@@ -126,6 +128,31 @@ describe('store writer thread', () => {
     } finally {
       await writer.close();
       database.close();
+    }
+  });
+
+  it('in a development run of the app, the thread loads better-sqlite3’s addon from the Electron copies, as the main process does', async (t) => {
+    if (process.platform !== 'linux') return t.skip('reads /proc/self/maps');
+    // The development main process publishes both folders (electron/main/index.ts); the "Electron
+    // build" here is a copy of the Node one, in the layout scripts/start.mjs gives its cache.
+    const packageDir = path.dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json'));
+    const nativeDir = tempDir('pra-electron-native-');
+    const twin = path.join(nativeDir, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+    mkdirSync(path.dirname(twin), { recursive: true });
+    copyFileSync(path.join(packageDir, 'build', 'Release', 'better_sqlite3.node'), twin);
+    const saved = { from: process.env[APP_NODE_MODULES_ENV], to: process.env[ELECTRON_NATIVE_DIR_ENV] };
+    process.env[APP_NODE_MODULES_ENV] = path.dirname(packageDir);
+    process.env[ELECTRON_NATIVE_DIR_ENV] = nativeDir;
+    try {
+      await withWriter(async ({ site, writer }) => {
+        assert.equal(await writer.write(newStream(), site, [part('h', 0, 3, true)]), 3); // the thread starts with the variables set
+        assert.ok(readFileSync('/proc/self/maps', 'utf8').includes(twin), 'the twin addon is loaded');
+      });
+    } finally {
+      for (const [name, value] of [[APP_NODE_MODULES_ENV, saved.from], [ELECTRON_NATIVE_DIR_ENV, saved.to]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
     }
   });
 

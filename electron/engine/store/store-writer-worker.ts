@@ -2,10 +2,14 @@
 // SessionStore transactions, applied in the order they arrive.
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/database.ts';
+import { redirectNativeAddonsFromEnv } from '../native-addons.ts';
 import { SessionStore } from './session-store.ts';
 import type { WriterReply, WriterRequest } from './store-writer-protocol.ts';
 
 const port = parentPort!;
+// A development run of the app: this thread's better-sqlite3 must load its Electron build too
+// (the addon is loaded by the first `new Database`, below).
+redirectNativeAddonsFromEnv(process);
 // The engine's connection has already migrated the file; this open only checks it.
 const database = openDatabase((workerData as { dataDir: string }).dataDir);
 const store = new SessionStore(database.db);

@@ -9,11 +9,18 @@
  * JavaScript of the packages still comes from node_modules. The Node builds are never touched.
  *
  * A packaged app never does this: electron-builder rebuilt the addons for Electron inside it.
+ *
+ * It lives in the engine, not in the Electron shell, because the engine's store writer thread
+ * loads better-sqlite3 too, and a thread has a `process.dlopen` of its own: the main process
+ * (electron/main/index.ts) publishes the two folders in the environment, which threads inherit,
+ * and both apply them with redirectNativeAddonsFromEnv.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 export const ELECTRON_NATIVE_DIR_ENV = 'PRA_IC_ELECTRON_NATIVE_DIR';
+/** The app's own node_modules, set by the development main process for its threads. */
+export const APP_NODE_MODULES_ENV = 'PRA_IC_APP_NODE_MODULES';
 
 interface DlopenProcess {
   dlopen(module: object, filename: string, flags?: number): void;
@@ -46,4 +53,16 @@ export function redirectNativeAddons(proc: DlopenProcess, fromNodeModules: strin
   return () => {
     proc.dlopen = original;
   };
+}
+
+/**
+ * Redirects this thread's addons when both folders are in the environment (a development run of
+ * the app, see electron/main/index.ts); does nothing otherwise (tests, the CLI, a packaged app).
+ */
+export function redirectNativeAddonsFromEnv(proc: DlopenProcess, env: NodeJS.ProcessEnv = process.env): boolean {
+  const from = env[APP_NODE_MODULES_ENV];
+  const to = env[ELECTRON_NATIVE_DIR_ENV];
+  if (!from || !to) return false;
+  redirectNativeAddons(proc, from, path.join(to, 'node_modules'));
+  return true;
 }
