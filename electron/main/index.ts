@@ -1,8 +1,9 @@
 /**
  * Entry of the main process. Kept tiny: in a development run it first points native addons at
- * their Electron builds (engine/native-addons.ts), then loads the app, so no engine module (and no
- * external package) is evaluated before that; and a start-up failure (a missing or mismatched
- * native module, say) becomes a dialog instead of a silent exit.
+ * their Electron builds (engine/native-addons.ts, which needs only node:fs and node:path), then
+ * loads the app, so no other engine module (and no external package) is evaluated before that;
+ * and a start-up failure (a missing or mismatched native module, say) becomes a dialog instead of
+ * a silent exit.
  *
  * The top-level await holds Electron's ready event until app.ts has registered what must come
  * before it (the app:// scheme); app.ts itself never awaits ready at top level.
