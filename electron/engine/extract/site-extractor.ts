@@ -214,6 +214,11 @@ async function pull(
   const settle = async (keep: number) => {
     while (inFlight.length > keep) totals.eventsAdded += await inFlight.shift()!;
   };
+  // Commits, then waits while more than MAX_IN_FLIGHT commits are unanswered.
+  const handOver = async () => {
+    commit();
+    if (inFlight.length > MAX_IN_FLIGHT) await settle(MAX_IN_FLIGHT);
+  };
   // Hands the session's events so far (and its header, the first time) to the next commit.
   const flush = (follow: FollowChange | null) => {
     if (pending.length === 0) pendingSince = Date.now();
@@ -235,10 +240,7 @@ async function pull(
         batch.push(eventRow(item.event));
         out.events++;
         if (batch.length >= WRITE_BATCH) flush(null);
-        if (pendingEvents >= COMMIT_EVERY.events) {
-          commit();
-          if (inFlight.length > MAX_IN_FLIGHT) await settle(MAX_IN_FLIGHT);
-        }
+        if (pendingEvents >= COMMIT_EVERY.events) await handOver();
         if (++sinceProgress >= 5_000) {
           sinceProgress = 0;
           onProgress();
@@ -255,10 +257,7 @@ async function pull(
         else follow = { kind: 'follow', startTime: header.startTime, seenAt: siteNow };
         flush(follow);
         header = null;
-        if (pendingEvents >= COMMIT_EVERY.events || pending.length >= COMMIT_EVERY.sessions || Date.now() - pendingSince >= COMMIT_EVERY.ms) {
-          commit();
-          if (inFlight.length > MAX_IN_FLIGHT) await settle(MAX_IN_FLIGHT);
-        }
+        if (pendingEvents >= COMMIT_EVERY.events || pending.length >= COMMIT_EVERY.sessions || Date.now() - pendingSince >= COMMIT_EVERY.ms) await handOver();
       }
     }
     commit();
