@@ -114,8 +114,10 @@ export interface ProxyHooks {
   /**
    * Called with every chunk the simulator sends, before it is relayed. Return false to drop the
    * chunk and cut the connection (the hook has killed the child: it must never see this chunk).
+   * Return 'hold' to drop it and keep the connection open: the child waits for an answer that does
+   * not come (until the test kills it), with what it read so far.
    */
-  beforeDown?(conn: ProxyConnection, chunk: Buffer): boolean | void;
+  beforeDown?(conn: ProxyConnection, chunk: Buffer): boolean | 'hold' | void;
 }
 
 export class TcpProxy {
@@ -163,7 +165,9 @@ export class TcpProxy {
     });
     upstream.on('drain', () => client.resume());
     upstream.on('data', (chunk: Buffer) => {
-      if (this.hooks.beforeDown?.(conn, chunk) === false) return cut();
+      const verdict = this.hooks.beforeDown?.(conn, chunk);
+      if (verdict === false) return cut();
+      if (verdict === 'hold') return;
       conn.down += chunk.length;
       this.downBytes += chunk.length;
       if (!client.write(chunk)) upstream.pause();

@@ -6,6 +6,9 @@
 //   after-start  a random time after the "Run started" log line (inside the extraction pass);
 //   pra-bytes    when the PRA answers relayed this run reach a random share of the bytes it has to read:
 //                mid-report, after some sessions of a window were stored and before its cursor moved;
+//   mid-window   inside a window, deterministically: the PRA answers stop at a random point of a
+//                window's report once this run stored some of it (the connection stays open), and
+//                the kill follows: the cursor cannot pass the window without the rest;
 //   db-events    when the store holds a random share of the events still missing (between two
 //                write transactions);
 //   mid-large    while a large session is stored in part (between two of its 500-event batches);
@@ -26,7 +29,7 @@ import type { PraSimulator } from '../simulators/pra/index.ts';
 import { STREAM } from './harness.ts';
 import { FOLLOW_LIMITS } from '../../electron/engine/extract/site-extractor.ts';
 
-export type Strategy = 'delay' | 'after-start' | 'pra-bytes' | 'db-events' | 'mid-large' | 'mid-follow' | 'bulk-reply' | 'sent-count' | 'run-finished';
+export type Strategy = 'delay' | 'after-start' | 'pra-bytes' | 'mid-window' | 'db-events' | 'mid-large' | 'mid-follow' | 'bulk-reply' | 'sent-count' | 'run-finished';
 
 /** A seeded uniform source: [0, 1). */
 export type Random = () => number;
@@ -110,15 +113,17 @@ export interface KillRecord {
   ms: number;
   before: StoreCounts | null;
   after: StoreCounts | null;
-  /** Sessions of a window stored, the window's cursor not moved: killed between a store write and a cursor move. */
+  // Each flag says what this run's kill cut through: it needs this run's own progress, not a state
+  // an earlier kill left behind (a run killed before it stored anything would otherwise count again).
+  /** This run stored sessions of a window and was killed before the window's cursor moved. */
   partialWindow: boolean;
-  /** A large session stored in part (some of its batches). */
+  /** This run stored part of a large session (some of its batches, not all). */
   midSession: boolean;
   /** Some sessions that ended were unfollowed, others not yet. */
   midFollow: boolean;
-  /** Outbox partly shipped: some events sent, some pending. */
+  /** This run marked events sent and was killed with others still pending. */
   partialOutbox: boolean;
-  /** Elasticsearch holds documents the outbox had not marked sent (killed during/after a _bulk, before its answer was recorded). */
+  /** This run had documents indexed that the outbox had not marked sent (killed during/after a _bulk, before its answer was recorded). */
   esAhead: boolean;
   /** Elasticsearch documents at the kill. */
   esDocs: number | null;
@@ -138,6 +143,26 @@ function remainingShare(profile: RunProfile, cursor: number | null | undefined):
   return Math.max(0.02, left / total);
 }
 
+/**
+ * Where to stop the PRA answers for a mid-window kill: a random point (30–90 %) of a window the run
+ * still has to read, among windows large enough to be stored in several commits, counted in the
+ * relay's bytes (the reports before it in request order, from the cursor on). Null when no such
+ * window is left.
+ */
+function midWindowStop(profile: RunProfile, cursor: number | null | undefined, random: Random): { at: number; start: number } | null {
+  const left = profile.reports.filter((r) => r.start !== null && (cursor === null || cursor === undefined || r.start >= cursor));
+  const large = left.filter((r) => r.bytes >= MID_WINDOW_MIN_BYTES);
+  if (large.length === 0) return null;
+  const target = large[Math.floor(random() * large.length)]!;
+  const before = left.slice(0, left.indexOf(target)).reduce((n, r) => n + r.bytes, 0);
+  return { at: Math.round(before + between(random, 0.3, 0.9) * target.bytes), start: target.start! };
+}
+
+/** A window this large (~100 sessions) is stored in several commits (25 sessions each). */
+const MID_WINDOW_MIN_BYTES = 200_000;
+/** A held run without progress whose store has not changed for this long is killed anyway. */
+const MID_WINDOW_STILL_MS = 3_000;
+
 /** One child run with one kill placement; returns what the kill left behind. */
 export async function runAndKill(ctx: KillContext, phase: string, strategy: Strategy): Promise<KillRecord> {
   const { random, profile, praProxy } = ctx;
@@ -149,6 +174,7 @@ export async function runAndKill(ctx: KillContext, phase: string, strategy: Stra
   const share = Math.max(praShare, outboxShare);
   const beforeLarge = largeCounts(ctx);
   const followedBefore = followed(ctx.dataDir);
+  const esBefore = ctx.es ? ctx.es.count(STREAM) : null;
   const ending = new Set([...ctx.endingInPhase].filter((l) => followedBefore.has(l)));
   praProxy.resetCounters();
   praProxy.hooks = {};
@@ -175,6 +201,8 @@ export async function runAndKill(ctx: KillContext, phase: string, strategy: Stra
   let effective = strategy;
   // Placements that need something left to do fall back to a byte threshold when it is done already.
   if (strategy === 'db-events' && ctx.expectedEvents - (before?.events ?? 0) < 100) effective = 'pra-bytes';
+  const stop = strategy === 'mid-window' ? midWindowStop(profile, before?.cursor, random) : null;
+  if (strategy === 'mid-window' && stop === null) effective = 'pra-bytes';
   if (strategy === 'mid-large' && [...ctx.largeSessions].every(([l, n]) => (beforeLarge.get(l) ?? 0) >= n)) effective = 'pra-bytes';
   const followBatch = strategy === 'mid-follow' && ctx.sim ? midFollowBatch(followedBefore, ending, random) : null;
   if (strategy === 'mid-follow' && followBatch === null) effective = 'after-start';
@@ -200,6 +228,32 @@ export async function runAndKill(ctx: KillContext, phase: string, strategy: Stra
       const threshold = Math.round(between(random, 0.05, 0.9) * praShare * profile.praBytes);
       trigger = `PRA answers reached ${(threshold / 1e6).toFixed(2)} MB`;
       onBytes(threshold);
+      break;
+    }
+    case 'mid-window': {
+      const { at, start } = stop!;
+      trigger = `PRA answers held from ${(at / 1e6).toFixed(2)} MB (the window from ${new Date(start * 1000).toISOString()}), killed with part of it stored`;
+      // The answers stop at the byte point, or later when this run has not yet stored anything past
+      // what an earlier run stored (a run re-reads the window from its start); the child cannot read
+      // the rest of the window, so what it stored of it stays so until the kill.
+      let progressed = false;
+      let heldAt = 0;
+      let last = -1;
+      let lastChange = 0;
+      praProxy.hooks.beforeDown = (_conn, chunk) => {
+        if (heldAt === 0 && (praProxy.downBytes + chunk.length < at || !progressed)) return;
+        heldAt ||= Date.now();
+        return 'hold';
+      };
+      poll = pollUntil(run, 5, () => {
+        const now = storeCounts(ctx.dataDir);
+        progressed = !!now && now.beyondCursor > 0 && now.sessions > (before?.sessions ?? 0);
+        if (heldAt === 0) return false;
+        if (progressed) return true;
+        // Held right after the child received the window's end: it moved on, nothing more comes.
+        if ((now?.events ?? 0) !== last) [last, lastChange] = [now?.events ?? 0, Date.now()];
+        return Date.now() - Math.max(heldAt, lastChange) > MID_WINDOW_STILL_MS;
+      });
       break;
     }
     case 'db-events': {
@@ -287,11 +341,11 @@ export async function runAndKill(ctx: KillContext, phase: string, strategy: Stra
     ms: (killedAt || Date.now()) - run.startedAt,
     before,
     after,
-    partialWindow: run.killed && (after?.beyondCursor ?? 0) > 0,
-    midSession: run.killed && [...ctx.largeSessions].some(([l, n]) => (afterLarge.get(l) ?? 0) > 0 && (afterLarge.get(l) ?? 0) < n),
+    partialWindow: run.killed && (after?.beyondCursor ?? 0) > 0 && (after?.sessions ?? 0) > (before?.sessions ?? 0),
+    midSession: run.killed && [...ctx.largeSessions].some(([l, n]) => (afterLarge.get(l) ?? 0) > (beforeLarge.get(l) ?? 0) && (afterLarge.get(l) ?? 0) < n),
     midFollow: run.killed && endingLeft > 0 && endingLeft < ending.size,
-    partialOutbox: run.killed && (after?.sent ?? 0) > 0 && (after?.pending ?? 0) > 0,
-    esAhead: run.killed && esDocs !== null && esDocs > (after?.sent ?? 0),
+    partialOutbox: run.killed && (after?.sent ?? 0) > (before?.sent ?? 0) && (after?.pending ?? 0) > 0,
+    esAhead: run.killed && esDocs !== null && esDocs > (esBefore ?? 0) && esDocs > (after?.sent ?? 0),
     esDocs,
   };
 }

@@ -19,7 +19,7 @@ const DAY = 86_400;
 const SEED = process.env.CRASH_SEED ?? String(Date.now() % 1_000_000);
 
 /** Kill placements, used in turn (see kills.ts). */
-const STRATEGIES: Strategy[] = ['pra-bytes', 'db-events', 'run-finished', 'bulk-reply', 'sent-count', 'after-start', 'bulk-reply', 'delay', 'sent-count', 'bulk-reply'];
+const STRATEGIES: Strategy[] = ['mid-window', 'db-events', 'run-finished', 'bulk-reply', 'sent-count', 'after-start', 'bulk-reply', 'delay', 'sent-count', 'bulk-reply'];
 const WANTED_KILLS = 12;
 
 describe(`extraction + shipping killed at random points end identical to an uninterrupted run (CRASH_SEED=${SEED})`, () => {
