@@ -24,8 +24,8 @@ const SEED = process.env.CRASH_SEED ?? String(Date.now() % 1_000_000);
  */
 // The placements measured in work left (bytes relayed, events stored) come before the ones measured
 // in time: under load a timed kill can land after the backfill is over and use up the windows.
-const PHASE1: Strategy[] = ['mid-large', 'mid-window', 'db-events', 'pra-bytes', 'mid-window', 'delay', 'mid-large'];
-const PHASE2: Strategy[] = ['mid-follow', 'mid-window', 'db-events', 'after-start', 'mid-follow'];
+const PHASE1: Strategy[] = ['mid-large', 'mid-window', 'mid-window', 'db-events', 'pra-bytes', 'delay', 'mid-large'];
+const PHASE2: Strategy[] = ['mid-follow', 'pra-bytes', 'db-events', 'after-start', 'mid-follow'];
 /** Kills wanted in phase 1, and in all: phase 2 makes up the difference (at least 4). */
 const KILLS = { phase1: 7, total: 12 };
 

@@ -46,8 +46,8 @@ export interface RunProfile {
   praBytes: number;
   /** _bulk requests (shipping). */
   bulks: number;
-  /** The run's report requests as the PRA simulator logged them: window start (null: by lsid) and body bytes. */
-  reports: { start: number | null; bytes: number }[];
+  /** The run's report requests as the PRA simulator logged them: window start (null: by lsid), body bytes and sessions. */
+  reports: { start: number | null; bytes: number; sessions: number }[];
   exitCode: number | null;
   stdout: string;
   stderr: string;
@@ -77,7 +77,7 @@ export async function profiledRun(dataDir: string, praProxy: TcpProxy, sim: PraS
     reports: sim.requests
       .slice(requestsBefore)
       .filter((r) => r.endpoint === 'reporting')
-      .map((r) => ({ start: r.params.start_time === undefined ? null : Number(r.params.start_time), bytes: r.bytes })),
+      .map((r) => ({ start: r.params.start_time === undefined ? null : Number(r.params.start_time), bytes: r.bytes, sessions: r.sessions ?? 0 })),
     exitCode: exit.code,
     stdout: run.stdout(),
     stderr: run.stderr(),
@@ -138,28 +138,55 @@ const between = (random: Random, lo: number, hi: number) => lo + random() * (hi 
  */
 function remainingShare(profile: RunProfile, cursor: number | null | undefined): number {
   const total = profile.reports.reduce((n, r) => n + r.bytes, 0);
-  if (total === 0 || cursor === null || cursor === undefined) return 1;
-  const left = profile.reports.filter((r) => r.start === null || r.start >= cursor).reduce((n, r) => n + r.bytes, 0);
+  if (total === 0) return 1;
+  const left = reportsLeft(profile, cursor).reduce((n, r) => n + r.bytes, 0);
   return Math.max(0.02, left / total);
 }
 
 /**
- * Where to stop the PRA answers for a mid-window kill: a random point (30–90 %) of a window the run
- * still has to read, among windows large enough to be stored in several commits, counted in the
- * relay's bytes (the reports before it in request order, from the cursor on). Null when no such
- * window is left.
+ * The reports of the profiled run that a run starting at `cursor` reads again: the windows that end
+ * after the cursor, and the follow requests. A window's boundaries can differ by a second between
+ * runs (they count from the time of the run), so the window holding the cursor is one of them even
+ * when it began a second before it.
  */
-function midWindowStop(profile: RunProfile, cursor: number | null | undefined, random: Random): { at: number; start: number } | null {
-  const left = profile.reports.filter((r) => r.start !== null && (cursor === null || cursor === undefined || r.start >= cursor));
-  const large = left.filter((r) => r.bytes >= MID_WINDOW_MIN_BYTES);
-  if (large.length === 0) return null;
-  const target = large[Math.floor(random() * large.length)]!;
-  const before = left.slice(0, left.indexOf(target)).reduce((n, r) => n + r.bytes, 0);
-  return { at: Math.round(before + between(random, 0.3, 0.9) * target.bytes), start: target.start! };
+function reportsLeft(profile: RunProfile, cursor: number | null | undefined): RunProfile['reports'] {
+  if (cursor === null || cursor === undefined) return profile.reports;
+  const starts = profile.reports.map((r) => r.start);
+  return profile.reports.filter((r, i) => {
+    if (r.start === null) return true;
+    // A window ends where the next begins; the last one ends at the time of the run, unknown here:
+    // it is read again when it began at the cursor.
+    const next = starts.slice(i + 1).find((s) => s !== null);
+    return next === undefined || next === null ? r.start + 2 > cursor : next > cursor;
+  });
 }
 
-/** A window this large (~100 sessions) is stored in several commits (25 sessions each). */
-const MID_WINDOW_MIN_BYTES = 200_000;
+/**
+ * Where to stop the PRA answers for a mid-window kill: a random point of a window the run still has
+ * to read, among windows large enough to be stored in several commits, counted in the relay's bytes
+ * (the reports before it in request order, from the cursor on). In the window holding the cursor, an
+ * earlier run may have stored sessions already (`stored`, beyond the cursor): the point is drawn past
+ * them, and at most 60 % into the window's rest, so that the child (which reads a few megabytes ahead
+ * of what it stores) cannot have read the window's end when this run's first commit shows. Null when
+ * no window fits.
+ */
+function midWindowStop(profile: RunProfile, cursor: number | null | undefined, stored: number, random: Random): { at: number; start: number } | null {
+  const left = reportsLeft(profile, cursor).filter((r) => r.start !== null);
+  // What an earlier run stored beyond the cursor belongs to the first window with sessions.
+  const first = left.find((r) => r.sessions > 0);
+  const fits = left.map((r) => {
+    const done = r === first ? Math.min(1, stored / r.sessions) : 0;
+    return { r, done, room: (1 - done) * r.bytes };
+  });
+  const large = fits.filter((f) => f.room >= MID_WINDOW_MIN_BYTES);
+  if (large.length === 0) return null;
+  const { r: target, done } = large[Math.floor(random() * large.length)]!;
+  const before = left.slice(0, left.indexOf(target)).reduce((n, r) => n + r.bytes, 0);
+  return { at: Math.round(before + (done + between(random, 0.05, 0.6) * (1 - done)) * target.bytes), start: target.start! };
+}
+
+/** Window bytes left to read: several commits (25 sessions each), more than the child reads ahead. */
+const MID_WINDOW_MIN_BYTES = 3_000_000;
 /** A held run without progress whose store has not changed for this long is killed anyway. */
 const MID_WINDOW_STILL_MS = 3_000;
 
@@ -201,7 +228,7 @@ export async function runAndKill(ctx: KillContext, phase: string, strategy: Stra
   let effective = strategy;
   // Placements that need something left to do fall back to a byte threshold when it is done already.
   if (strategy === 'db-events' && ctx.expectedEvents - (before?.events ?? 0) < 100) effective = 'pra-bytes';
-  const stop = strategy === 'mid-window' ? midWindowStop(profile, before?.cursor, random) : null;
+  const stop = strategy === 'mid-window' ? midWindowStop(profile, before?.cursor, before?.beyondCursor ?? 0, random) : null;
   if (strategy === 'mid-window' && stop === null) effective = 'pra-bytes';
   if (strategy === 'mid-large' && [...ctx.largeSessions].every(([l, n]) => (beforeLarge.get(l) ?? 0) >= n)) effective = 'pra-bytes';
   const followBatch = strategy === 'mid-follow' && ctx.sim ? midFollowBatch(followedBefore, ending, random) : null;

@@ -95,6 +95,7 @@ export async function handleReporting(ex: Exchange, state: SimState): Promise<vo
   }
 
   ex.entry.outcome = 'report';
+  ex.entry.sessions = sessions.length;
   const ctx: RenderContext = { now, namespace: site.namespace, siteHostname: site.siteHostname, inProgressEndTime: site.inProgressEndTime, cache: site.renderCache };
   const pieces = parsed.report === 'AccessSession' ? renderAccessSessionReport(sessions, ctx) : renderListingReport(sessions, ctx);
   writeHead(ex, 200, { 'Content-Type': XML_TYPE });

@@ -28,6 +28,8 @@ export interface RequestLogEntry {
   fault?: FaultKind;
   /** Body bytes written. */
   bytes: number;
+  /** Reporting requests answered with a report: the sessions it holds. */
+  sessions?: number;
   /** True once the response ended normally. */
   completed: boolean;
 }
