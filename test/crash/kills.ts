@@ -5,7 +5,8 @@
 //   delay        a random time after spawn (startup, token, early windows: anywhere);
 //   after-start  a random time after the "Run started" log line (inside the extraction pass);
 //   pra-bytes    when the PRA answers relayed this run reach a random share of the bytes it has to read:
-//                mid-report, after some sessions of a window were stored and before its cursor moved;
+//                mid-report (the child reads megabytes ahead of what it stores, so the kill may come
+//                before this run stored anything: mid-window is the placement that waits for it);
 //   mid-window   inside a window, deterministically: the PRA answers stop at a random point of a
 //                window's report once this run stored some of it (the connection stays open), and
 //                the kill follows: the cursor cannot pass the window without the rest;
