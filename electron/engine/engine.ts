@@ -26,6 +26,7 @@ import { SessionStore } from './store/session-store.ts';
 import { getRetentionDays, pruneExpired, setRetentionDays } from './store/retention.ts';
 import { StoreQueries } from './store/store-queries.ts';
 import { limitHeapGrowth } from './heap-growth.ts';
+import { PacedPublisher } from './paced-publisher.ts';
 import { InlineSessionWriter, WorkerSessionWriter, type SessionWriter } from './store/store-writer.ts';
 import { USER_AGENT } from './version.ts';
 
@@ -122,7 +123,11 @@ export class Engine {
         this.publishSite(id);
         this.shipper.notify();
       },
-      onProgress: (p) => this.progress.set(p.siteId, p),
+      onProgress: (p) => {
+        this.progress.set(p.siteId, p);
+        this.publishProgress(p.siteId);
+        this.shipper.notify();
+      },
     });
     this.destination = new DestinationStore(this.database.db, this.secrets, this.database.installId);
     this.shipper = new Shipper(this.database.db, this.destination, this.logger, {
@@ -403,18 +408,29 @@ export class Engine {
     };
   }
 
-  private lastOutboxPublish = 0;
-  private outboxPublishTimer: NodeJS.Timeout | null = null;
+  // Counting the outbox is a query over all its rows: paced (at most four times a second, and at
+  // most 5 % of the time however large the outbox grows), with a trailing publish so that the final
+  // counts arrive.
+  private readonly outboxPacer = new PacedPublisher(() => {
+    if (this.database.db.open) this.emit({ type: 'outbox', counts: this.queries.outboxCounts() });
+  });
   private publishOutbox() {
-    if (this.emitter.listenerCount('event') === 0 || this.outboxPublishTimer) return;
-    // Counting the outbox is a query: at most four times a second however fast batches go, and
-    // always once more after the last change (a trailing publish), so the final counts arrive.
-    const wait = Math.max(0, this.lastOutboxPublish + 250 - Date.now());
-    this.outboxPublishTimer = setTimeout(() => {
-      this.outboxPublishTimer = null;
-      this.lastOutboxPublish = Date.now();
-      if (this.database.db.open) this.emit({ type: 'outbox', counts: this.queries.outboxCounts() });
-    }, wait);
+    if (this.emitter.listenerCount('event') !== 0) this.outboxPacer.notify();
+  }
+
+  // A site's status during a run, after each stretch of progress: paced like the outbox (its
+  // counters read all the site's sessions). Starts, ends and edits are published at once.
+  private readonly progressPacers = new Map<number, PacedPublisher>();
+  private publishProgress(siteId: number) {
+    if (this.emitter.listenerCount('event') === 0) return;
+    let pacer = this.progressPacers.get(siteId);
+    if (!pacer) {
+      pacer = new PacedPublisher(() => {
+        if (this.database.db.open) this.publishSite(siteId);
+      });
+      this.progressPacers.set(siteId, pacer);
+    }
+    pacer.notify();
   }
 
   private publishSite(siteId: number) {
@@ -425,7 +441,8 @@ export class Engine {
 
   async close() {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
-    if (this.outboxPublishTimer) clearTimeout(this.outboxPublishTimer);
+    this.outboxPacer.cancel();
+    for (const pacer of this.progressPacers.values()) pacer.cancel();
     await this.scheduler.stop();
     await this.shipper.stop();
     await this.writer.close();

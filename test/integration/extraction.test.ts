@@ -145,6 +145,32 @@ describe('extraction against the PRA simulator', () => {
     }
   });
 
+  it('while a run goes on, its site status is published with the events stored so far (paced: see paced-publisher.test.ts), and the final figures arrive', async () => {
+    const own = await startPraSimulator({ now: clock.now, sessions: generateCorpus({ seed: 'progress', from: T - 2 * DAY, to: T - 3600, sessions: 1500, eventsPerSession: [40, 48], inProgressShare: 0 }) });
+    const engine = newEngine();
+    const seen: { at: number; state: string; events: number }[] = [];
+    const unsubscribe = engine.onEvent((e) => {
+      if (e.type === 'site-status') seen.push({ at: performance.now(), state: e.status.state, events: e.status.eventsStored });
+    });
+    try {
+      await addSite(engine, own);
+      const { sites } = await engine.runOnce();
+      assert.equal(sites[0]!.ok, true, sites[0]!.error);
+      const total = engine.queries.siteCounts(sites[0]!.siteId).events;
+      assert.ok(total > 60_000, `${total} events: several stretches of progress`);
+      const during = seen.filter((s) => (s.state === 'running' || s.state === 'backfilling') && s.events > 0 && s.events < total);
+      assert.ok(during.length >= 2, `progress published during the run: ${JSON.stringify(seen.map((s) => [s.state, s.events]))}`);
+      assert.ok(during.every((s, i) => i === 0 || s.events >= during[i - 1]!.events), 'the events stored only grow');
+      await new Promise((r) => setTimeout(r, 300)); // a trailing publish, if one was due
+      const last = seen.at(-1)!;
+      assert.deepEqual([last.state, last.events], ['idle', total], 'the last status published is the result of the run');
+    } finally {
+      unsubscribe();
+      await engine.close();
+      await own.close();
+    }
+  });
+
   it('a rotated secret marks the site "needs attention"; the corrected secret resumes where it stopped', async () => {
     const own = await startPraSimulator({ now: clock.now, sessions: corpus.slice(0, 100), clients: [{ clientId: 'rot', clientSecret: 'first-secret' }] });
     const engine = newEngine();

@@ -24,8 +24,9 @@ export interface SchedulerDeps {
   /** Where runs store what they pull (the engine's writer thread); default: `store` on this thread. */
   writer?: SessionWriter;
   logger: Logger;
-  /** Something about a site changed (state, progress, counters): the engine re-reads and publishes its status. */
+  /** A site's state or plan changed (a run started or ended, a next run planned): the engine re-reads and publishes its status. */
   onSiteChanged(siteId: number): void;
+  /** A stretch of a run's progress (every few thousand events: the listener paces what it publishes). */
   onProgress?(progress: ExtractionProgress): void;
 }
 
@@ -168,8 +169,9 @@ export class Scheduler {
             if (behind) this.backfilling.add(site.id);
             else this.backfilling.delete(site.id);
           }
+          // Progress is frequent: the listener paces what it publishes (onSiteChanged is for starts,
+          // ends and plans).
           this.deps.onProgress?.(progress);
-          this.deps.onSiteChanged(site.id);
         },
       });
       store.recordRunEnd(site.id, null);
