@@ -441,10 +441,11 @@ export class Engine {
 
   async close() {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
-    this.outboxPacer.cancel();
-    for (const pacer of this.progressPacers.values()) pacer.cancel();
     await this.scheduler.stop();
     await this.shipper.stop();
+    // After the last run and batch: nothing notifies them any more.
+    this.outboxPacer.cancel();
+    for (const pacer of this.progressPacers.values()) pacer.cancel();
     await this.writer.close();
     this.database.close();
   }
