@@ -193,6 +193,8 @@ export class Engine {
     const site = this.sites.getSite(ref);
     const removed = await this.sites.removeSite(site.id);
     this.scheduler.reschedule(removed.id); // the site is gone: this clears its timer
+    this.progressPacers.get(removed.id)?.cancel();
+    this.progressPacers.delete(removed.id);
     this.logger.info('site', `Site “${removed.name}” removed with its secrets and stored sessions.`, { siteId: removed.id });
     this.emit({ type: 'site-removed', siteId: removed.id });
     return removed;
