@@ -20,8 +20,9 @@ export function setRetentionDays(db: Database.Database, days: number) {
 
 /**
  * Deletes sessions that ended more than the retention ago, with their participants, events and
- * outbox rows, and the hourly event counts of the status chart from before then. Never a session still followed (in progress), and never one with an event still
- * waiting for Elasticsearch: retention must not lose what has not been delivered yet.
+ * outbox rows, and the hourly event counts of the status chart from before then. Never a session
+ * still followed (in progress), and never one with an event still waiting for Elasticsearch:
+ * retention must not lose what has not been delivered yet.
  * Returns the number of sessions deleted.
  */
 export function pruneExpired(db: Database.Database, nowSeconds = Math.floor(Date.now() / 1000)): number {

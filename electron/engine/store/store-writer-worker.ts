@@ -5,6 +5,7 @@ import { openDatabase } from '../db/database.ts';
 import { redirectNativeAddonsFromEnv } from '../native-addons.ts';
 import { SessionStore } from './session-store.ts';
 import type { WriterReply, WriterRequest } from './store-writer-protocol.ts';
+import { InlineSessionWriter, WriteRefusedError } from './store-writer.ts';
 
 const port = parentPort!;
 // A development run of the app: this thread's better-sqlite3 must load its Electron build too
@@ -12,13 +13,13 @@ const port = parentPort!;
 redirectNativeAddonsFromEnv(process);
 // The engine's connection has already migrated the file; this open only checks it.
 const database = openDatabase((workerData as { dataDir: string }).dataDir);
-const store = new SessionStore(database.db);
-/** Streams with a failed write: their later writes are refused, never applied. */
-const failed = new Set<number>();
+// The same refusal rule as on the main thread: once a write of a report fails, its later writes are
+// refused, never applied.
+const writer = new InlineSessionWriter(new SessionStore(database.db));
 
 port.on('message', (request: WriterRequest) => {
   if (request.kind === 'end-stream') {
-    failed.delete(request.stream);
+    writer.endStream(request.stream);
     return;
   }
   if (request.kind === 'close') {
@@ -27,15 +28,11 @@ port.on('message', (request: WriterRequest) => {
     return;
   }
   let reply: WriterReply;
-  if (failed.has(request.stream)) {
-    reply = { kind: 'answer', id: request.id, ok: false, refused: true, message: 'refused', code: undefined };
-  } else {
-    try {
-      reply = { kind: 'answer', id: request.id, ok: true, added: store.write(request.site, request.writes) };
-    } catch (error) {
-      failed.add(request.stream);
-      reply = { kind: 'answer', id: request.id, ok: false, refused: false, message: (error as Error).message, code: (error as { code?: string }).code };
-    }
+  try {
+    reply = { kind: 'answer', id: request.id, ok: true, added: writer.writeNow(request.stream, request.site, request.writes) };
+  } catch (error) {
+    const { message, code } = error as Error & { code?: string };
+    reply = { kind: 'answer', id: request.id, ok: false, refused: error instanceof WriteRefusedError, message, code };
   }
   port.postMessage(reply);
 });

@@ -34,13 +34,18 @@ export function newStream(): number {
   return ++streams;
 }
 
-/** Writes on the caller's thread, through the caller's connection (unit tests; the fallback). */
+/** Writes on the caller's thread, through the caller's connection (unit tests; the fallback; the writer thread itself). */
 export class InlineSessionWriter implements SessionWriter {
   private readonly failed = new Set<number>();
 
   constructor(private readonly store: SessionStore) {}
 
   async write(stream: number, site: { id: number; host: string }, writes: SessionWrite[]): Promise<number> {
+    return this.writeNow(stream, site, writes);
+  }
+
+  /** `write`, synchronously: the number of new events, or throws (WriteRefusedError after a failure of the stream). */
+  writeNow(stream: number, site: { id: number; host: string }, writes: SessionWrite[]): number {
     if (this.failed.has(stream)) throw new WriteRefusedError();
     try {
       return this.store.write(site, writes);
