@@ -16,12 +16,18 @@ import { SECRET_SERVICE, secretAccounts } from '../../electron/engine/secrets/se
 import { SiteService } from '../../electron/engine/sites/site-service.ts';
 
 const required = process.env.PRA_IC_REAL_KEYCHAIN === '1';
-const store = new KeytarSecretStore();
 const run = randomUUID();
+/**
+ * The product's store, used here only by name (set, get, delete). Listing is tested under a service
+ * of this run's own: a listing reads every secret of its service, and libsecret aborts the process
+ * when another process (the test files run in parallel on one keyring) deletes one of them meanwhile.
+ */
+const productStore = new KeytarSecretStore();
+const TEST_SERVICE = `${SECRET_SERVICE} test ${run}`;
+const store = new KeytarSecretStore(TEST_SERVICE);
 /** Install ids unique to this run; everything under them is removed at the end. */
 const installA = `test-${run}-a`;
 const installB = `test-${run}-b`;
-const prefixes = new Set([`test-${run}-`]);
 
 async function probe(): Promise<string | null> {
   const account = `test-${run}-probe`;
@@ -41,10 +47,10 @@ if (skip) console.log(`# keytar-secret-store: skipped, ${skip}`);
 
 after(async () => {
   if (skip) return;
-  for (const credential of await keytar.findCredentials(SECRET_SERVICE)) {
-    if ([...prefixes].some((p) => credential.account.startsWith(p))) await keytar.deletePassword(SECRET_SERVICE, credential.account);
-  }
+  for (const credential of await keytar.findCredentials(TEST_SERVICE)) await keytar.deletePassword(TEST_SERVICE, credential.account);
+  await keytar.deletePassword(SECRET_SERVICE, productAccount);
 });
+const productAccount = `test-${run}-product`;
 
 describe('KeytarSecretStore against the real keychain', { skip }, () => {
   it('the keychain works (a Secret Service is running and unlocked)', async () => {
@@ -56,7 +62,7 @@ describe('KeytarSecretStore against the real keychain', { skip }, () => {
     assert.equal(await store.get(account), null);
     await store.set(account, 'first value');
     assert.equal(await store.get(account), 'first value');
-    assert.equal(await keytar.getPassword(SECRET_SERVICE, account), 'first value', 'stored under SECRET_SERVICE');
+    assert.equal(await keytar.getPassword(TEST_SERVICE, account), 'first value', 'stored under its service');
     await store.set(account, 'second välue ✓');
     assert.equal(await store.get(account), 'second välue ✓');
 
@@ -72,6 +78,24 @@ describe('KeytarSecretStore against the real keychain', { skip }, () => {
     assert.deepEqual(await store.accounts(secretAccounts.sitePrefix(installA, 1)), [backup]);
     assert.equal(await store.delete(backup), true);
     assert.deepEqual(await store.accounts(secretAccounts.sitePrefix(installA, 1)), []);
+  });
+
+  it('the product stores under SECRET_SERVICE', async () => {
+    await productStore.set(productAccount, 'product value');
+    assert.equal(await keytar.getPassword(SECRET_SERVICE, productAccount), 'product value');
+    assert.equal(await productStore.get(productAccount), 'product value');
+    assert.equal(await productStore.delete(productAccount), true);
+    assert.equal(await keytar.getPassword(SECRET_SERVICE, productAccount), null);
+  });
+
+  it('calls made at once run one after the other, and each gets its own answer', async () => {
+    const accounts = Array.from({ length: 8 }, (_, i) => `${installA}/concurrent/${i}`);
+    await Promise.all(accounts.map((a, i) => store.set(a, `value ${i}`)));
+    const [listed, ...values] = await Promise.all([store.accounts(`${installA}/concurrent/`), ...accounts.map((a) => store.get(a)), ...accounts.map((a) => store.delete(a))]);
+    assert.deepEqual((listed as string[]).sort(), [...accounts].sort());
+    assert.deepEqual(values.slice(0, accounts.length), accounts.map((_, i) => `value ${i}`));
+    assert.deepEqual(values.slice(accounts.length), accounts.map(() => true));
+    assert.deepEqual(await store.accounts(`${installA}/concurrent/`), []);
   });
 
   it('two install ids do not see each other’s secrets', async () => {
@@ -92,13 +116,12 @@ describe('KeytarSecretStore against the real keychain', { skip }, () => {
   it('removing a site through SiteService removes its secrets from the keychain', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pra-ic-keytar-'));
     const app = openDatabase(dir);
-    prefixes.add(`${app.installId}/`);
     try {
       const service = new SiteService(app, store);
       const prod = await service.addSite({ name: 'Production', host: 'access.example.com', clientId: 'id-1' }, 'prod secret');
       const lab = await service.addSite({ name: 'Lab', host: 'lab.example.com', clientId: 'id-2' }, 'lab secret');
       await store.set(secretAccounts.siteBackupPassword(app.installId, prod.id), 'backup password');
-      assert.equal(await keytar.getPassword(SECRET_SERVICE, secretAccounts.siteClientSecret(app.installId, prod.id)), 'prod secret');
+      assert.equal(await keytar.getPassword(TEST_SERVICE, secretAccounts.siteClientSecret(app.installId, prod.id)), 'prod secret');
       assert.equal(await service.getClientSecret(prod), 'prod secret');
 
       await service.editSite(prod.id, { enabled: false }, 'new prod secret');
@@ -106,13 +129,13 @@ describe('KeytarSecretStore against the real keychain', { skip }, () => {
 
       await service.removeSite('production');
       assert.equal(service.findSite(prod.id), null);
-      const left = (await keytar.findCredentials(SECRET_SERVICE)).map((c) => c.account);
+      const left = (await keytar.findCredentials(TEST_SERVICE)).map((c) => c.account);
       assert.deepEqual(
         left.filter((a) => a.startsWith(secretAccounts.sitePrefix(app.installId, prod.id))),
         [],
       );
-      assert.equal(await keytar.getPassword(SECRET_SERVICE, secretAccounts.siteClientSecret(app.installId, prod.id)), null);
-      assert.equal(await keytar.getPassword(SECRET_SERVICE, secretAccounts.siteBackupPassword(app.installId, prod.id)), null);
+      assert.equal(await keytar.getPassword(TEST_SERVICE, secretAccounts.siteClientSecret(app.installId, prod.id)), null);
+      assert.equal(await keytar.getPassword(TEST_SERVICE, secretAccounts.siteBackupPassword(app.installId, prod.id)), null);
       assert.equal(await service.getClientSecret(lab), 'lab secret');
 
       await service.removeSite(lab.id);

@@ -284,14 +284,14 @@ describe('SiteRepository', () => {
 /** A MemorySecretStore whose writes can be made to fail — with the secret in the error, to prove it is redacted. */
 class FlakySecretStore extends MemorySecretStore {
   failSet = false;
-  failAccounts = false;
+  failDelete = false;
   override async set(account: string, secret: string) {
     if (this.failSet) throw new Error(`Secret Service is locked (while storing ${secret})`);
     return super.set(account, secret);
   }
-  override async accounts(prefix: string) {
-    if (this.failAccounts) throw new Error('Secret Service is locked');
-    return super.accounts(prefix);
+  override async delete(account: string) {
+    if (this.failDelete) throw new Error('Secret Service is locked');
+    return super.delete(account);
   }
 }
 
@@ -422,10 +422,10 @@ describe('SiteService', () => {
       await secrets.set(secretAccounts.siteBackupPassword(app.installId, prod.id), 'backup');
       await secrets.set(secretAccounts.siteClientSecret('other-install', prod.id), 'other');
 
-      secrets.failAccounts = true;
+      secrets.failDelete = true;
       await assert.rejects(service.removeSite('Production'), { name: 'SiteSecretError', message: /was not removed/ });
       assert.ok(service.findSite(prod.id));
-      secrets.failAccounts = false;
+      secrets.failDelete = false;
 
       const removed = await service.removeSite('production');
       assert.equal(removed.id, prod.id);

@@ -26,6 +26,13 @@ export function keychainHint(platform: NodeJS.Platform = process.platform): stri
 }
 
 let loaded: Promise<Keytar> | undefined;
+/**
+ * Every keychain call of this process, one after the other. keytar runs each on a thread of its
+ * own, and on Linux listing (findCredentials) while a secret of the service is deleted makes
+ * libsecret hand keytar a missing value, which aborts the process; in order, this process can
+ * never race itself.
+ */
+let queue: Promise<unknown> = Promise.resolve();
 
 function loadKeytar(): Promise<Keytar> {
   loaded ??= import('keytar').then((mod) => ((mod as { default?: Keytar }).default ?? mod) as Keytar);
@@ -68,8 +75,10 @@ export class KeytarSecretStore implements SecretStore {
         { cause: error },
       );
     }
+    const call = queue.then(() => action(keytar));
+    queue = call.catch(() => {});
     try {
-      return await action(keytar);
+      return await call;
     } catch (error) {
       const raw = error instanceof Error ? error.message : String(error);
       const text = secret ? raw.split(secret).join('[secret]') : raw;

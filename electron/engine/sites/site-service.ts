@@ -182,14 +182,15 @@ export class SiteService {
   }
 
   /**
-   * Removes a site: first every keychain secret it owns (under its account prefix), then its row.
-   * If the keychain fails, the site stays (so removing it again can finish the job).
+   * Removes a site: first every keychain secret it owns, then its row. If the keychain fails, the
+   * site stays (so removing it again can finish the job). The accounts are deleted by name rather
+   * than listed: listing reads every secret of the service, and on Linux libsecret aborts the
+   * process when another program deletes one of them meanwhile (keytar's findCredentials).
    */
   async removeSite(ref: SiteRef): Promise<Site> {
     const site = this.getSite(ref);
     try {
-      const accounts = await this.secrets.accounts(secretAccounts.sitePrefix(this.installId, site.id));
-      for (const account of accounts) await this.secrets.delete(account);
+      for (const account of secretAccounts.siteOwned(this.installId, site.id)) await this.secrets.delete(account);
     } catch (error) {
       throw secretError('Could not remove the site\'s secrets from the OS keychain', error, [], `The site “${site.name}” was not removed; try again once the keychain is available.`);
     }
