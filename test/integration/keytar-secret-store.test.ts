@@ -28,6 +28,8 @@ const store = new KeytarSecretStore(TEST_SERVICE);
 /** Install ids unique to this run; everything under them is removed at the end. */
 const installA = `test-${run}-a`;
 const installB = `test-${run}-b`;
+/** The one account this run stores under the product's service. */
+const productAccount = `test-${run}-product`;
 
 async function probe(): Promise<string | null> {
   const account = `test-${run}-probe`;
@@ -50,7 +52,6 @@ after(async () => {
   for (const credential of await keytar.findCredentials(TEST_SERVICE)) await keytar.deletePassword(TEST_SERVICE, credential.account);
   await keytar.deletePassword(SECRET_SERVICE, productAccount);
 });
-const productAccount = `test-${run}-product`;
 
 describe('KeytarSecretStore against the real keychain', { skip }, () => {
   it('the keychain works (a Secret Service is running and unlocked)', async () => {

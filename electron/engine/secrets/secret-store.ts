@@ -18,19 +18,15 @@ export const SECRET_SERVICE = 'PRA Integration Client';
  * Account names are namespaced by the data directory's install id, then by owner, so that two data
  * directories on one machine never share (or delete) each other's secrets.
  */
-export const secretAccounts: {
-  siteClientSecret(installId: string, siteId: number): string;
-  siteBackupPassword(installId: string, siteId: number): string;
-  sitePrefix(installId: string, siteId: number): string;
-  siteOwned(installId: string, siteId: number): string[];
-  elasticApiKey(installId: string): string;
-  elasticPassword(installId: string): string;
-} = {
-  siteClientSecret: (installId: string, siteId: number) => `${installId}/site/${siteId}/client_secret`,
-  siteBackupPassword: (installId: string, siteId: number) => `${installId}/site/${siteId}/backup_password`,
+const siteClientSecret = (installId: string, siteId: number) => `${installId}/site/${siteId}/client_secret`;
+const siteBackupPassword = (installId: string, siteId: number) => `${installId}/site/${siteId}/backup_password`;
+
+export const secretAccounts = {
+  siteClientSecret,
+  siteBackupPassword,
   sitePrefix: (installId: string, siteId: number) => `${installId}/site/${siteId}/`,
   /** Every account a site can own: what removing the site deletes, by name (see SiteService.removeSite). */
-  siteOwned: (installId: string, siteId: number) => [secretAccounts.siteClientSecret(installId, siteId), secretAccounts.siteBackupPassword(installId, siteId)],
+  siteOwned: (installId: string, siteId: number) => [siteClientSecret(installId, siteId), siteBackupPassword(installId, siteId)],
   elasticApiKey: (installId: string) => `${installId}/elastic/api_key`,
   elasticPassword: (installId: string) => `${installId}/elastic/password`,
 };
