@@ -1,5 +1,5 @@
 // Benchmark of the engine against the simulators: `npm run bench` (full, ~10–15 min on 2 cores) or
-// `npm run bench -- --quick` (a small run, ~1–2 min). Prints figures and PASS/MISS against the
+// `npm run bench -- --quick` (a small run, ~1–2 min; `--extract-only`: phases 1 and 2 only). Prints figures and PASS/MISS against the
 // targets; it never fails on a missed target (exit 1 only when something broke).
 //
 // Processes, so that every figure is the engine's own: this script orchestrates; the PRA and
@@ -26,6 +26,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
 const ROLE = argv.find((a) => a.startsWith('--role='))?.slice('--role='.length) ?? 'main';
 const QUICK = argv.includes('--quick');
+/** Only phases 1 and 2 (parse-only and end to end): a quicker loop while working on their ratio. */
+const EXTRACT_ONLY = argv.includes('--extract-only');
 const DAY = 86_400;
 /** The simulators' fixed clock: every phase sees the same data. */
 const T = Number(argv.find((a) => a.startsWith('--t='))?.slice('--t='.length)) || Math.floor(Date.now() / 1000 / 3600) * 3600;
@@ -528,6 +530,7 @@ async function main() {
     line(`   peak RSS ${mb(extract.peakRss)} sampled, VmHWM ${extract.vmHwm ? mb(extract.vmHwm) : 'n/a'} (target ≤ ${TARGETS.peakRssMb} MB) ${verdict(peak <= TARGETS.peakRssMb * MB)}`);
     line(`     ${breakdownLine(extract.memory)}`);
     line(`   ${per1000.toFixed(2)} API calls per 1,000 sessions (target ≤ ${TARGETS.callsPer1000}) ${verdict(per1000 <= TARGETS.callsPer1000)}`);
+    if (EXTRACT_ONLY) return;
 
     // 3. Shipping.
     const shipChild = start('ship', { dataDir, esUrl: ready.es.url, largeLsids: ready.large, limit: SIZES.shipEvents, sample: SIZES.shipSample });

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { openDatabase } from '../../electron/engine/db/database.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../electron/engine/db/migrations.ts';
-import { eventRow, headerRow, SessionStore } from '../../electron/engine/store/session-store.ts';
+import { parseElementXml, type XmlElement } from '../../electron/engine/pra/xml-element.ts';
+import { eventRow, headerRow, SessionStore, storedEventXml } from '../../electron/engine/store/session-store.ts';
 import { StoreQueries } from '../../electron/engine/store/store-queries.ts';
 import { minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -98,7 +99,7 @@ describe('session store migration 3 (outbox keyed by event, events counted per h
         const rows = (sql: string) => db.db.prepare(sql).raw().all();
         return {
           sessions: rows('SELECT lsid, event_count, header_tree FROM sessions ORDER BY lsid'),
-          events: rows('SELECT lsid, ordinal, timestamp, event_type, body, tree FROM events ORDER BY lsid, ordinal'),
+          events: rows('SELECT lsid, ordinal, timestamp, event_type, body, xml FROM events ORDER BY lsid, ordinal'),
           outbox: rows("SELECT e.lsid, e.ordinal, o.state FROM outbox o JOIN events e ON e.id = o.event_id ORDER BY e.lsid, e.ordinal"),
           hours: rows('SELECT hour, events FROM event_hours'),
         };
@@ -107,6 +108,49 @@ describe('session store migration 3 (outbox keyed by event, events counted per h
     } finally {
       grouped.close();
       single.close();
+    }
+  });
+});
+
+describe('session store migration 4 (events kept as XML text)', () => {
+  it('renames the column and keeps older rows readable: their JSON tree reads back as the same element', () => {
+    const dir = tempDir('pra-store-migration4-');
+    const old = openDatabase(dir, { migrations: MIGRATIONS.slice(0, 3) });
+    assert.equal(old.db.pragma('user_version', { simple: true }), 3);
+    const siteId = addSite(old.db);
+    // A tree as version 3 stored it: attributes, nested children, raw whitespace, characters to escape.
+    const tree: XmlElement = {
+      name: 'event',
+      attrs: { timestamp: String(NOW), event_type: 'Command Shell Session Started' },
+      children: [
+        { name: 'performed_by', attrs: { type: 'representative', gsnumber: '21' }, children: [], text: 'Admin & "Ops" <root>' },
+        { name: 'data', attrs: {}, children: [{ name: 'value', attrs: { name: 'Command', value: 'ls -la\t"/tmp" & <x>\nnext' }, children: [], text: '' }], text: '\n      \n    ' },
+        { name: 'body', attrs: {}, children: [], text: ' line 1\r\nline 2 ]]> 🚀 ' },
+      ],
+      text: '\n    ',
+    };
+    old.db.prepare(`INSERT INTO sessions (site_id, lsid, host_name, custom_attributes, header_tree, event_count, stored_at, updated_at) VALUES (?, 'a', 'm.example.com', '[]', '{}', 1, ?, ?)`).run(siteId, NOW, NOW);
+    old.db.prepare(`INSERT INTO events (site_id, lsid, ordinal, timestamp, event_type, body, tree, stored_at) VALUES (?, 'a', 0, ?, 'Command Shell Session Started', 'x', ?, ?)`).run(siteId, NOW, JSON.stringify(tree), NOW);
+    old.close();
+
+    const upgraded = openDatabase(dir);
+    try {
+      assert.equal(upgraded.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      const columns = upgraded.db.prepare("SELECT name FROM pragma_table_info('events')").pluck().all() as string[];
+      assert.ok(columns.includes('xml') && !columns.includes('tree'), `events columns: ${columns.join(', ')}`);
+      const stored = upgraded.db.prepare("SELECT xml FROM events WHERE lsid = 'a'").pluck().get() as string;
+      assert.equal(stored, JSON.stringify(tree), 'the row itself is not rewritten');
+      const xml = storedEventXml(stored);
+      assert.ok(xml.startsWith('<event '), xml);
+      assert.deepEqual(parseElementXml(xml), tree);
+      // A row of this version is XML already and is read as it is.
+      const store = new SessionStore(upgraded.db, () => NOW);
+      store.writeBatch({ id: siteId, host: 'm.example.com' }, 'b', header('b'), [event(0)], null);
+      const fresh = upgraded.db.prepare("SELECT xml FROM events WHERE lsid = 'b'").pluck().get() as string;
+      assert.equal(storedEventXml(fresh), fresh);
+      assert.deepEqual(parseElementXml(fresh).attrs, { timestamp: String(NOW - 5 * HOUR), event_type: 'Chat Message' });
+    } finally {
+      upgraded.close();
     }
   });
 });

@@ -1,6 +1,7 @@
 // The smallest session header and event the session store accepts, for tests that write to it
 // directly (retention, migrations, the writer thread) rather than through a parsed report.
 import type { SessionEvent, SessionHeader } from '../../electron/engine/pra/report-types.ts';
+import { openTagXml } from '../../electron/engine/pra/xml-element.ts';
 
 export function minimalHeader(lsid: string, startTime: number, endTime: number | null, duration = '00:01:00'): SessionHeader {
   return {
@@ -13,6 +14,6 @@ export function minimalHeader(lsid: string, startTime: number, endTime: number |
 export function minimalEvent(ordinal: number, timestamp: number, eventType = 'Session Start', body: string | null = null): SessionEvent {
   return {
     ordinal, timestamp, eventType, performedBy: null, destination: null, body,
-    tree: { name: 'event', attrs: { timestamp: String(timestamp), event_type: eventType }, children: [], text: '' },
+    xml: openTagXml('event', { timestamp: String(timestamp), event_type: eventType }, true),
   };
 }

@@ -5,7 +5,7 @@ import { MalformedReportError, ReportError } from '../../electron/engine/pra/err
 import { isNoDataText, isPermissionDeniedText, NO_DATA_PHRASES } from '../../electron/engine/pra/no-data-text.ts';
 import { parseAccessSessionListing, parseAccessSessionReport, parseTimestamp, type ReportBody } from '../../electron/engine/pra/report-parser.ts';
 import type { ReportItem, SessionEvent, SessionHeader } from '../../electron/engine/pra/report-types.ts';
-import type { XmlElement } from '../../electron/engine/pra/xml-element.ts';
+import { parseElementXml, type XmlElement } from '../../electron/engine/pra/xml-element.ts';
 import { ReportXmlGenerator } from '../support/report-xml-generator.ts';
 
 // test/unit/ → repo root (/work/main) → its parent, where the shared reference lives.
@@ -75,6 +75,16 @@ function headerOf(items: ReportItem[], index = 0): SessionHeader {
 
 function eventsOf(items: ReportItem[]): SessionEvent[] {
   return items.flatMap((i) => (i.type === 'event' ? [i.event] : []));
+}
+
+/** The tree of an event, read from its XML text as the shipper reads it. */
+function treeOf(event: SessionEvent): XmlElement {
+  return parseElementXml(event.xml);
+}
+
+/** The items with each event's XML text replaced by its tree. */
+function withEventTrees(items: ReportItem[]): unknown[] {
+  return items.map((i) => (i.type === 'event' ? { ...i, event: { ...i.event, xml: treeOf(i.event) } } : i));
 }
 
 function child(el: XmlElement, ...path: string[]): XmlElement {
@@ -204,11 +214,11 @@ describe('parseAccessSessionReport: reference fixtures', () => {
     assert.equal(first.performedBy, null);
     assert.equal(first.destination, null);
     assert.equal(first.body, null);
-    assert.deepEqual(first.tree, { name: 'event', attrs: { timestamp: '1733239565', event_type: 'Session Start' }, children: [], text: '\n\n    ' });
+    assert.deepEqual(treeOf(first), { name: 'event', attrs: { timestamp: '1733239565', event_type: 'Session Start' }, children: [], text: '\n\n    ' });
     assert.equal(second.ordinal, 1);
     assert.equal(second.eventType, 'Conference Owner Changed');
     assert.deepEqual(second.destination, { type: 'system', gsnumber: '0', name: 'Pre-start Conference' });
-    assert.deepEqual(child(second.tree, 'data', 'value'), { name: 'value', attrs: { name: 'owner', value: 'Pre-start Conference' }, children: [], text: '' });
+    assert.deepEqual(child(treeOf(second), 'data', 'value'), { name: 'value', attrs: { name: 'owner', value: 'Pre-start Conference' }, children: [], text: '' });
     for (const item of items) if (item.type !== 'session') assert.equal(item.lsid, 'e9e99aeb9ad54fb381634498502c5a1b');
     assert.deepEqual(items[3], { type: 'session-end', lsid: 'e9e99aeb9ad54fb381634498502c5a1b', eventCount: 2 });
   });
@@ -250,10 +260,10 @@ describe('parseAccessSessionReport: reference fixtures', () => {
     assert.deepEqual(e.performedBy, { type: 'representative', gsnumber: 'R56789', name: '' });
     assert.deepEqual(e.destination, { type: 'customer', gsnumber: 'C12345', name: '' });
     assert.equal(e.body, 'Session started by Admin');
-    assert.equal(child(e.tree, 'encoded_body').text, 'U2Vzc2lvbiBzdGFydGVkIGJ5IEFkbWlu');
-    assert.equal(child(e.tree, 'filesize').text, '1024');
-    assert.equal(child(e.tree, 'files', 'file', 'filename').text, 'logfile.txt');
-    const category = child(e.tree, 'system_information', 'category');
+    assert.equal(child(treeOf(e), 'encoded_body').text, 'U2Vzc2lvbiBzdGFydGVkIGJ5IEFkbWlu');
+    assert.equal(child(treeOf(e), 'filesize').text, '1024');
+    assert.equal(child(treeOf(e), 'files', 'file', 'filename').text, 'logfile.txt');
+    const category = child(treeOf(e), 'system_information', 'category');
     assert.deepEqual(category.attrs, { name: 'OS Information' });
     assert.deepEqual(
       child(category, 'description').children.map((f) => [f.attrs.name, f.text]),
@@ -512,13 +522,13 @@ describe('content', () => {
     assert.equal(shell.timestamp, Date.UTC(2024, 11, 3, 15, 26, 7) / 1000, 'ISO without a zone is UTC');
     assert.equal(shell.body, 'ls -la\u0007 ✓', 'encoded_body decoded');
     assert.deepEqual(
-      child(shell.tree, 'data').children.map((v) => v.attrs),
+      child(treeOf(shell), 'data').children.map((v) => v.attrs),
       [
         { name: 'a', value: '1' },
         { name: 'b', value: 'x & y' },
       ],
     );
-    assert.deepEqual(end.tree, { name: 'event', attrs: { timestamp: '', event_type: 'Session End' }, children: [], text: '' });
+    assert.deepEqual(treeOf(end), { name: 'event', attrs: { timestamp: '', event_type: 'Session End' }, children: [], text: '' });
     assert.equal(end.timestamp, null);
     assert.deepEqual([chat.ordinal, shell.ordinal, end.ordinal], [0, 1, 2]);
     const second = headerOf(items, 1);
@@ -538,14 +548,33 @@ describe('content', () => {
     }
   });
 
+  it("keeps an event's XML text as the appliance sent it (start tag rewritten from its attributes), whatever the chunking", async () => {
+    const content = '<body>one\r\ntwo &lt;3 <![CDATA[<raw> & 🚀]]><!-- a comment --></body>\n  <data><value name="k" value="v&quot;&#10;w"/></data>\n</ns:event>';
+    const doc = sessionList(`<session lsid="x"><session_details><ns:event xmlns:ns="urn:x" timestamp="7" event_type="A &amp; B">${content}<event timestamp="8" event_type="E"/></session_details></session>`);
+    for (const size of [1, 3, 7, Infinity]) {
+      const [e, selfClosed] = eventsOf(await report(doc, size));
+      assert.ok(e && selfClosed);
+      assert.equal(e.xml, `<ns:event xmlns:ns="urn:x" timestamp="7" event_type="A &amp; B">${content}`, `chunks of ${size}`);
+      assert.equal(e.body, 'one\ntwo <3 <raw> & 🚀');
+      assert.equal(e.eventType, 'A & B');
+      const tree = treeOf(e);
+      assert.deepEqual([tree.name, tree.attrs], ['event', { timestamp: '7', event_type: 'A & B' }]);
+      assert.equal(child(tree, 'body').text, 'one\ntwo <3 <raw> & 🚀');
+      assert.deepEqual(child(tree, 'data', 'value').attrs, { name: 'k', value: 'v"\nw' });
+      assert.equal(selfClosed.xml, '<event timestamp="8" event_type="E"/>');
+    }
+  });
+
   it('reads every namespace (sra, API, old bomgar, prefixed) and none alike', async () => {
     const inner = (p: string) =>
       `<${p}session lsid="n"><${p}session_type>support</${p}session_type><${p}start_time timestamp="5">x</${p}start_time><${p}session_details><${p}event timestamp="6" event_type="E"><${p}body>b</${p}body></${p}event></${p}session_details></${p}session>`;
-    const expected = await report(`<session_list>${inner('')}</session_list>`);
-    assert.deepEqual(kinds(expected), ['session', 'event', 'session-end']);
+    // An event's XML text is the appliance's own (prefixes included); the tree read from it is the same.
+    const plain = await report(`<session_list>${inner('')}</session_list>`);
+    assert.deepEqual(kinds(plain), ['session', 'event', 'session-end']);
+    const expected = withEventTrees(plain);
     for (const ns of ['http://www.beyondtrust.com/sra/namespaces/API/reporting', 'http://www.beyondtrust.com/namespaces/API/reporting', 'http://www.bomgar.com/namespaces/API/reporting']) {
-      assert.deepEqual(await report(`<session_list xmlns="${ns}">${inner('')}</session_list>`), expected, ns);
-      assert.deepEqual(await report(`<r:session_list xmlns:r="${ns}">${inner('r:')}</r:session_list>`), expected, `prefixed ${ns}`);
+      assert.deepEqual(withEventTrees(await report(`<session_list xmlns="${ns}">${inner('')}</session_list>`)), expected, ns);
+      assert.deepEqual(withEventTrees(await report(`<r:session_list xmlns:r="${ns}">${inner('r:')}</r:session_list>`)), expected, `prefixed ${ns}`);
     }
   });
 

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { sessionStoreMigration, storeIndexesMigration } from '../store/schema.ts';
+import { eventXmlMigration, sessionStoreMigration, storeIndexesMigration } from '../store/schema.ts';
 
 export interface Migration {
   /** What it does, for error messages. */
@@ -50,6 +50,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   sessionStoreMigration,
   storeIndexesMigration,
+  eventXmlMigration,
 ];
 
 /** The schema version this code writes. */

@@ -57,7 +57,7 @@
  */
 import { isIP } from 'node:net';
 import type { SessionEvent, SessionHeader } from '../pra/report-types.ts';
-import type { XmlElement } from '../pra/xml-element.ts';
+import { parseElementXml, type XmlElement } from '../pra/xml-element.ts';
 import { childShape, EVENT_SHAPE, SESSION_SHAPE, type XsdNode } from './xsd-shape.ts';
 
 export type JsonValue = string | number | JsonObject | JsonValue[];
@@ -104,7 +104,7 @@ export function buildMessage(header: SessionHeader, event: SessionEvent, options
     session.set('lsid', synthetic);
   }
 
-  const eventValue = elementToJson(event.tree, EVENT_SHAPE);
+  const eventValue = elementToJson(parseElementXml(event.xml), EVENT_SHAPE);
   // An <event> always carries attributes (timestamp, event_type), so it is an object; the
   // collector would fail on a bare-text event, we keep its text.
   const message = new Map(Object.entries(isObject(eventValue) ? eventValue : textObject(eventValue)));

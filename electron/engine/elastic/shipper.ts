@@ -6,6 +6,7 @@ import type { Logger } from '../log/logger.ts';
 import { sleep } from '../pra/rate-limiter.ts';
 import type { SessionEvent, SessionHeader } from '../pra/report-types.ts';
 import type { XmlElement } from '../pra/xml-element.ts';
+import { storedEventXml } from '../store/session-store.ts';
 import { VERSION } from '../version.ts';
 import { documentId } from './document-id.ts';
 import { buildDocument, dataStreamName } from './document.ts';
@@ -34,7 +35,7 @@ interface OutboxRow {
   lsid: string;
   ordinal: number;
   timestamp: number | null;
-  tree: string;
+  xml: string;
   host_name: string;
   start_time: number | null;
 }
@@ -67,7 +68,7 @@ export class Shipper {
     // Events without their session's header: a header can be large (thousands of shell
     // recordings) and is read once per session and batch below, not once per event.
     this.selectBatch = db.prepare(`
-      SELECT o.event_id, e.site_id, e.lsid, e.ordinal, e.timestamp, e.tree, s.host_name, s.start_time
+      SELECT o.event_id, e.site_id, e.lsid, e.ordinal, e.timestamp, e.xml, s.host_name, s.start_time
       FROM outbox o
       JOIN events e ON e.id = o.event_id
       JOIN sessions s ON s.site_id = e.site_id AND s.lsid = e.lsid
@@ -223,7 +224,7 @@ export class Shipper {
         header = { lsid: tree.attrs.lsid || null, startTime: row.start_time, tree } as SessionHeader;
         headers.set(key, header);
       }
-      const event = { ordinal: row.ordinal, timestamp: row.timestamp, tree: JSON.parse(row.tree) as XmlElement } as SessionEvent;
+      const event = { ordinal: row.ordinal, timestamp: row.timestamp, xml: storedEventXml(row.xml) } as SessionEvent;
       let doc: object;
       try {
         doc = buildDocument(header, event, { namespace: settings.namespace, agent, siteHost: row.host_name, syntheticLsid: row.lsid });

@@ -42,7 +42,7 @@ import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { MalformedReportError, PraError, ReportError } from './errors.ts';
 import { isNoDataText, isPermissionDeniedText } from './no-data-text.ts';
 import type { Participant, ReportItem, SessionEvent, SessionHeader, SessionSummary } from './report-types.ts';
-import type { XmlElement } from './xml-element.ts';
+import { copyAttrs, localName, makeElement, openTagXml, type XmlElement } from './xml-element.ts';
 
 export { isNoDataText, NO_DATA_PHRASES } from './no-data-text.ts';
 
@@ -138,6 +138,9 @@ class SaxDriver<T> {
       if (/^\s*html\b/i.test(doctype)) throw htmlPageError();
     });
     this.parser = parser;
+    // saxes 6 keeps the text it is reading and its index there (pinned in package.json): the
+    // handler copies an event's XML text from it instead of rebuilding it from the parse.
+    handler.source = parser as unknown as SaxSource;
   }
 
   write(text: string): void {
@@ -148,6 +151,7 @@ class SaxDriver<T> {
     }
     try {
       this.parser.write(text);
+      this.handler.afterWrite();
     } catch (err) {
       this.failure = this.explain(err);
     }
@@ -308,15 +312,27 @@ interface Handler<T> {
   rootSeen: boolean;
   rootClosed: boolean;
   rootName: string | null;
+  source: SaxSource;
   onOpen(tag: SaxesTagPlain): void;
   onClose(): void;
   onText(text: string): void;
+  /** The parser has read all the text it was given (it keeps none of it for the next write). */
+  afterWrite(): void;
+}
+
+/**
+ * What saxes is reading: the text of the current write (`chunk`) and the index just past the
+ * character it read last (`i`). When an `opentag` or `closetag` event fires, `i` is just past the
+ * tag's `>`.
+ */
+interface SaxSource {
+  readonly chunk: string;
+  readonly i: number;
 }
 
 /** What the element at the bottom of the capture stack is. */
 const CAPTURE_NONE = 0;
 const CAPTURE_HEADER = 1;
-const CAPTURE_EVENT = 2;
 const CAPTURE_ERROR = 3;
 const CAPTURE_TRAILER = 4;
 
@@ -333,6 +349,7 @@ abstract class BaseHandler<T> implements Handler<T> {
   /** The tree being built: its bottom is the captured element, its top the innermost open one. */
   protected readonly stack: XmlElement[] = [];
   protected capture = CAPTURE_NONE;
+  source: SaxSource = { chunk: '', i: 0 };
 
   constructor(
     private readonly expectedRoot: string,
@@ -342,6 +359,7 @@ abstract class BaseHandler<T> implements Handler<T> {
 
   abstract onOpen(tag: SaxesTagPlain): void;
   abstract onClose(): void;
+  afterWrite(): void {}
 
   onText(text: string): void {
     const stack = this.stack;
@@ -388,6 +406,94 @@ abstract class BaseHandler<T> implements Handler<T> {
   }
 }
 
+/** The children of an `<event>` that have a typed field of their own. */
+const FIELD_NONE = 0;
+const FIELD_PERFORMED_BY = 1;
+const FIELD_DESTINATION = 2;
+const FIELD_BODY = 3;
+const FIELD_ENCODED_BODY = 4;
+const EVENT_FIELDS: Record<string, number> = { performed_by: FIELD_PERFORMED_BY, destination: FIELD_DESTINATION, body: FIELD_BODY, encoded_body: FIELD_ENCODED_BODY };
+
+/**
+ * The `<event>` being read. No tree is built for it: its typed fields are picked up on the way, and
+ * its XML text is copied from what saxes reads — the start tag written again from its attributes,
+ * then everything after it up to and including the end tag exactly as the appliance sent it.
+ */
+class EventCapture {
+  /** Depth of the `<event>` element. */
+  readonly depth: number;
+  /** The XML text so far, and where in the parser's current text the rest of it starts. */
+  xml: string;
+  start: number;
+  readonly selfClosing: boolean;
+  readonly timestamp: string | undefined;
+  readonly eventType: string | undefined;
+  performedBy: SessionEvent['performedBy'] = null;
+  destination: SessionEvent['destination'] = null;
+  body: string | null = null;
+  encodedBody: string | null = null;
+  /** The typed child being read (at depth + 1), its attributes and its own text. */
+  field = FIELD_NONE;
+  fieldAttrs: Record<string, string> = {};
+  fieldText = '';
+
+  constructor(tag: SaxesTagPlain, depth: number, source: SaxSource) {
+    this.depth = depth;
+    this.selfClosing = tag.isSelfClosing;
+    this.xml = openTagXml(tag.name, tag.attributes, tag.isSelfClosing);
+    this.start = source.i;
+    const attrs = tag.attributes;
+    this.timestamp = attrs.timestamp ?? prefixedAttr(attrs, 'timestamp');
+    this.eventType = attrs.event_type ?? prefixedAttr(attrs, 'event_type');
+  }
+
+  closeField(): void {
+    const text = this.fieldText;
+    switch (this.field) {
+      case FIELD_PERFORMED_BY:
+        this.performedBy = participantRef(this.fieldAttrs, text);
+        break;
+      case FIELD_DESTINATION:
+        this.destination = participantRef(this.fieldAttrs, text);
+        break;
+      case FIELD_BODY:
+        this.body = text;
+        break;
+      case FIELD_ENCODED_BODY:
+        this.encodedBody = text;
+        break;
+    }
+    this.field = FIELD_NONE;
+    this.fieldText = '';
+  }
+
+  finish(source: SaxSource, ordinal: number): SessionEvent {
+    const xml = this.selfClosing ? this.xml : this.xml + source.chunk.slice(this.start, source.i);
+    let body = this.body;
+    const encoded = this.encodedBody;
+    if ((body === null || body === '') && encoded !== null && encoded.trim() !== '') body = Buffer.from(encoded, 'base64').toString('utf8');
+    return {
+      ordinal,
+      timestamp: parseTimestamp(this.timestamp),
+      eventType: this.eventType ?? '',
+      performedBy: this.performedBy,
+      destination: this.destination,
+      body,
+      xml,
+    };
+  }
+}
+
+/** An attribute by local name when it is written with a prefix (`ns:timestamp`). */
+function prefixedAttr(attrs: Record<string, string>, name: string): string | undefined {
+  for (const key in attrs) if (key.endsWith(`:${name}`) && !key.startsWith('xmlns:')) return attrs[key];
+  return undefined;
+}
+
+function participantRef(attrs: Record<string, string>, text: string): NonNullable<SessionEvent['performedBy']> {
+  return { type: nonEmpty(attrs.type), gsnumber: nonEmpty(attrs.gsnumber), name: text.trim() };
+}
+
 class AccessSessionHandler extends BaseHandler<ReportItem> {
   /** The open `<session>` element (kept until `</session>`, for late content; see the module comment). */
   private session: XmlElement | null = null;
@@ -396,6 +502,7 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
   private eventCount = 0;
   /** A `session_details` (depth 3) is open. */
   private inDetails = false;
+  private event: EventCapture | null = null;
 
   constructor(options: ParseOptions) {
     super('session_list', 'AccessSession', options);
@@ -403,6 +510,18 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
 
   onOpen(tag: SaxesTagPlain): void {
     const d = ++this.depth;
+    const event = this.event;
+    if (event !== null) {
+      if (d === event.depth + 1) {
+        const field = EVENT_FIELDS[localName(tag.name)];
+        if (field !== undefined) {
+          event.field = field;
+          event.fieldAttrs = copyAttrs(tag.attributes);
+          event.fieldText = '';
+        }
+      }
+      return;
+    }
     const name = localName(tag.name);
     if (this.stack.length !== 0) {
       if (d === 3 && this.capture === CAPTURE_HEADER && name === 'session_details') {
@@ -449,7 +568,7 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
         return;
       }
       case 4:
-        if (this.inDetails && name === 'event') this.startCapture(makeElement(name, tag.attributes), CAPTURE_EVENT);
+        if (this.inDetails && name === 'event') this.event = new EventCapture(tag, d, this.source);
         else this.ignoreDepth = d;
         return;
       default:
@@ -459,15 +578,23 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
 
   onClose(): void {
     const d = this.depth--;
+    const event = this.event;
+    if (event !== null) {
+      if (d === event.depth) {
+        this.event = null;
+        this.queue.push({ type: 'event', lsid: this.lsid, event: event.finish(this.source, this.eventCount++) });
+      } else if (d === event.depth + 1 && event.field !== FIELD_NONE) {
+        event.closeField();
+      }
+      return;
+    }
     const stack = this.stack;
     if (stack.length !== 0) {
       const el = stack.pop()!;
       if (stack.length !== 0) return;
       const kind = this.capture;
       this.capture = CAPTURE_NONE;
-      if (kind === CAPTURE_EVENT) {
-        this.queue.push({ type: 'event', lsid: this.lsid, event: buildEvent(el, this.eventCount++) });
-      } else if (kind === CAPTURE_HEADER) {
+      if (kind === CAPTURE_HEADER) {
         this.endSession();
       } else if (kind === CAPTURE_ERROR) {
         if (d === 1) this.rootClosed = true;
@@ -482,6 +609,20 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
     if (d === 3) this.inDetails = false;
     else if (d === 2) this.endSession();
     else if (d === 1) this.rootClosed = true;
+  }
+
+  override onText(text: string): void {
+    const event = this.event;
+    if (event === null) super.onText(text);
+    else if (event.field !== FIELD_NONE && this.depth === event.depth + 1) event.fieldText += text;
+  }
+
+  override afterWrite(): void {
+    // The event goes on in the next write: keep what it has of this one.
+    const event = this.event;
+    if (event === null) return;
+    event.xml += this.source.chunk.slice(event.start);
+    event.start = 0;
   }
 
   private emitHeader(): void {
@@ -550,29 +691,6 @@ class ListingHandler extends BaseHandler<SessionSummary> {
 // ---------------------------------------------------------------------------------------------
 // Trees and typed fields
 // ---------------------------------------------------------------------------------------------
-
-function localName(qname: string): string {
-  const colon = qname.indexOf(':');
-  return colon === -1 ? qname : qname.slice(colon + 1);
-}
-
-function makeElement(name: string, attributes: Record<string, string>): XmlElement {
-  return { name, attrs: copyAttrs(attributes), children: [], text: '' };
-}
-
-/** Attributes by local name, without namespace declarations, in a plain object. */
-function copyAttrs(src: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key in src) {
-    const colon = key.indexOf(':');
-    if (colon === -1) {
-      if (key !== 'xmlns') out[key] = src[key]!;
-    } else if (!key.startsWith('xmlns:')) {
-      out[key.slice(colon + 1)] = src[key]!;
-    }
-  }
-  return out;
-}
 
 /** All character data of an element and its descendants, in document order. */
 function textContent(el: XmlElement): string {
@@ -760,39 +878,4 @@ function buildParticipant(kind: Participant['kind'], el: XmlElement): Participan
     }
   }
   return p;
-}
-
-function buildEvent(el: XmlElement, ordinal: number): SessionEvent {
-  let performedBy: SessionEvent['performedBy'] = null;
-  let destination: SessionEvent['destination'] = null;
-  let body: string | null = null;
-  let encodedBody: string | null = null;
-  for (const c of el.children) {
-    switch (c.name) {
-      case 'performed_by':
-        performedBy = { type: nonEmpty(c.attrs.type), gsnumber: nonEmpty(c.attrs.gsnumber), name: c.text.trim() };
-        break;
-      case 'destination':
-        destination = { type: nonEmpty(c.attrs.type), gsnumber: nonEmpty(c.attrs.gsnumber), name: c.text.trim() };
-        break;
-      case 'body':
-        body = c.text;
-        break;
-      case 'encoded_body':
-        encodedBody = c.text;
-        break;
-    }
-  }
-  if ((body === null || body === '') && encodedBody !== null && encodedBody.trim() !== '') {
-    body = Buffer.from(encodedBody, 'base64').toString('utf8');
-  }
-  return {
-    ordinal,
-    timestamp: parseTimestamp(el.attrs.timestamp),
-    eventType: el.attrs.event_type ?? '',
-    performedBy,
-    destination,
-    body,
-    tree: el,
-  };
 }

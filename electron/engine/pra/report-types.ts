@@ -55,8 +55,12 @@ export interface SessionEvent {
   destination: { type: string | null; gsnumber: string | null; name: string } | null;
   /** `body`, or `encoded_body` decoded from base64 when only that is present. */
   body: string | null;
-  /** The `<event>` element itself. */
-  tree: XmlElement;
+  /**
+   * The `<event>` element as XML text: its start tag written again from its attributes, then its
+   * content and end tag exactly as the appliance sent them (prefixes, entities and whitespace
+   * included). `parseElementXml` (xml-element.ts) reads it into the tree Elastic's `message` is built from.
+   */
+  xml: string;
 }
 
 /**

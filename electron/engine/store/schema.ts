@@ -77,7 +77,7 @@ export const sessionStoreMigration: Migration = {
         destination_gsnumber   TEXT,
         destination_name       TEXT,
         body                   TEXT,
-        tree                   TEXT    NOT NULL,      -- JSON XmlElement of <event>: data, files, system_information…
+        tree                   TEXT    NOT NULL,      -- JSON XmlElement of <event>: data, files, system_information… (renamed xml by version 4)
         stored_at              INTEGER NOT NULL,
         UNIQUE (site_id, lsid, ordinal),
         FOREIGN KEY (site_id, lsid) REFERENCES sessions (site_id, lsid) ON DELETE CASCADE
@@ -165,5 +165,19 @@ export const storeIndexesMigration: Migration = {
         SELECT site_id, (stored_at / 3600) * 3600, count(*) FROM events GROUP BY 1, 2;
       DROP INDEX events_stored;
     `);
+  },
+};
+
+/**
+ * An event is kept as its XML text (SessionEvent.xml) instead of the JSON of its tree: the parser
+ * copies the text as it reads it instead of building a tree and serialising it, and the text is
+ * about half the size. Rows stored before keep their JSON, which readers still accept
+ * (storedEventXml): converting every stored event here would hold the upgrade for minutes on a
+ * large store.
+ */
+export const eventXmlMigration: Migration = {
+  description: 'events kept as XML text',
+  up(db) {
+    db.exec('ALTER TABLE events RENAME COLUMN tree TO xml');
   },
 };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { SessionEvent, SessionHeader } from '../pra/report-types.ts';
+import { elementToXml, type XmlElement } from '../pra/xml-element.ts';
 
 /** Where every newly stored event is queued. One destination today: Elasticsearch. */
 export const OUTBOX_DESTINATIONS = ['elastic'] as const;
@@ -26,9 +27,9 @@ export interface SiteState {
 }
 
 /**
- * An event as it is written: the `events` columns in order, the tree already serialised. Pending
- * writes are held in this form — one array of strings per event instead of an object tree — so
- * that what waits for the next commit is small and cheap for the garbage collector to carry.
+ * An event as it is written: the `events` columns in order. Pending writes are held in this form —
+ * one flat array of strings per event — so that what waits for the next commit is small and cheap
+ * for the garbage collector to carry and to hand to the writer thread.
  */
 export type EventRow = readonly [
   ordinal: number,
@@ -41,7 +42,7 @@ export type EventRow = readonly [
   destinationGsnumber: string | null,
   destinationName: string | null,
   body: string | null,
-  tree: string,
+  xml: string,
 ];
 
 export function eventRow(event: SessionEvent): EventRow {
@@ -56,8 +57,17 @@ export function eventRow(event: SessionEvent): EventRow {
     event.destination?.gsnumber ?? null,
     event.destination?.name ?? null,
     event.body,
-    JSON.stringify(event.tree),
+    event.xml,
   ];
+}
+
+/**
+ * The XML text of a stored event. Stores older than schema version 4 (eventXmlMigration) hold the
+ * JSON of its tree in the same column instead; such a row is written out as XML that reads back to
+ * the same tree, so nothing had to rewrite every stored event at upgrade.
+ */
+export function storedEventXml(stored: string): string {
+  return stored.startsWith('{') ? elementToXml(JSON.parse(stored) as XmlElement) : stored;
 }
 
 /**
@@ -174,7 +184,7 @@ export class SessionStore {
           @sessionOwner, @secondsInvolved)`),
       insertEvent: db.prepare(`
         INSERT INTO events (site_id, lsid, ordinal, timestamp, event_type, performed_by_type, performed_by_gsnumber,
-          performed_by_name, destination_type, destination_gsnumber, destination_name, body, tree, stored_at)
+          performed_by_name, destination_type, destination_gsnumber, destination_name, body, xml, stored_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (site_id, lsid, ordinal) DO NOTHING`),
       lastEventId: db.prepare('SELECT coalesce(max(id), 0) FROM events').pluck(),
