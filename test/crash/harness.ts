@@ -277,8 +277,7 @@ export function storeContent(dataDir: string) {
           custom_attributes, header_tree, event_count
         FROM sessions ORDER BY site_id, lsid`),
       participants: all('SELECT * FROM participants ORDER BY site_id, lsid, kind, gsnumber'),
-      events: all(`SELECT site_id, lsid, ordinal, timestamp, event_type, performed_by_type, performed_by_gsnumber, performed_by_name,
-          destination_type, destination_gsnumber, destination_name, body, xml
+      events: all(`SELECT site_id, lsid, ordinal, timestamp, event_type, xml
         FROM events ORDER BY site_id, lsid, ordinal`),
       outbox: all(`SELECT e.site_id, e.lsid, e.ordinal, o.destination, o.state
         FROM outbox o JOIN events e ON e.id = o.event_id ORDER BY e.site_id, e.lsid, e.ordinal, o.destination`),

@@ -99,7 +99,7 @@ describe('session store migration 3 (outbox keyed by event, events counted per h
         const rows = (sql: string) => db.db.prepare(sql).raw().all();
         return {
           sessions: rows('SELECT lsid, event_count, header_tree FROM sessions ORDER BY lsid'),
-          events: rows('SELECT lsid, ordinal, timestamp, event_type, body, xml FROM events ORDER BY lsid, ordinal'),
+          events: rows('SELECT lsid, ordinal, timestamp, event_type, xml FROM events ORDER BY lsid, ordinal'),
           outbox: rows("SELECT e.lsid, e.ordinal, o.state FROM outbox o JOIN events e ON e.id = o.event_id ORDER BY e.lsid, e.ordinal"),
           hours: rows('SELECT hour, events FROM event_hours'),
         };
@@ -113,7 +113,7 @@ describe('session store migration 3 (outbox keyed by event, events counted per h
 });
 
 describe('session store migration 4 (events kept as XML text)', () => {
-  it('renames the column and keeps older rows readable: their JSON tree reads back as the same element', () => {
+  it('renames the column, drops the fields kept in the text, and keeps older rows readable: their JSON tree reads back as the same element', () => {
     const dir = tempDir('pra-store-migration4-');
     const old = openDatabase(dir, { migrations: MIGRATIONS.slice(0, 3) });
     assert.equal(old.db.pragma('user_version', { simple: true }), 3);
@@ -137,7 +137,7 @@ describe('session store migration 4 (events kept as XML text)', () => {
     try {
       assert.equal(upgraded.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
       const columns = upgraded.db.prepare("SELECT name FROM pragma_table_info('events')").pluck().all() as string[];
-      assert.ok(columns.includes('xml') && !columns.includes('tree'), `events columns: ${columns.join(', ')}`);
+      assert.deepEqual(columns, ['id', 'site_id', 'lsid', 'ordinal', 'timestamp', 'event_type', 'xml', 'stored_at'], 'tree renamed xml; the fields read from it are not kept twice');
       const stored = upgraded.db.prepare("SELECT xml FROM events WHERE lsid = 'a'").pluck().get() as string;
       assert.equal(stored, JSON.stringify(tree), 'the row itself is not rewritten');
       const xml = storedEventXml(stored);

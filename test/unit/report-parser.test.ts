@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { MalformedReportError, ReportError } from '../../electron/engine/pra/errors.ts';
 import { isNoDataText, isPermissionDeniedText, NO_DATA_PHRASES } from '../../electron/engine/pra/no-data-text.ts';
-import { parseAccessSessionListing, parseAccessSessionReport, parseTimestamp, type ReportBody } from '../../electron/engine/pra/report-parser.ts';
+import { eventFieldsOf, parseAccessSessionListing, parseAccessSessionReport, parseTimestamp, type ReportBody } from '../../electron/engine/pra/report-parser.ts';
 import type { ReportItem, SessionEvent, SessionHeader } from '../../electron/engine/pra/report-types.ts';
 import { parseElementXml, type XmlElement } from '../../electron/engine/pra/xml-element.ts';
 import { ReportXmlGenerator } from '../support/report-xml-generator.ts';
@@ -662,6 +662,12 @@ describe('streaming', () => {
   const DOCUMENTS: Record<string, Buffer> = { sekoia: SEKOIA_SESSION, elastic: ELASTIC_MOCK, rich: Buffer.from(RICH) };
 
   for (const [name, doc] of Object.entries(DOCUMENTS)) {
+    it(`an event's typed fields read back from its XML text are the ones parsed (${name})`, async () => {
+      const events = eventsOf(await report(doc));
+      assert.ok(events.length > 0);
+      for (const e of events) assert.deepEqual(eventFieldsOf(e.xml), { performedBy: e.performedBy, destination: e.destination, body: e.body }, `event ${e.ordinal}`);
+    });
+
     it(`chunking does not change the items (${name}: 1-byte, 7-byte, random, string chunks)`, async () => {
       const expected = await report(doc);
       assert.ok(expected.length > 0);

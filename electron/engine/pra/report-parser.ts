@@ -42,7 +42,7 @@ import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { MalformedReportError, PraError, ReportError } from './errors.ts';
 import { isNoDataText, isPermissionDeniedText } from './no-data-text.ts';
 import type { Participant, ReportItem, SessionEvent, SessionHeader, SessionSummary } from './report-types.ts';
-import { copyAttrs, localName, makeElement, openTagXml, type XmlElement } from './xml-element.ts';
+import { copyAttrs, localName, makeElement, openTagXml, parseElementXml, type XmlElement } from './xml-element.ts';
 
 export { isNoDataText, NO_DATA_PHRASES } from './no-data-text.ts';
 
@@ -419,7 +419,7 @@ const EVENT_FIELDS: Record<string, number> = { performed_by: FIELD_PERFORMED_BY,
  * its XML text is copied from what saxes reads — the start tag written again from its attributes,
  * then everything after it up to and including the end tag exactly as the appliance sent it.
  */
-class EventCapture {
+class EventCapture implements EventFields {
   /** Depth of the `<event>` element. */
   readonly depth: number;
   /** The XML text so far, and where in the parser's current text the rest of it starts. */
@@ -448,40 +448,68 @@ class EventCapture {
   }
 
   closeField(): void {
-    const text = this.fieldText;
-    switch (this.field) {
-      case FIELD_PERFORMED_BY:
-        this.performedBy = participantRef(this.fieldAttrs, text);
-        break;
-      case FIELD_DESTINATION:
-        this.destination = participantRef(this.fieldAttrs, text);
-        break;
-      case FIELD_BODY:
-        this.body = text;
-        break;
-      case FIELD_ENCODED_BODY:
-        this.encodedBody = text;
-        break;
-    }
+    setField(this, this.field, this.fieldAttrs, this.fieldText);
     this.field = FIELD_NONE;
     this.fieldText = '';
   }
 
   finish(source: SaxSource, ordinal: number): SessionEvent {
     const xml = this.selfClosing ? this.xml : this.xml + source.chunk.slice(this.start, source.i);
-    let body = this.body;
-    const encoded = this.encodedBody;
-    if ((body === null || body === '') && encoded !== null && encoded.trim() !== '') body = Buffer.from(encoded, 'base64').toString('utf8');
     return {
       ordinal,
       timestamp: parseTimestamp(this.timestamp),
       eventType: this.eventType ?? '',
       performedBy: this.performedBy,
       destination: this.destination,
-      body,
+      body: bodyOf(this),
       xml,
     };
   }
+}
+
+/** What an event's typed fields are read from (its children `performed_by`, `destination`, `body`, `encoded_body`). */
+interface EventFields {
+  performedBy: SessionEvent['performedBy'];
+  destination: SessionEvent['destination'];
+  body: string | null;
+  encodedBody: string | null;
+}
+
+/** A typed child of an event, read: the last one of each name wins. */
+function setField(fields: EventFields, field: number, attrs: Record<string, string>, text: string): void {
+  switch (field) {
+    case FIELD_PERFORMED_BY:
+      fields.performedBy = participantRef(attrs, text);
+      break;
+    case FIELD_DESTINATION:
+      fields.destination = participantRef(attrs, text);
+      break;
+    case FIELD_BODY:
+      fields.body = text;
+      break;
+    case FIELD_ENCODED_BODY:
+      fields.encodedBody = text;
+      break;
+  }
+}
+
+/** `body` as it is (content, not trimmed), or `encoded_body` decoded from base64 when there is no body. */
+function bodyOf({ body, encodedBody }: EventFields): string | null {
+  if ((body === null || body === '') && encodedBody !== null && encodedBody.trim() !== '') return Buffer.from(encodedBody, 'base64').toString('utf8');
+  return body;
+}
+
+/**
+ * The typed fields of an event read back from its XML text (SessionEvent.xml), as the parser
+ * read them from the report: what the session store does not keep apart from the text.
+ */
+export function eventFieldsOf(xml: string): Pick<SessionEvent, 'performedBy' | 'destination' | 'body'> {
+  const fields: EventFields = { performedBy: null, destination: null, body: null, encodedBody: null };
+  for (const child of parseElementXml(xml).children) {
+    const field = EVENT_FIELDS[child.name];
+    if (field !== undefined) setField(fields, field, child.attrs, child.text);
+  }
+  return { performedBy: fields.performedBy, destination: fields.destination, body: bodyOf(fields) };
 }
 
 /** An attribute by local name when it is written with a prefix (`ns:timestamp`). */

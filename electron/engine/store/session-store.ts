@@ -31,34 +31,10 @@ export interface SiteState {
  * one flat array of strings per event — so that what waits for the next commit is small and cheap
  * for the garbage collector to carry and to hand to the writer thread.
  */
-export type EventRow = readonly [
-  ordinal: number,
-  timestamp: number | null,
-  eventType: string,
-  performedByType: string | null,
-  performedByGsnumber: string | null,
-  performedByName: string | null,
-  destinationType: string | null,
-  destinationGsnumber: string | null,
-  destinationName: string | null,
-  body: string | null,
-  xml: string,
-];
+export type EventRow = readonly [ordinal: number, timestamp: number | null, eventType: string, xml: string];
 
 export function eventRow(event: SessionEvent): EventRow {
-  return [
-    event.ordinal,
-    event.timestamp,
-    event.eventType,
-    event.performedBy?.type ?? null,
-    event.performedBy?.gsnumber ?? null,
-    event.performedBy?.name ?? null,
-    event.destination?.type ?? null,
-    event.destination?.gsnumber ?? null,
-    event.destination?.name ?? null,
-    event.body,
-    event.xml,
-  ];
+  return [event.ordinal, event.timestamp, event.eventType, event.xml];
 }
 
 /**
@@ -183,9 +159,8 @@ export class SessionStore {
         VALUES (@siteId, @lsid, @kind, @gsnumber, @id, @username, @displayName, @publicIp, @privateIp, @hostname, @os,
           @sessionOwner, @secondsInvolved)`),
       insertEvent: db.prepare(`
-        INSERT INTO events (site_id, lsid, ordinal, timestamp, event_type, performed_by_type, performed_by_gsnumber,
-          performed_by_name, destination_type, destination_gsnumber, destination_name, body, xml, stored_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO events (site_id, lsid, ordinal, timestamp, event_type, xml, stored_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (site_id, lsid, ordinal) DO NOTHING`),
       lastEventId: db.prepare('SELECT coalesce(max(id), 0) FROM events').pluck(),
       // The events this transaction added, queued with one statement instead of one call per event.
@@ -262,7 +237,7 @@ export class SessionStore {
     const { insertEvent } = this.stmts;
     for (const e of events) {
       highest = Math.max(highest, e[0]);
-      added += insertEvent.run(site.id, lsid, e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8], e[9], e[10], now).changes;
+      added += insertEvent.run(site.id, lsid, e[0], e[1], e[2], e[3], now).changes;
     }
     if (highest >= 0) this.stmts.bumpEventCount.run(highest + 1, now, site.id, lsid);
     if (follow?.kind === 'follow') this.stmts.follow.run(site.id, lsid, follow.startTime, follow.seenAt, follow.seenAt);

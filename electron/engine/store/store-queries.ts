@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { HourlyCount, SessionDetail, SessionEventRow, SessionListQuery, SessionRow } from '../../../shared/sessions.ts';
 import type { OutboxCounts } from '../../../shared/status.ts';
+import { eventFieldsOf } from '../pra/report-parser.ts';
+import { storedEventXml } from './session-store.ts';
 
 const iso = (s: number | null) => (s === null ? null : new Date(s * 1000).toISOString());
 
@@ -96,12 +98,12 @@ export class StoreQueries {
       .all(siteId, lsid) as SessionDetail['participants'];
     const events = (
       this.db
-        .prepare(`SELECT ordinal, timestamp, event_type, performed_by_name, destination_name, body
-          FROM events WHERE site_id = ? AND lsid = ? ORDER BY ordinal`)
-        .all(siteId, lsid) as { ordinal: number; timestamp: number | null; event_type: string; performed_by_name: string | null; destination_name: string | null; body: string | null }[]
-    ).map(
-      (e): SessionEventRow => ({ ordinal: e.ordinal, time: iso(e.timestamp), eventType: e.event_type, performedBy: e.performed_by_name, destination: e.destination_name, body: e.body }),
-    );
+        .prepare('SELECT ordinal, timestamp, event_type, xml FROM events WHERE site_id = ? AND lsid = ? ORDER BY ordinal')
+        .all(siteId, lsid) as { ordinal: number; timestamp: number | null; event_type: string; xml: string }[]
+    ).map((e): SessionEventRow => {
+      const { performedBy, destination, body } = eventFieldsOf(storedEventXml(e.xml));
+      return { ordinal: e.ordinal, time: iso(e.timestamp), eventType: e.event_type, performedBy: performedBy?.name ?? null, destination: destination?.name ?? null, body };
+    });
     return { ...toRow(row), participants, customAttributes: JSON.parse(row.custom_attributes) as SessionDetail['customAttributes'], events };
   }
 
