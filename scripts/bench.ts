@@ -279,14 +279,23 @@ async function extractPhase(opts: { dataDir: string; host: string; caFile: strin
     await engine.addSite({ name: 'Bench', host: opts.host, clientId: CLIENT.clientId, caFile: opts.caFile, initialIntervalSeconds: opts.initialIntervalSeconds, timeoutSeconds: 120 }, CLIENT.clientSecret);
     const sampler = rssSampler(opts.streamRss ? (rss) => send({ type: 'rss', t: Date.now(), rss }) : undefined);
     // The live JS heap: heapUsed right after each major (mark-sweep) GC, observed, not forced.
+    // BENCH_HEAP_SNAPSHOT=DIR[:MB] (diagnosis): a heap snapshot the first time the live heap after a
+    // major GC exceeds MB (default 50), to see what the peak holds.
+    const [snapshotDir, snapshotMb] = (process.env.BENCH_HEAP_SNAPSHOT ?? '').split(':');
+    let snapshotTaken = !snapshotDir;
     const observer = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
         if ((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
-          send({ type: 'live', t: Date.now(), heap: process.memoryUsage().heapUsed });
+          const heap = process.memoryUsage().heapUsed;
+          if (opts.streamRss) send({ type: 'live', t: Date.now(), heap });
+          if (!snapshotTaken && heap > Number(snapshotMb || 50) * MB) {
+            snapshotTaken = true;
+            void import('node:v8').then((v8) => v8.writeHeapSnapshot(join(snapshotDir!, `extract-${process.pid}-${Math.round(heap / MB)}MB.heapsnapshot`)));
+          }
         }
       }
     });
-    if (opts.streamRss) observer.observe({ entryTypes: ['gc'] });
+    if (opts.streamRss || !snapshotTaken) observer.observe({ entryTypes: ['gc'] });
     const cpu = process.cpuUsage();
     const started = performance.now();
     const [outcome] = await engine.runNow();
