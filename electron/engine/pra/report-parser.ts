@@ -8,13 +8,17 @@
  *   `saxes` parser in slices of at most {@link MAX_SLICE}, and the items completed by each slice are
  *   yielded before the next slice is read. Nothing keeps the document: memory is bounded by the
  *   largest single `<event>` plus one session header (plus one slice), never by the report.
+ *   (Strings saxes cuts from a slice share its memory: an event's text does until it is stored,
+ *   a header's texts are copied when it is emitted; see detachStrings.)
  * - saxes runs WITHOUT namespace processing (`xmlns: false`, about twice as fast as with it): the
  *   parser only looks at local names (`ns:session` → `session`) and drops `xmlns`/`xmlns:*`
  *   attributes, so the BeyondTrust namespace of any version (`…/sra/namespaces/API/reporting`,
  *   `…/namespaces/API/reporting`, the old bomgar.com one) or none at all are read alike.
- * - Trees ({@link XmlElement}) are built only for the current session header (the `<session>`
- *   element minus `session_details`) and the current `<event>`; elements the report does not
- *   define at those places (anything in `session_list` but `session`/`error`, anything in
+ * - A tree ({@link XmlElement}) is built only for the current session header (the `<session>`
+ *   element minus `session_details`). An `<event>` gets no tree: its typed fields are picked up as
+ *   it is read, and its XML text is copied from the text saxes reads (SessionEvent.xml;
+ *   {@link parseElementXml} reads it into a tree when the shipper needs one). Elements the report
+ *   does not define at those places (anything in `session_list` but `session`/`error`, anything in
  *   `session_details` but `event`) are skipped without building anything.
  * - Text in trees is raw: untrimmed, whitespace between elements included, CDATA merged, entities
  *   resolved. Typed fields are trimmed (except an event's `body`, which is content and kept as is).
