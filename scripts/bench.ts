@@ -270,7 +270,9 @@ async function parsePhase(file: string) {
 // ── Role: extraction into the store ────────────────────────────────────────────────────────
 
 /** Bundled: the store writer's entry next to the bundle (see buildBundle); from the sources, the engine finds it. */
-const writerScript = () => (import.meta.url.endsWith('.ts') ? undefined : new URL('./store-writer-worker.js', import.meta.url));
+// BENCH_WRITER=inline (diagnosis): stores on the main thread, without the writer thread.
+const writerScript = () =>
+  process.env.BENCH_WRITER === 'inline' ? ('inline' as const) : import.meta.url.endsWith('.ts') ? undefined : new URL('./store-writer-worker.js', import.meta.url);
 
 async function extractPhase(opts: { dataDir: string; host: string; caFile: string; initialIntervalSeconds: number; streamRss?: boolean }) {
   const { Engine } = await import('../electron/engine/engine.ts');

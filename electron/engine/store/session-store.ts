@@ -118,12 +118,19 @@ export function sessionKey(header: Pick<SessionHeader, 'lsid' | 'lseq' | 'startT
 }
 
 /**
+ * Events inserted by one statement. One call per event cost the writer thread a quarter of its time
+ * per event more (binding and stepping a statement per row; a store micro-benchmark, 100,000 events).
+ */
+const EVENTS_PER_INSERT = 50;
+
+/**
  * Writes to the local session store. Each call is one synchronous transaction — no transaction is
  * ever held open across an await — and every write is idempotent, so a crash between two calls
  * loses nothing and a repeated call stores nothing twice.
  */
 export class SessionStore {
   private readonly stmts;
+  private readonly insertStatements = new Map<number, Database.Statement>();
 
   constructor(
     readonly db: Database.Database,
@@ -158,10 +165,6 @@ export class SessionStore {
           hostname, os, session_owner, seconds_involved)
         VALUES (@siteId, @lsid, @kind, @gsnumber, @id, @username, @displayName, @publicIp, @privateIp, @hostname, @os,
           @sessionOwner, @secondsInvolved)`),
-      insertEvent: db.prepare(`
-        INSERT INTO events (site_id, lsid, ordinal, timestamp, event_type, xml, stored_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (site_id, lsid, ordinal) DO NOTHING`),
       lastEventId: db.prepare('SELECT coalesce(max(id), 0) FROM events').pluck(),
       // The events this transaction added, queued with one statement instead of one call per event.
       enqueueAfter: db.prepare(`INSERT INTO outbox (event_id, destination, updated_at) SELECT id, ?, ? FROM events WHERE id > ?`),
@@ -234,16 +237,33 @@ export class SessionStore {
     if (header) this.writeHeader(site, lsid, header, now);
     let added = 0;
     let highest = -1;
-    const { insertEvent } = this.stmts;
-    for (const e of events) {
-      highest = Math.max(highest, e[0]);
-      added += insertEvent.run(site.id, lsid, e[0], e[1], e[2], e[3], now).changes;
+    for (let from = 0; from < events.length; from += EVENTS_PER_INSERT) {
+      const to = Math.min(events.length, from + EVENTS_PER_INSERT);
+      const values: (string | number | null)[] = [];
+      for (let i = from; i < to; i++) {
+        const e = events[i]!;
+        if (e[0] > highest) highest = e[0];
+        values.push(site.id, lsid, e[0], e[1], e[2], e[3], now);
+      }
+      added += this.insertEvents(to - from).run(...values).changes;
     }
     if (highest >= 0) this.stmts.bumpEventCount.run(highest + 1, now, site.id, lsid);
     if (follow?.kind === 'follow') this.stmts.follow.run(site.id, lsid, follow.startTime, follow.seenAt, follow.seenAt);
     else if (follow?.kind === 'seen') this.stmts.seen.run(follow.seenAt, site.id, lsid);
     else if (follow?.kind === 'unfollow') this.stmts.unfollow.run(site.id, lsid);
     return added;
+  }
+
+  /** The statement inserting `count` events (rows get their ids in order), prepared once per count. */
+  private insertEvents(count: number): Database.Statement {
+    let statement = this.insertStatements.get(count);
+    if (statement === undefined) {
+      statement = this.db.prepare(`INSERT INTO events (site_id, lsid, ordinal, timestamp, event_type, xml, stored_at)
+        VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}
+        ON CONFLICT (site_id, lsid, ordinal) DO NOTHING`);
+      this.insertStatements.set(count, statement);
+    }
+    return statement;
   }
 
   private writeHeader(site: { id: number; host: string }, lsid: string, header: HeaderRow, now: number) {
