@@ -15,7 +15,7 @@
 // Linux without a D-Bus session: relaunches itself under scripts/with-keyring.sh (the engine keeps
 // the site's secret in the OS keychain).
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
@@ -85,21 +85,50 @@ function residentKinds(): { anon: number; file: number } | null {
 }
 
 /** Samples process.memoryUsage().rss every 100 ms; keeps the full breakdown at the peak. */
+/**
+ * BENCH_SMAPS=FILE (diagnosis, Linux): the resident anonymous memory at the peak by kind of mapping,
+ * appended to FILE: the brk heap (glibc's main arena), 64 MB-aligned regions (its per-thread
+ * arenas), and everything else (V8's pages and code, thread stacks, other mmap allocations).
+ */
+function anonymousBySource(): string {
+  const lines = readFileSync('/proc/self/smaps', 'utf8').split('\n');
+  const totals = { brkHeap: 0, threadArenas: 0, other: 0 };
+  let kind: keyof typeof totals | null = null;
+  for (const line of lines) {
+    const header = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      const [, from, to, path] = header;
+      const start = BigInt(`0x${from}`);
+      const size = BigInt(`0x${to}`) - start;
+      if (path === '[heap]') kind = 'brkHeap';
+      else if (path !== '') kind = null;
+      else kind = start % (64n * 1024n * 1024n) === 0n && size <= 64n * 1024n * 1024n ? 'threadArenas' : 'other';
+      continue;
+    }
+    const anon = /^Anonymous:\s+(\d+) kB/.exec(line);
+    if (anon && kind) totals[kind] += Number(anon[1]) * 1024;
+  }
+  return `anonymous at the peak: brk heap ${mb(totals.brkHeap)}, 64 MB-aligned (thread arenas) ${mb(totals.threadArenas)}, other ${mb(totals.other)}`;
+}
+
 function rssSampler(onSample?: (rss: number) => void) {
   const start = process.memoryUsage();
   let atPeak = start;
   let kindsAtPeak = residentKinds();
+  let smapsAtPeak = '';
   const timer = setInterval(() => {
     const usage = process.memoryUsage();
     if (usage.rss > atPeak.rss) {
       atPeak = usage;
       kindsAtPeak = residentKinds();
+      if (process.env.BENCH_SMAPS) smapsAtPeak = anonymousBySource();
     }
     onSample?.(usage.rss);
   }, 100);
   return {
     stop() {
       clearInterval(timer);
+      if (process.env.BENCH_SMAPS) appendFileSync(process.env.BENCH_SMAPS, `${process.pid}: peak ${mb(atPeak.rss)}; ${smapsAtPeak}\n`);
       return Math.max(atPeak.rss, process.memoryUsage.rss());
     },
     /** RSS before the work, and where the memory was at the peak sample. */
