@@ -320,7 +320,10 @@ interface Handler<T> {
   onOpen(tag: SaxesTagPlain): void;
   onClose(): void;
   onText(text: string): void;
-  /** The parser has read all the text it was given (it keeps none of it for the next write). */
+  /**
+   * The parser has read the text it was given: all of it, except a final carriage return or half
+   * of a surrogate pair, which it keeps out of `chunk` and puts at the start of the next one.
+   */
   afterWrite(): void;
 }
 
@@ -416,7 +419,12 @@ const FIELD_PERFORMED_BY = 1;
 const FIELD_DESTINATION = 2;
 const FIELD_BODY = 3;
 const FIELD_ENCODED_BODY = 4;
-const EVENT_FIELDS: Record<string, number> = { performed_by: FIELD_PERFORMED_BY, destination: FIELD_DESTINATION, body: FIELD_BODY, encoded_body: FIELD_ENCODED_BODY };
+const EVENT_FIELDS = new Map([
+  ['performed_by', FIELD_PERFORMED_BY],
+  ['destination', FIELD_DESTINATION],
+  ['body', FIELD_BODY],
+  ['encoded_body', FIELD_ENCODED_BODY],
+]);
 
 /**
  * The `<event>` being read. No tree is built for it: its typed fields are picked up on the way, and
@@ -510,7 +518,7 @@ function bodyOf({ body, encodedBody }: EventFields): string | null {
 export function eventFieldsOf(xml: string): Pick<SessionEvent, 'performedBy' | 'destination' | 'body'> {
   const fields: EventFields = { performedBy: null, destination: null, body: null, encodedBody: null };
   for (const child of parseElementXml(xml).children) {
-    const field = EVENT_FIELDS[child.name];
+    const field = EVENT_FIELDS.get(child.name);
     if (field !== undefined) setField(fields, field, child.attrs, child.text);
   }
   return { performedBy: fields.performedBy, destination: fields.destination, body: bodyOf(fields) };
@@ -545,7 +553,7 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
     const event = this.event;
     if (event !== null) {
       if (d === event.depth + 1) {
-        const field = EVENT_FIELDS[localName(tag.name)];
+        const field = EVENT_FIELDS.get(localName(tag.name));
         if (field !== undefined) {
           event.field = field;
           event.fieldAttrs = copyAttrs(tag.attributes);
