@@ -60,12 +60,13 @@ const fields = (over: Partial<SiteFields> = {}): SiteFields => ({
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe('settings.db', () => {
-  it('sets WAL, foreign keys, FULL sync and a busy timeout', () => {
+  it("sets WAL, foreign keys, FULL sync, a busy timeout and SQLite's default page cache", () => {
     withDb(({ db }) => {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
       assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
       assert.equal(db.pragma('synchronous', { simple: true }), 2);
       assert.equal(db.pragma('busy_timeout', { simple: true }), 5000);
+      assert.equal(db.pragma('cache_size', { simple: true }), -2000, "2 MB, not better-sqlite3's 16 MB");
     });
   });
 

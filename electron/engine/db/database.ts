@@ -13,6 +13,12 @@ export const SETTINGS_FILE = 'settings.db';
 export const DATABASE_FILE_MODE = 0o600;
 /** How long a statement waits for another process's lock (the app and `pra-ic` may share the file). */
 export const BUSY_TIMEOUT_MS = 5000;
+/**
+ * Page cache per connection, KiB: SQLite's own default instead of better-sqlite3's 16 MB. The engine
+ * has two connections (its own and the store writer thread's); extraction appends and a commit
+ * touches a few hundred pages, so the larger cache only held more of the process's memory.
+ */
+const PAGE_CACHE_KIB = 2000;
 
 export interface AppDatabase {
   /** The better-sqlite3 handle. */
@@ -64,6 +70,7 @@ export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {})
     // our write rate.
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     runMigrations(db, options.migrations ?? MIGRATIONS, file);
     const row = db.prepare("SELECT value FROM meta WHERE key = 'install_id'").get() as { value: string } | undefined;
     if (row === undefined || row.value === '') {
