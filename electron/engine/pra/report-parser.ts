@@ -454,9 +454,9 @@ class EventCapture implements EventFields {
     this.selfClosing = tag.isSelfClosing;
     this.xml = openTagXml(tag.name, tag.attributes, tag.isSelfClosing);
     this.start = source.i;
-    const attrs = tag.attributes;
-    this.timestamp = attrs.timestamp ?? prefixedAttr(attrs, 'timestamp');
-    this.eventType = attrs.event_type ?? prefixedAttr(attrs, 'event_type');
+    const attrs = copyAttrs(tag.attributes);
+    this.timestamp = attrs.timestamp;
+    this.eventType = attrs.event_type;
   }
 
   closeField(): void {
@@ -522,12 +522,6 @@ export function eventFieldsOf(xml: string): Pick<SessionEvent, 'performedBy' | '
     if (field !== undefined) setField(fields, field, child.attrs, child.text);
   }
   return { performedBy: fields.performedBy, destination: fields.destination, body: bodyOf(fields) };
-}
-
-/** An attribute by local name when it is written with a prefix (`ns:timestamp`). */
-function prefixedAttr(attrs: Record<string, string>, name: string): string | undefined {
-  for (const key in attrs) if (key.endsWith(`:${name}`) && !key.startsWith('xmlns:')) return attrs[key];
-  return undefined;
 }
 
 function participantRef(attrs: Record<string, string>, text: string): NonNullable<SessionEvent['performedBy']> {
