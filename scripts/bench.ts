@@ -111,6 +111,8 @@ function anonymousBySource(): string {
   return `anonymous at the peak: brk heap ${mb(totals.brkHeap)}, 64 MB-aligned (thread arenas) ${mb(totals.threadArenas)}, other ${mb(totals.other)}`;
 }
 
+/** BENCH_RSS_TRACE=FILE (diagnosis): every RSS sample (ms, RSS, V8 heap total and used), with the events stored so far and the backfill's position. */
+let traceMark = '';
 function rssSampler(onSample?: (rss: number) => void) {
   const start = process.memoryUsage();
   let atPeak = start;
@@ -124,6 +126,7 @@ function rssSampler(onSample?: (rss: number) => void) {
       if (process.env.BENCH_SMAPS) smapsAtPeak = anonymousBySource();
     }
     onSample?.(usage.rss);
+    if (process.env.BENCH_RSS_TRACE) appendFileSync(process.env.BENCH_RSS_TRACE, `${Math.round(performance.now())} ${mb(usage.rss)} ${mb(usage.heapTotal)} ${mb(usage.heapUsed)} ${traceMark}\n`);
   }, 100);
   return {
     stop() {
@@ -308,6 +311,7 @@ async function extractPhase(opts: { dataDir: string; host: string; caFile: strin
   const engine = new Engine({ dataDir: opts.dataDir, minPollSeconds: 1, storeWriterScript: writerScript() });
   try {
     await engine.addSite({ name: 'Bench', host: opts.host, clientId: CLIENT.clientId, caFile: opts.caFile, initialIntervalSeconds: opts.initialIntervalSeconds, timeoutSeconds: 120 }, CLIENT.clientSecret);
+    if (process.env.BENCH_RSS_TRACE) engine.onEvent((e) => { if (e.type === 'site-status') traceMark = `${e.status.eventsStored} ${e.status.backfill?.coveredUntil ?? ''}`; });
     const sampler = rssSampler(opts.streamRss ? (rss) => send({ type: 'rss', t: Date.now(), rss }) : undefined);
     // The live JS heap: heapUsed right after each major (mark-sweep) GC, observed, not forced.
     // BENCH_HEAP_SNAPSHOT=DIR[:MB] (diagnosis): a heap snapshot the first time the live heap after a
@@ -348,7 +352,7 @@ async function extractPhase(opts: { dataDir: string; host: string; caFile: strin
       events: one('SELECT count(*) AS n FROM events'),
       followed: one('SELECT count(*) AS n FROM follow'),
       windows: outcome.result!.windows,
-      largestHeader: one('SELECT coalesce(max(length(header_tree)), 0) AS n FROM sessions'),
+      largestHeader: one('SELECT coalesce(max(length(header_xml)), 0) AS n FROM sessions'),
       dbBytes: statSync(engine.database.file).size + (existsSync(`${engine.database.file}-wal`) ? statSync(`${engine.database.file}-wal`).size : 0),
     } satisfies PhaseResult);
   } finally {

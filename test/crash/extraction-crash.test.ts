@@ -1,7 +1,7 @@
 // Extraction survives SIGKILL anywhere: the real CLI (`pra-ic run --once`) runs as a child process
 // against the PRA simulator (through a byte relay that lets kills land mid-report) and is killed
 // again and again, then allowed to finish. Its store must then hold exactly what an uninterrupted
-// run of the same corpus stored: the same sessions (header trees, end times, participants), the
+// run of the same corpus stored: the same sessions (header texts, end times, participants), the
 // same events (ordinals, timestamps, types, XML texts), the same follow set, and one outbox row
 // per event. Two phases: a backfill at T, then at T + 2 h, when in-progress sessions have gained
 // events or ended and new sessions began, so the follow pass is killed too.

@@ -274,7 +274,7 @@ export function storeContent(dataDir: string) {
       sessions: all(`SELECT site_id, lsid, host_name, session_type, lseq, start_time, end_time, duration, external_key, jump_group_id,
           jump_group_type, jump_group_name, jumpoint_id, jumpoint_name, primary_customer_gsnumber, primary_customer_name,
           primary_rep_gsnumber, primary_rep_id, primary_rep_name, file_transfer_count, file_move_count, file_delete_count,
-          custom_attributes, header_tree, event_count
+          custom_attributes, header_xml, event_count
         FROM sessions ORDER BY site_id, lsid`),
       participants: all('SELECT * FROM participants ORDER BY site_id, lsid, kind, gsnumber'),
       events: all(`SELECT site_id, lsid, ordinal, timestamp, event_type, xml

@@ -1,13 +1,14 @@
 // Upgrading a session store made by schema version 2 (outbox keyed (destination, event_id) with a
 // second index on event_id, and a per-event stored_at index for the chart) to the current schema:
 // every outbox row keeps its state, attempts and reason, the chart counts stay the same, the
-// cascades still work, and the two per-event indexes are gone.
+// cascades still work, and the two per-event indexes are gone. Versions 3 and 4 stored events and
+// headers as the JSON of their trees; those rows stay readable.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { openDatabase } from '../../electron/engine/db/database.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../electron/engine/db/migrations.ts';
 import { parseElementXml, type XmlElement } from '../../electron/engine/pra/xml-element.ts';
-import { eventRow, headerRow, SessionStore, storedEventXml } from '../../electron/engine/store/session-store.ts';
+import { eventRow, headerRow, SessionStore, storedXml } from '../../electron/engine/store/session-store.ts';
 import { StoreQueries } from '../../electron/engine/store/store-queries.ts';
 import { minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -98,7 +99,7 @@ describe('session store migration 3 (outbox keyed by event, events counted per h
         }
         const rows = (sql: string) => db.db.prepare(sql).raw().all();
         return {
-          sessions: rows('SELECT lsid, event_count, header_tree FROM sessions ORDER BY lsid'),
+          sessions: rows('SELECT lsid, event_count, header_xml FROM sessions ORDER BY lsid'),
           events: rows('SELECT lsid, ordinal, timestamp, event_type, xml FROM events ORDER BY lsid, ordinal'),
           outbox: rows("SELECT e.lsid, e.ordinal, o.state FROM outbox o JOIN events e ON e.id = o.event_id ORDER BY e.lsid, e.ordinal"),
           hours: rows('SELECT hour, events FROM event_hours'),
@@ -140,15 +141,57 @@ describe('session store migration 4 (events kept as XML text)', () => {
       assert.deepEqual(columns, ['id', 'site_id', 'lsid', 'ordinal', 'timestamp', 'event_type', 'xml', 'stored_at'], 'tree renamed xml; the fields read from it are not kept twice');
       const stored = upgraded.db.prepare("SELECT xml FROM events WHERE lsid = 'a'").pluck().get() as string;
       assert.equal(stored, JSON.stringify(tree), 'the row itself is not rewritten');
-      const xml = storedEventXml(stored);
+      const xml = storedXml(stored);
       assert.ok(xml.startsWith('<event '), xml);
       assert.deepEqual(parseElementXml(xml), tree);
       // A row of this version is XML already and is read as it is.
       const store = new SessionStore(upgraded.db, () => NOW);
       store.writeBatch({ id: siteId, host: 'm.example.com' }, 'b', header('b'), [event(0)], null);
       const fresh = upgraded.db.prepare("SELECT xml FROM events WHERE lsid = 'b'").pluck().get() as string;
-      assert.equal(storedEventXml(fresh), fresh);
+      assert.equal(storedXml(fresh), fresh);
       assert.deepEqual(parseElementXml(fresh).attrs, { timestamp: String(NOW - 5 * HOUR), event_type: 'Chat Message' });
+    } finally {
+      upgraded.close();
+    }
+  });
+});
+
+describe('session store migration 5 (session headers kept as XML text)', () => {
+  it('renames the column and keeps older rows readable: their JSON tree reads back as the same element', () => {
+    const dir = tempDir('pra-store-migration5-');
+    const old = openDatabase(dir, { migrations: MIGRATIONS.slice(0, 4) });
+    assert.equal(old.db.pragma('user_version', { simple: true }), 4);
+    const siteId = addSite(old.db);
+    // A header tree as version 4 stored it: attributes, nested children, raw whitespace, characters to escape.
+    const tree: XmlElement = {
+      name: 'session',
+      attrs: { lsid: 'a' },
+      children: [
+        { name: 'lseq', attrs: {}, children: [], text: '7' },
+        { name: 'custom_attributes', attrs: {}, children: [{ name: 'custom_attribute', attrs: { code_name: 'k', display_name: 'A & "B"' }, children: [], text: ' <v> 🚀\r\n' }], text: '\n  ' },
+        { name: 'command_shell_recordings', attrs: {}, children: [{ name: 'command_shell_recording', attrs: { instance: '0' }, children: [{ name: 'view_url', attrs: {}, children: [], text: 'https://h/v?a=1&b=2' }], text: '' }], text: '' },
+      ],
+      text: '\n  \n',
+    };
+    old.db.prepare(`INSERT INTO sessions (site_id, lsid, host_name, custom_attributes, header_tree, event_count, stored_at, updated_at) VALUES (?, 'a', 'm.example.com', '[]', ?, 0, ?, ?)`).run(siteId, JSON.stringify(tree), NOW, NOW);
+    old.close();
+
+    const upgraded = openDatabase(dir);
+    try {
+      assert.equal(upgraded.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      const columns = upgraded.db.prepare("SELECT name FROM pragma_table_info('sessions')").pluck().all() as string[];
+      assert.ok(columns.includes('header_xml') && !columns.includes('header_tree'), columns.join());
+      const stored = upgraded.db.prepare("SELECT header_xml FROM sessions WHERE lsid = 'a'").pluck().get() as string;
+      assert.equal(stored, JSON.stringify(tree), 'the row itself is not rewritten');
+      const xml = storedXml(stored);
+      assert.ok(xml.startsWith('<session '), xml);
+      assert.deepEqual(parseElementXml(xml), tree);
+      // A header written by this version is its XML text, read as it is.
+      const store = new SessionStore(upgraded.db, () => NOW);
+      store.writeBatch({ id: siteId, host: 'm.example.com' }, 'b', header('b'), [event(0)], null);
+      const fresh = upgraded.db.prepare("SELECT header_xml FROM sessions WHERE lsid = 'b'").pluck().get() as string;
+      assert.equal(fresh, header('b').xml);
+      assert.equal(storedXml(fresh), fresh);
     } finally {
       upgraded.close();
     }

@@ -7,7 +7,7 @@ export function minimalHeader(lsid: string, startTime: number, endTime: number |
   return {
     lsid, sessionType: 'support', lseq: '1', startTime, endTime, duration, externalKey: null, jumpGroup: null, jumpoint: null,
     primaryCustomer: null, primaryRep: null, fileTransferCount: 0, fileMoveCount: 0, fileDeleteCount: 0, customAttributes: [], customers: [], reps: [],
-    tree: { name: 'session', attrs: { lsid }, children: [], text: '' },
+    xml: openTagXml('session', { lsid }, true),
   };
 }
 

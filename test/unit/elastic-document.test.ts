@@ -13,20 +13,20 @@ import {
   type DocumentContext,
 } from '../../electron/engine/elastic/document.ts';
 import { documentId } from '../../electron/engine/elastic/document-id.ts';
-import { buildMessage, encodeMessage } from '../../electron/engine/elastic/message.ts';
+import { buildMessage, encodeMessage, messageSession, type MessageSession } from '../../electron/engine/elastic/message.ts';
 import { parseAccessSessionReport } from '../../electron/engine/pra/report-parser.ts';
-import type { SessionEvent, SessionHeader } from '../../electron/engine/pra/report-types.ts';
+import type { SessionEvent } from '../../electron/engine/pra/report-types.ts';
 
 const REFERENCE = new URL('../../../shared/reference/', import.meta.url);
 const readReference = (path: string) => readFileSync(new URL(path, REFERENCE), 'utf8');
 
-async function firstEvent(xml: string): Promise<{ header: SessionHeader; event: SessionEvent }> {
+async function firstEvent(xml: string): Promise<{ header: MessageSession; event: SessionEvent }> {
   async function* body() {
     yield Buffer.from(xml, 'utf8');
   }
-  let header: SessionHeader | null = null;
+  let header: MessageSession | null = null;
   for await (const item of parseAccessSessionReport(body())) {
-    if (item.type === 'session') header = item.header;
+    if (item.type === 'session') header = messageSession(item.header);
     else if (item.type === 'event' && header !== null) return { header, event: item.event };
   }
   throw new Error('no event in the report');

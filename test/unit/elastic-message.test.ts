@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { SaxesParser } from 'saxes';
-import { buildMessage, compareUtf8, encodeMessage, normalizeIp, type JsonObject, type JsonValue } from '../../electron/engine/elastic/message.ts';
+import { buildMessage, compareUtf8, messageSession, encodeMessage, normalizeIp, type JsonObject, type JsonValue } from '../../electron/engine/elastic/message.ts';
 import { parseAccessSessionReport } from '../../electron/engine/pra/report-parser.ts';
 import type { SessionEvent, SessionHeader } from '../../electron/engine/pra/report-types.ts';
 import { SESSION_LIST_SHAPE, type XsdNode } from '../../electron/engine/elastic/xsd-shape.ts';
@@ -33,7 +33,7 @@ async function parseReport(xml: string): Promise<ParsedSession[]> {
 /** The messages of every event of a report, in order. */
 async function messagesOf(xml: string, syntheticLsid = 'synthetic-lsid'): Promise<JsonObject[]> {
   const sessions = await parseReport(xml);
-  return sessions.flatMap((s) => s.events.map((e) => buildMessage(s.header, e, { syntheticLsid })));
+  return sessions.flatMap((s) => s.events.map((e) => buildMessage(messageSession(s.header), e, { syntheticLsid })));
 }
 
 /** A report of one session (lsid `L1`) with the given header elements and events. */
@@ -520,8 +520,8 @@ describe('message: (c) session.lsid', () => {
 
   it('refuses to build a message without any lsid', async () => {
     const [s] = await parseReport(report('', `<event timestamp="1" event_type="E"/>`, null));
-    assert.throws(() => buildMessage(s!.header, s!.events[0]!), { name: 'TypeError', message: /syntheticLsid/ });
-    assert.throws(() => buildMessage(s!.header, s!.events[0]!, { syntheticLsid: ' ' }), TypeError);
+    assert.throws(() => buildMessage(messageSession(s!.header), s!.events[0]!), { name: 'TypeError', message: /syntheticLsid/ });
+    assert.throws(() => buildMessage(messageSession(s!.header), s!.events[0]!, { syntheticLsid: ' ' }), TypeError);
   });
 });
 

@@ -78,13 +78,16 @@ function eventsOf(items: ReportItem[]): SessionEvent[] {
 }
 
 /** The tree of an event, read from its XML text as the shipper reads it. */
-function treeOf(event: SessionEvent): XmlElement {
-  return parseElementXml(event.xml);
+function treeOf(item: SessionEvent | SessionHeader): XmlElement {
+  return parseElementXml(item.xml);
 }
 
 /** The items with each event's XML text replaced by its tree. */
+/** The items with every XML text (events', headers') read into its tree. */
 function withEventTrees(items: ReportItem[]): unknown[] {
-  return items.map((i) => (i.type === 'event' ? { ...i, event: { ...i.event, xml: treeOf(i.event) } } : i));
+  return items.map((i) =>
+    i.type === 'event' ? { ...i, event: { ...i.event, xml: treeOf(i.event) } } : i.type === 'session' ? { ...i, header: { ...i.header, xml: treeOf(i.header) } } : i,
+  );
 }
 
 function child(el: XmlElement, ...path: string[]): XmlElement {
@@ -194,17 +197,17 @@ describe('parseAccessSessionReport: reference fixtures', () => {
       },
     ]);
     // The tree: namespace-free, no xmlns attributes, no session_details, entities resolved, raw text.
-    assert.equal(h.tree.name, 'session');
-    assert.deepEqual(h.tree.attrs, { lsid: 'e9e99aeb9ad54fb381634498502c5a1b' });
-    assert.ok(!h.tree.children.some((c) => c.name === 'session_details'));
+    assert.equal(treeOf(h).name, 'session');
+    assert.deepEqual(treeOf(h).attrs, { lsid: 'e9e99aeb9ad54fb381634498502c5a1b' });
+    assert.ok(!treeOf(h).children.some((c) => c.name === 'session_details'));
     assert.deepEqual(
-      h.tree.children.map((c) => c.name),
+      treeOf(h).children.map((c) => c.name),
       ['session_type', 'lseq', 'start_time', 'end_time', 'duration', 'external_key', 'custom_attributes', 'session_chat_view_url', 'session_chat_download_url', 'file_transfer_count', 'file_move_count', 'file_delete_count', 'primary_customer', 'jump_group', 'primary_rep', 'customer_list', 'rep_list'],
     );
-    assert.match(child(h.tree, 'session_chat_view_url').text, /%3Dchat&dl_action=chat&view=1$/);
-    assert.deepEqual(child(h.tree, 'start_time'), { name: 'start_time', attrs: { timestamp: '1733239565' }, children: [], text: '2024-12-03T15:26:05+00:00' });
-    assert.equal(child(h.tree, 'rep_list', 'representative', 'public_ip').text, '[2a01:e34:ec57:b230:f188:56c5:7089:d987]:56722');
-    assert.match(h.tree.text, /^\s+$/, 'whitespace between children is kept raw');
+    assert.match(child(treeOf(h), 'session_chat_view_url').text, /%3Dchat&dl_action=chat&view=1$/);
+    assert.deepEqual(child(treeOf(h), 'start_time'), { name: 'start_time', attrs: { timestamp: '1733239565' }, children: [], text: '2024-12-03T15:26:05+00:00' });
+    assert.equal(child(treeOf(h), 'rep_list', 'representative', 'public_ip').text, '[2a01:e34:ec57:b230:f188:56c5:7089:d987]:56722');
+    assert.match(treeOf(h).text, /^\s+$/, 'whitespace between children is kept raw');
 
     const [first, second] = eventsOf(items);
     assert.ok(first && second);
@@ -247,10 +250,10 @@ describe('parseAccessSessionReport: reference fixtures', () => {
     assert.equal(h.reps[0]?.hostname, 'admin-host');
     assert.equal(h.reps[0]?.secondsInvolved, 3600);
     assert.equal(h.reps[0]?.sessionOwner, true);
-    assert.equal(child(h.tree, 'rep_list', 'representative', 'invited').text, '1', 'elements without a typed field stay in the tree');
-    assert.deepEqual(child(h.tree, 'command_shell_recordings', 'command_shell_recording').attrs, { instance: '0' });
-    assert.equal(child(h.tree, 'command_shell_recordings', 'command_shell_recording', 'view_url').text, 'https://example.com/shell_view/12345');
-    assert.equal(child(h.tree, 'session_recording_view_url').text, 'https://example.com/recording_view/12345');
+    assert.equal(child(treeOf(h), 'rep_list', 'representative', 'invited').text, '1', 'elements without a typed field stay in the tree');
+    assert.deepEqual(child(treeOf(h), 'command_shell_recordings', 'command_shell_recording').attrs, { instance: '0' });
+    assert.equal(child(treeOf(h), 'command_shell_recordings', 'command_shell_recording', 'view_url').text, 'https://example.com/shell_view/12345');
+    assert.equal(child(treeOf(h), 'session_recording_view_url').text, 'https://example.com/recording_view/12345');
 
     const [e] = eventsOf(items);
     assert.ok(e);
@@ -503,7 +506,7 @@ describe('content', () => {
     assert.deepEqual(kinds(items), ['session', 'event', 'event', 'event', 'session-end', 'session', 'session-end']);
     const h = headerOf(items);
     assert.equal(h.lsid, 'ab12');
-    assert.deepEqual(h.tree.attrs, { lsid: 'ab12', type: 'full' }, 'xsi:type → type; no xmlns');
+    assert.deepEqual(treeOf(h).attrs, { lsid: 'ab12', type: 'full' }, 'xsi:type → type; no xmlns');
     assert.equal(h.externalKey, 'clé-🔑');
     assert.deepEqual(h.customAttributes, [
       { codeName: 'dept', displayName: 'Abteilung', value: 'Forschung & Entwicklung' },
@@ -565,10 +568,31 @@ describe('content', () => {
     }
   });
 
+  it("keeps a header's XML text as the appliance sent it, up to session_details, whatever the chunking", async () => {
+    const content =
+      '\r\n  <lseq>4</lseq><!-- c --><command_shell_recordings><command_shell_recording instance="0"><view_url>https://h/v?a=1&amp;b=<![CDATA[2]]></view_url></command_shell_recording></command_shell_recordings>\n  <custom_attributes><custom_attribute code_name="k" display_name="K">🚀 &lt;x&gt;</custom_attribute></custom_attributes>\n  ';
+    const doc = sessionList(`<r:session xmlns:r="urn:r" lsid="x&amp;y">${content}<r:session_details x="1"><event timestamp="8" event_type="E"/></r:session_details></r:session><session lsid="z">${content}</session><session lsid="s"/>`);
+    for (const size of [1, 3, 7, Infinity]) {
+      const items = await report(doc, size);
+      assert.deepEqual(kinds(items), ['session', 'event', 'session-end', 'session', 'session-end', 'session', 'session-end']);
+      const [h, noDetails, selfClosed] = [headerOf(items, 0), headerOf(items, 1), headerOf(items, 2)];
+      assert.equal(h.xml, `<r:session xmlns:r="urn:r" lsid="x&amp;y">${content}</r:session>`, `chunks of ${size}`);
+      assert.equal(noDetails.xml, `<session lsid="z">${content}</session>`, `chunks of ${size}`);
+      assert.equal(selfClosed.xml, '<session lsid="s"/>');
+      // Typed fields from the children that have them; the others are in the text only.
+      assert.equal(h.lsid, 'x&y');
+      assert.equal(h.lseq, '4');
+      assert.deepEqual(h.customAttributes, [{ codeName: 'k', displayName: 'K', value: '🚀 <x>' }]);
+      const tree = treeOf(h);
+      assert.deepEqual([tree.name, tree.attrs], ['session', { lsid: 'x&y' }]);
+      assert.equal(child(tree, 'command_shell_recordings', 'command_shell_recording', 'view_url').text, 'https://h/v?a=1&b=2');
+    }
+  });
+
   it('reads every namespace (sra, API, old bomgar, prefixed) and none alike', async () => {
     const inner = (p: string) =>
       `<${p}session lsid="n"><${p}session_type>support</${p}session_type><${p}start_time timestamp="5">x</${p}start_time><${p}session_details><${p}event timestamp="6" event_type="E"><${p}body>b</${p}body></${p}event></${p}session_details></${p}session>`;
-    // An event's XML text is the appliance's own (prefixes included); the tree read from it is the same.
+    // An event's and a header's XML text is the appliance's own (prefixes included); the tree read from it is the same.
     const plain = await report(`<session_list>${inner('')}</session_list>`);
     assert.deepEqual(kinds(plain), ['session', 'event', 'session-end']);
     const expected = withEventTrees(plain);
@@ -596,7 +620,7 @@ describe('content', () => {
     assert.deepEqual(items.at(-1), { type: 'session-end', lsid: 'b', eventCount: 2 });
   });
 
-  it('content after session_details is appended to the emitted header tree (typed fields unchanged); a second session_details continues the ordinals', async () => {
+  it("content after session_details is added to the emitted header's text (typed fields unchanged); a second session_details continues the ordinals", async () => {
     const items = await report(
       sessionList(
         '<session lsid="a"><lseq>1</lseq><session_details><event timestamp="1" event_type="x"/></session_details><end_time timestamp="99">late</end_time><session_details><event timestamp="2" event_type="y"/></session_details><junk/></session>',
@@ -605,8 +629,9 @@ describe('content', () => {
     assert.deepEqual(kinds(items), ['session', 'event', 'event', 'session-end']);
     const h = headerOf(items);
     assert.equal(h.endTime, null, 'typed fields describe what preceded session_details');
+    assert.equal(h.xml, '<session lsid="a"><lseq>1</lseq><end_time timestamp="99">late</end_time><junk/></session>');
     assert.deepEqual(
-      h.tree.children.map((c) => c.name),
+      treeOf(h).children.map((c) => c.name),
       ['lseq', 'end_time', 'junk'],
     );
     assert.deepEqual(

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { eventXmlMigration, sessionStoreMigration, storeIndexesMigration } from '../store/schema.ts';
+import { eventXmlMigration, headerXmlMigration, sessionStoreMigration, storeIndexesMigration } from '../store/schema.ts';
 
 export interface Migration {
   /** What it does, for error messages. */
@@ -51,6 +51,7 @@ export const MIGRATIONS: readonly Migration[] = [
   sessionStoreMigration,
   storeIndexesMigration,
   eventXmlMigration,
+  headerXmlMigration,
 ];
 
 /** The schema version this code writes. */

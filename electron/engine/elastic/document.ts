@@ -22,8 +22,8 @@
  * - No `ecs.version`: the pipeline's first processor sets it (`set_ecs_version`), unconditionally,
  *   to the ECS version its mappings follow; the collector does not send one either.
  */
-import type { SessionEvent, SessionHeader } from '../pra/report-types.ts';
-import { buildMessage, encodeMessage } from './message.ts';
+import type { SessionEvent } from '../pra/report-types.ts';
+import { buildMessage, encodeMessage, type MessageSession } from './message.ts';
 
 /** The integration's data stream dataset. */
 export const DATASET = 'beyondtrust_pra.access_session';
@@ -67,7 +67,7 @@ export interface ElasticDocument {
  * the event's `timestamp` could not be read; throws when neither is known, and when the namespace
  * is invalid.
  */
-export function buildDocument(header: SessionHeader, event: SessionEvent, context: DocumentContext): ElasticDocument {
+export function buildDocument(header: MessageSession, event: SessionEvent, context: DocumentContext): ElasticDocument {
   assertValidNamespace(context.namespace);
   const seconds = event.timestamp ?? header.startTime;
   if (seconds === null) {

@@ -84,7 +84,21 @@ const IP_KEYS = ['public_ip', 'private_ip'] as const;
  * {@link encodeMessage}. Throws a `TypeError` when the session has no `lsid` and no
  * `options.syntheticLsid` was given.
  */
-export function buildMessage(header: SessionHeader, event: SessionEvent, options: MessageOptions = {}): JsonObject {
+/**
+ * A session as its events' messages are built from it: with the tree of its header's XML text
+ * (SessionHeader.xml), read once for all of them.
+ */
+export interface MessageSession {
+  lsid: string | null;
+  startTime: number | null;
+  tree: XmlElement;
+}
+
+export function messageSession(header: Pick<SessionHeader, 'lsid' | 'startTime' | 'xml'>): MessageSession {
+  return { lsid: header.lsid, startTime: header.startTime, tree: parseElementXml(header.xml) };
+}
+
+export function buildMessage(header: MessageSession, event: SessionEvent, options: MessageOptions = {}): JsonObject {
   const sessionValue = elementToJson(header.tree, SESSION_SHAPE);
   const sessionAll: JsonObject = isObject(sessionValue) ? sessionValue : textObject(sessionValue);
   const reps = participants(sessionAll.rep_list, 'representative');

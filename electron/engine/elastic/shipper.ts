@@ -4,12 +4,13 @@ import type { Client } from '@elastic/elasticsearch';
 import type { DestinationSettings } from '../../../shared/destination.ts';
 import type { Logger } from '../log/logger.ts';
 import { sleep } from '../pra/rate-limiter.ts';
-import type { SessionEvent, SessionHeader } from '../pra/report-types.ts';
-import type { XmlElement } from '../pra/xml-element.ts';
-import { storedEventXml } from '../store/session-store.ts';
+import type { SessionEvent } from '../pra/report-types.ts';
+import { parseElementXml } from '../pra/xml-element.ts';
+import { storedXml } from '../store/session-store.ts';
 import { VERSION } from '../version.ts';
 import { documentId } from './document-id.ts';
 import { buildDocument, dataStreamName } from './document.ts';
+import type { MessageSession } from './message.ts';
 import type { DestinationStore } from './destination-settings.ts';
 import { createElasticClient, describeElasticError, errorReason } from './elastic-connection.ts';
 
@@ -75,7 +76,7 @@ export class Shipper {
       WHERE o.destination = 'elastic' AND o.state = 'pending'
       ORDER BY o.event_id
       LIMIT ?`);
-    this.selectHeader = db.prepare('SELECT header_tree FROM sessions WHERE site_id = ? AND lsid = ?').pluck();
+    this.selectHeader = db.prepare('SELECT header_xml FROM sessions WHERE site_id = ? AND lsid = ?').pluck();
     this.marks = {
       markSent: db.prepare(`UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE destination = 'elastic' AND event_id = ?`),
       markFailed: db.prepare(`UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE destination = 'elastic' AND event_id = ?`),
@@ -207,7 +208,7 @@ export class Shipper {
     const limits = this.limits;
     const index = dataStreamName(settings.namespace);
     const agent = { name: hostname(), version: VERSION, installId: this.context.installId };
-    const headers = new Map<string, SessionHeader>();
+    const headers = new Map<string, MessageSession>();
     const operations: object[] = [];
     const batch: number[] = [];
     const unbuildable: { eventId: number; reason: string }[] = [];
@@ -220,11 +221,11 @@ export class Shipper {
       const key = `${row.site_id}\n${row.lsid}`;
       let header = headers.get(key);
       if (!header) {
-        const tree = JSON.parse(this.selectHeader.get(row.site_id, row.lsid) as string) as XmlElement;
-        header = { lsid: tree.attrs.lsid || null, startTime: row.start_time, tree } as SessionHeader;
+        const tree = parseElementXml(storedXml(this.selectHeader.get(row.site_id, row.lsid) as string));
+        header = { lsid: tree.attrs.lsid || null, startTime: row.start_time, tree };
         headers.set(key, header);
       }
-      const event = { ordinal: row.ordinal, timestamp: row.timestamp, xml: storedEventXml(row.xml) } as SessionEvent;
+      const event = { ordinal: row.ordinal, timestamp: row.timestamp, xml: storedXml(row.xml) } as SessionEvent;
       let doc: object;
       try {
         doc = buildDocument(header, event, { namespace: settings.namespace, agent, siteHost: row.host_name, syntheticLsid: row.lsid });

@@ -8,27 +8,29 @@
  *   `saxes` parser in slices of at most {@link MAX_SLICE}, and the items completed by each slice are
  *   yielded before the next slice is read. Nothing keeps the document: memory is bounded by the
  *   largest single `<event>` plus one session header (plus one slice), never by the report.
- *   (Strings saxes cuts from a slice share its memory: an event's text does until it is stored,
- *   a header's texts are copied when it is emitted; see detachStrings.)
  * - saxes runs WITHOUT namespace processing (`xmlns: false`, about twice as fast as with it): the
  *   parser only looks at local names (`ns:session` → `session`) and drops `xmlns`/`xmlns:*`
  *   attributes, so the BeyondTrust namespace of any version (`…/sra/namespaces/API/reporting`,
  *   `…/namespaces/API/reporting`, the old bomgar.com one) or none at all are read alike.
- * - A tree ({@link XmlElement}) is built only for the current session header (the `<session>`
- *   element minus `session_details`). An `<event>` gets no tree: its typed fields are picked up as
- *   it is read, and its XML text is copied from the text saxes reads (SessionEvent.xml;
- *   {@link parseElementXml} reads it into a tree when the shipper needs one). Elements the report
- *   does not define at those places (anything in `session_list` but `session`/`error`, anything in
- *   `session_details` but `event`) are skipped without building anything.
+ * - Sessions and events are kept as their XML text, copied from the text saxes reads (the start
+ *   tag written again from its attributes, the rest as the appliance sent it): SessionHeader.xml
+ *   is the `<session>` element minus `session_details`, SessionEvent.xml one `<event>`;
+ *   {@link parseElementXml} reads either into a tree when the shipper needs one. Their typed fields
+ *   are picked up on the way. A tree ({@link XmlElement}) is built only of the header's children
+ *   that have typed fields (HEADER_FIELDS), and only until the header is emitted: a long session's
+ *   other children (thousands of shell recordings, 5 MB of text) made a tree three times the size
+ *   of their text. Elements the report does not define at those places (anything in
+ *   `session_list` but `session`/`error`, anything in `session_details` but `event`) are skipped
+ *   without building anything.
  * - Text in trees is raw: untrimmed, whitespace between elements included, CDATA merged, entities
  *   resolved. Typed fields are trimmed (except an event's `body`, which is content and kept as is).
  * - Items are yielded in document order: `session` when `<session_details>` opens (or at
  *   `</session>` when there is none), one `event` per `<event>` as soon as it closes, then
  *   `session-end`.
  * - Elements of a `<session>` AFTER its `session_details` (PRA's schema puts `session_details`
- *   last, so this is an anomaly): they are appended in place to the already-yielded
- *   `header.tree.children` (so the tree is complete for whoever reads it at `session-end`), but the
- *   typed fields of the header are NOT recomputed (they describe what preceded `session_details`).
+ *   last, so this is an anomaly): their text is added in place to the already-yielded
+ *   `header.xml`, before its end tag (so it is complete for whoever reads it at `session-end`), but
+ *   the typed fields of the header are NOT recomputed (they describe what preceded `session_details`).
  *   The session's own character data after `session_details` opens (the indentation around it) is
  *   dropped, so a well-formed PRA report never changes a header after it was yielded. A second
  *   `session_details` in the same session continues the event ordinals.
@@ -341,7 +343,6 @@ interface SaxSource {
 const CAPTURE_NONE = 0;
 const CAPTURE_HEADER = 1;
 const CAPTURE_ERROR = 3;
-const CAPTURE_TRAILER = 4;
 
 /** Root handling, `<error>` handling, skipping and tree capture shared by both reports. */
 abstract class BaseHandler<T> implements Handler<T> {
@@ -427,17 +428,37 @@ const EVENT_FIELDS = new Map([
 ]);
 
 /**
- * The `<event>` being read. No tree is built for it: its typed fields are picked up on the way, and
- * its XML text is copied from what saxes reads — the start tag written again from its attributes,
- * then everything after it up to and including the end tag exactly as the appliance sent it.
+ * The XML text of an element being read, copied from what saxes reads: the start tag written again
+ * from its attributes, then everything after it exactly as the appliance sent it.
  */
-class EventCapture implements EventFields {
-  /** Depth of the `<event>` element. */
-  readonly depth: number;
+class RawText {
   /** The XML text so far, and where in the parser's current text the rest of it starts. */
   xml: string;
   start: number;
   readonly selfClosing: boolean;
+
+  constructor(tag: SaxesTagPlain, source: SaxSource) {
+    this.selfClosing = tag.isSelfClosing;
+    this.xml = openTagXml(tag.name, tag.attributes, tag.isSelfClosing);
+    this.start = source.i;
+  }
+
+  /** The write is over and the element goes on in the next one: keep what it has of this one. */
+  carry(source: SaxSource): void {
+    this.xml += source.chunk.slice(this.start);
+    this.start = 0;
+  }
+
+  /** The text up to where saxes is (just past the tag it reported last). */
+  upToHere(source: SaxSource): string {
+    return this.selfClosing ? this.xml : this.xml + source.chunk.slice(this.start, source.i);
+  }
+}
+
+/** The `<event>` being read. No tree is built for it: its typed fields are picked up on the way, and its text is copied. */
+class EventCapture extends RawText implements EventFields {
+  /** Depth of the `<event>` element. */
+  readonly depth: number;
   readonly timestamp: string | undefined;
   readonly eventType: string | undefined;
   performedBy: SessionEvent['performedBy'] = null;
@@ -450,10 +471,8 @@ class EventCapture implements EventFields {
   fieldText = '';
 
   constructor(tag: SaxesTagPlain, depth: number, source: SaxSource) {
+    super(tag, source);
     this.depth = depth;
-    this.selfClosing = tag.isSelfClosing;
-    this.xml = openTagXml(tag.name, tag.attributes, tag.isSelfClosing);
-    this.start = source.i;
     const attrs = copyAttrs(tag.attributes);
     this.timestamp = attrs.timestamp;
     this.eventType = attrs.event_type;
@@ -466,7 +485,7 @@ class EventCapture implements EventFields {
   }
 
   finish(source: SaxSource, ordinal: number): SessionEvent {
-    const xml = this.selfClosing ? this.xml : this.xml + source.chunk.slice(this.start, source.i);
+    const xml = this.upToHere(source);
     return {
       ordinal,
       timestamp: parseTimestamp(this.timestamp),
@@ -529,13 +548,22 @@ function participantRef(attrs: Record<string, string>, text: string): NonNullabl
 }
 
 class AccessSessionHandler extends BaseHandler<ReportItem> {
-  /** The open `<session>` element (kept until `</session>`, for late content; see the module comment). */
+  /** The open `<session>`: its typed children's tree, until the header is emitted. */
   private session: XmlElement | null = null;
+  /** A `<session>` is open (its header emitted or not). */
+  private inSession = false;
+  /** Its start tag's qualified name, for the end tag of its header's text. */
+  private sessionQName = '';
+  /** Its header once emitted (late content is added to its text; see the module comment). */
+  private header: SessionHeader | null = null;
   private lsid: string | null = null;
-  private headerEmitted = false;
   private eventCount = 0;
   /** A `session_details` (depth 3) is open. */
   private inDetails = false;
+  /** The text of the session before its header is emitted, or of an element after its `session_details`. */
+  private raw: RawText | null = null;
+  /** Depth of a header child that is read as text only (not in HEADER_FIELDS); 0: none. */
+  private untyped = 0;
   private event: EventCapture | null = null;
 
   constructor(options: ParseOptions) {
@@ -556,14 +584,21 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
       }
       return;
     }
+    if (this.untyped !== 0) return;
     const name = localName(tag.name);
     if (this.stack.length !== 0) {
-      if (d === 3 && this.capture === CAPTURE_HEADER && name === 'session_details') {
-        this.stack.length = 0;
-        this.capture = CAPTURE_NONE;
-        this.emitHeader();
-        this.inDetails = true;
-        return;
+      if (d === 3 && this.capture === CAPTURE_HEADER) {
+        if (name === 'session_details') {
+          this.stack.length = 0;
+          this.capture = CAPTURE_NONE;
+          this.emitHeader(true);
+          this.inDetails = true;
+          return;
+        }
+        if (!HEADER_FIELDS.has(name)) {
+          this.untyped = d;
+          return;
+        }
       }
       this.captureChild(name, tag);
       return;
@@ -577,8 +612,11 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
         if (name === 'session') {
           const el = makeElement(name, tag.attributes);
           this.session = el;
-          this.lsid = nonEmpty(el.attrs.lsid);
-          this.headerEmitted = false;
+          this.inSession = true;
+          this.sessionQName = tag.name;
+          this.header = null;
+          this.raw = new RawText(tag, this.source);
+          this.lsid = null;
           this.eventCount = 0;
           this.startCapture(el, CAPTURE_HEADER);
         } else if (name === 'error') {
@@ -587,20 +625,18 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
           this.ignoreDepth = d;
         }
         return;
-      case 3: {
+      case 3:
         // Inside a <session> whose header was already emitted.
-        const session = this.session;
-        if (session === null) {
+        if (!this.inSession) {
           this.ignoreDepth = d;
         } else if (name === 'session_details') {
           this.inDetails = true;
         } else {
-          const el = makeElement(name, tag.attributes);
-          session.children.push(el);
-          this.startCapture(el, CAPTURE_TRAILER);
+          // Late content: its text is added to the header's when it closes (the ignored element's end).
+          this.raw = new RawText(tag, this.source);
+          this.ignoreDepth = d;
         }
         return;
-      }
       case 4:
         if (this.inDetails && name === 'event') this.event = new EventCapture(tag, d, this.source);
         else this.ignoreDepth = d;
@@ -622,6 +658,10 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
       }
       return;
     }
+    if (this.untyped !== 0) {
+      if (d === this.untyped) this.untyped = 0;
+      return;
+    }
     const stack = this.stack;
     if (stack.length !== 0) {
       const el = stack.pop()!;
@@ -637,7 +677,10 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
       return;
     }
     if (this.ignoreDepth !== 0) {
-      if (d === this.ignoreDepth) this.ignoreDepth = 0;
+      if (d === this.ignoreDepth) {
+        this.ignoreDepth = 0;
+        if (d === 3 && this.raw !== null) this.addLateContent(this.raw.upToHere(this.source));
+      }
       return;
     }
     if (d === 3) this.inDetails = false;
@@ -647,32 +690,48 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
 
   override onText(text: string): void {
     const event = this.event;
-    if (event === null) super.onText(text);
-    else if (event.field !== FIELD_NONE && this.depth === event.depth + 1) event.fieldText += text;
+    if (event === null) {
+      // The session's own text (the indentation between its children) is in its XML text already.
+      if (this.untyped === 0 && !(this.capture === CAPTURE_HEADER && this.stack.length === 1)) super.onText(text);
+    } else if (event.field !== FIELD_NONE && this.depth === event.depth + 1) {
+      event.fieldText += text;
+    }
   }
 
   override afterWrite(): void {
-    // The event goes on in the next write: keep what it has of this one.
-    const event = this.event;
-    if (event === null) return;
-    event.xml += this.source.chunk.slice(event.start);
-    event.start = 0;
+    // The element goes on in the next write: keep what it has of this one.
+    (this.event ?? this.raw)?.carry(this.source);
   }
 
-  private emitHeader(): void {
-    const session = this.session!;
-    this.headerEmitted = true;
-    // The header is kept until the session ends (for content after session_details, and by the
-    // consumer), which for a large session is minutes and hundreds of slices later.
-    detachStrings(session);
-    this.queue.push({ type: 'session', header: buildHeader(session) });
+  /**
+   * `atDetails`: `<session_details>` has just opened, and its start tag (the last `<` read: a tag
+   * holds no other) ends the header's text; otherwise `</session>` has just closed it.
+   */
+  private emitHeader(atDetails: boolean): void {
+    let xml = this.raw!.upToHere(this.source);
+    this.raw = null;
+    if (atDetails) xml = `${xml.slice(0, xml.lastIndexOf('<'))}</${this.sessionQName}>`;
+    const header = buildHeader(this.session!, xml);
+    this.session = null;
+    this.header = header;
+    this.lsid = header.lsid;
+    this.queue.push({ type: 'session', header });
+  }
+
+  /** An element after `session_details`: into the emitted header's text, before its end tag. */
+  private addLateContent(text: string): void {
+    this.raw = null;
+    const header = this.header!;
+    const end = header.xml.length - `</${this.sessionQName}>`.length;
+    header.xml = header.xml.slice(0, end) + text + header.xml.slice(end);
   }
 
   private endSession(): void {
-    if (this.session === null) return;
-    if (!this.headerEmitted) this.emitHeader();
+    if (!this.inSession) return;
+    if (this.header === null) this.emitHeader(false);
     this.queue.push({ type: 'session-end', lsid: this.lsid, eventCount: this.eventCount });
-    this.session = null;
+    this.inSession = false;
+    this.header = null;
     this.lsid = null;
     this.inDetails = false;
   }
@@ -738,21 +797,6 @@ function textContent(el: XmlElement): string {
   return out;
 }
 
-/**
- * Replaces the tree's texts and attribute values by copies of their own. saxes hands them out as
- * V8 slices of the text it was reading, and a slice keeps the whole text it was cut from: the
- * ~16 KB slice of the body, decoded. A large session's header (thousands of shell recordings, 5 MB)
- * kept that way held ~20 MB of the report's text alive for as long as the session took to read
- * (a heap snapshot at the benchmark's peak). Short strings are copies already (V8 slices only from
- * 13 characters).
- */
-function detachStrings(el: XmlElement): void {
-  if (el.text.length >= 13) el.text = ownCopy(el.text);
-  const attrs = el.attrs;
-  for (const key in attrs) if (attrs[key]!.length >= 13) attrs[key] = ownCopy(attrs[key]!);
-  for (const child of el.children) detachStrings(child);
-}
-
 /** A string with the same characters that shares no memory with `s`: flattening the concatenation copies them. */
 function ownCopy(s: string): string {
   return (' ' + s).slice(1);
@@ -811,9 +855,34 @@ function timeOf(el: XmlElement): number | null {
   return parseTimestamp(el.attrs.timestamp) ?? parseTimestamp(el.text);
 }
 
-function buildHeader(session: XmlElement): SessionHeader {
+/** The children of a `<session>` that buildHeader reads typed fields from: the only ones it gets a tree of. */
+const HEADER_FIELDS = new Set([
+  'session_type',
+  'lseq',
+  'start_time',
+  'end_time',
+  'duration',
+  'external_key',
+  'jump_group',
+  'jumpoint',
+  'primary_customer',
+  'primary_rep',
+  'file_transfer_count',
+  'file_move_count',
+  'file_delete_count',
+  'custom_attributes',
+  'customer_list',
+  'rep_list',
+]);
+
+/** The header of a session from the tree of its typed children and its XML text. */
+function buildHeader(session: XmlElement, xml: string): SessionHeader {
+  const lsid = nonEmpty(session.attrs.lsid);
   const header: SessionHeader = {
-    lsid: nonEmpty(session.attrs.lsid),
+    // A copy: saxes cuts attribute values from the text it reads, and a slice keeps that whole text
+    // (~16 KB of the body) alive. The lsid outlives the session (the extractor collects the lsids of
+    // a report); kept as a slice, a 93 MB report held ~600 such texts, 19 MB (a heap snapshot).
+    lsid: lsid === null ? null : ownCopy(lsid),
     sessionType: null,
     lseq: null,
     startTime: null,
@@ -830,7 +899,7 @@ function buildHeader(session: XmlElement): SessionHeader {
     customAttributes: [],
     customers: [],
     reps: [],
-    tree: session,
+    xml,
   };
   for (const c of session.children) {
     switch (c.name) {

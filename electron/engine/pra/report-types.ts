@@ -1,5 +1,3 @@
-import type { XmlElement } from './xml-element.ts';
-
 /** One participant of a session: a `<customer>` of `customer_list` or a `<representative>` of `rep_list`. */
 export interface Participant {
   kind: 'customer' | 'representative';
@@ -39,8 +37,13 @@ export interface SessionHeader {
   customAttributes: { codeName: string; displayName: string; value: string }[];
   customers: Participant[];
   reps: Participant[];
-  /** The `<session>` element with every child except `session_details`. */
-  tree: XmlElement;
+  /**
+   * The `<session>` element as XML text without its `session_details`: its start tag written again
+   * from its attributes, its content before `session_details` exactly as the appliance sent it,
+   * then its end tag. `parseElementXml` (xml-element.ts) reads it into the tree Elastic's `message`
+   * is built from.
+   */
+  xml: string;
 }
 
 /** One `<session_details>/<event>`. */

@@ -38,18 +38,18 @@ export function eventRow(event: SessionEvent): EventRow {
 }
 
 /**
- * The XML text of a stored event. Stores older than schema version 4 (eventXmlMigration) hold the
- * JSON of its tree in the same column instead; such a row is written out as XML that reads back to
- * the same tree, so nothing had to rewrite every stored event at upgrade.
+ * The XML text of a stored event or session header. Stores older than schema version 4
+ * (eventXmlMigration) hold the JSON of an event's tree instead, and older than version 5
+ * (headerXmlMigration) of a header's; such a value is written out as XML that reads back to the
+ * same tree, so nothing had to rewrite every stored row at upgrade.
  */
-export function storedEventXml(stored: string): string {
+export function storedXml(stored: string): string {
   return stored.startsWith('{') ? elementToXml(JSON.parse(stored) as XmlElement) : stored;
 }
 
 /**
- * A session header as it is written: the `sessions` columns, the trees already serialised, and its
- * participants. Like EventRow, it is flat and mostly strings, so it is cheap to hold and to hand
- * to the writer thread (a large session's header tree has thousands of elements).
+ * A session header as it is written: the `sessions` columns and its participants. Like EventRow,
+ * it is flat and mostly strings, so it is cheap to hold and to hand to the writer thread.
  */
 export type HeaderRow = ReturnType<typeof headerRow>;
 
@@ -75,7 +75,7 @@ export function headerRow(h: SessionHeader) {
     fileMoveCount: h.fileMoveCount,
     fileDeleteCount: h.fileDeleteCount,
     customAttributes: JSON.stringify(h.customAttributes),
-    headerTree: JSON.stringify(h.tree),
+    headerXml: h.xml,
     participants: [...h.customers, ...h.reps].map((p) => ({
       kind: p.kind,
       gsnumber: p.gsnumber,
@@ -141,11 +141,11 @@ export class SessionStore {
         INSERT INTO sessions (site_id, lsid, host_name, session_type, lseq, start_time, end_time, duration, external_key,
           jump_group_id, jump_group_type, jump_group_name, jumpoint_id, jumpoint_name,
           primary_customer_gsnumber, primary_customer_name, primary_rep_gsnumber, primary_rep_id, primary_rep_name,
-          file_transfer_count, file_move_count, file_delete_count, custom_attributes, header_tree, stored_at, updated_at)
+          file_transfer_count, file_move_count, file_delete_count, custom_attributes, header_xml, stored_at, updated_at)
         VALUES (@siteId, @lsid, @hostName, @sessionType, @lseq, @startTime, @endTime, @duration, @externalKey,
           @jumpGroupId, @jumpGroupType, @jumpGroupName, @jumpointId, @jumpointName,
           @primaryCustomerGsnumber, @primaryCustomerName, @primaryRepGsnumber, @primaryRepId, @primaryRepName,
-          @fileTransferCount, @fileMoveCount, @fileDeleteCount, @customAttributes, @headerTree, @now, @now)
+          @fileTransferCount, @fileMoveCount, @fileDeleteCount, @customAttributes, @headerXml, @now, @now)
         ON CONFLICT (site_id, lsid) DO UPDATE SET
           host_name = excluded.host_name, session_type = excluded.session_type, lseq = excluded.lseq,
           start_time = excluded.start_time, end_time = excluded.end_time, duration = excluded.duration,
@@ -156,9 +156,9 @@ export class SessionStore {
           primary_rep_gsnumber = excluded.primary_rep_gsnumber, primary_rep_id = excluded.primary_rep_id,
           primary_rep_name = excluded.primary_rep_name, file_transfer_count = excluded.file_transfer_count,
           file_move_count = excluded.file_move_count, file_delete_count = excluded.file_delete_count,
-          custom_attributes = excluded.custom_attributes, header_tree = excluded.header_tree,
+          custom_attributes = excluded.custom_attributes, header_xml = excluded.header_xml,
           updated_at = excluded.updated_at
-        WHERE sessions.header_tree IS NOT excluded.header_tree`),
+        WHERE sessions.header_xml IS NOT excluded.header_xml`),
       deleteParticipants: db.prepare('DELETE FROM participants WHERE site_id = ? AND lsid = ?'),
       insertParticipant: db.prepare(`
         INSERT OR REPLACE INTO participants (site_id, lsid, kind, gsnumber, id, username, display_name, public_ip, private_ip,

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { HourlyCount, SessionDetail, SessionEventRow, SessionListQuery, SessionRow } from '../../../shared/sessions.ts';
 import type { OutboxCounts } from '../../../shared/status.ts';
 import { eventFieldsOf } from '../pra/report-parser.ts';
-import { storedEventXml } from './session-store.ts';
+import { storedXml } from './session-store.ts';
 
 const iso = (s: number | null) => (s === null ? null : new Date(s * 1000).toISOString());
 
@@ -101,7 +101,7 @@ export class StoreQueries {
         .prepare('SELECT ordinal, timestamp, event_type, xml FROM events WHERE site_id = ? AND lsid = ? ORDER BY ordinal')
         .all(siteId, lsid) as { ordinal: number; timestamp: number | null; event_type: string; xml: string }[]
     ).map((e): SessionEventRow => {
-      const { performedBy, destination, body } = eventFieldsOf(storedEventXml(e.xml));
+      const { performedBy, destination, body } = eventFieldsOf(storedXml(e.xml));
       return { ordinal: e.ordinal, time: iso(e.timestamp), eventType: e.event_type, performedBy: performedBy?.name ?? null, destination: destination?.name ?? null, body };
     });
     return { ...toRow(row), participants, customAttributes: JSON.parse(row.custom_attributes) as SessionDetail['customAttributes'], events };
