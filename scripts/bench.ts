@@ -111,7 +111,7 @@ function anonymousBySource(): string {
   return `anonymous at the peak: brk heap ${mb(totals.brkHeap)}, 64 MB-aligned (thread arenas) ${mb(totals.threadArenas)}, other ${mb(totals.other)}`;
 }
 
-/** BENCH_RSS_TRACE=FILE (diagnosis): every RSS sample (ms, RSS, V8 heap total and used), with the events stored so far and the backfill's position. */
+/** BENCH_RSS_TRACE=FILE (diagnosis): every RSS sample (ms, RSS, V8 heap total and used), with the events stored so far and the backfill's position; BENCH_SAMPLE_MS: the sampling interval (default 100). */
 let traceMark = '';
 function rssSampler(onSample?: (rss: number) => void) {
   const start = process.memoryUsage();
@@ -127,7 +127,7 @@ function rssSampler(onSample?: (rss: number) => void) {
     }
     onSample?.(usage.rss);
     if (process.env.BENCH_RSS_TRACE) appendFileSync(process.env.BENCH_RSS_TRACE, `${Math.round(performance.now())} ${mb(usage.rss)} ${mb(usage.heapTotal)} ${mb(usage.heapUsed)} ${traceMark}\n`);
-  }, 100);
+  }, Number(process.env.BENCH_SAMPLE_MS) || 100);
   return {
     stop() {
       clearInterval(timer);
