@@ -17,6 +17,7 @@
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { join } from 'node:path';
 import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -117,12 +118,14 @@ function rssSampler(onSample?: (rss: number) => void) {
   const start = process.memoryUsage();
   let atPeak = start;
   let kindsAtPeak = residentKinds();
+  let spacesAtPeak = heapSpaces();
   let smapsAtPeak = '';
   const timer = setInterval(() => {
     const usage = process.memoryUsage();
     if (usage.rss > atPeak.rss) {
       atPeak = usage;
       kindsAtPeak = residentKinds();
+      spacesAtPeak = heapSpaces();
       if (process.env.BENCH_SMAPS) smapsAtPeak = anonymousBySource();
     }
     onSample?.(usage.rss);
@@ -135,13 +138,21 @@ function rssSampler(onSample?: (rss: number) => void) {
       return Math.max(atPeak.rss, process.memoryUsage.rss());
     },
     /** RSS before the work, and where the memory was at the peak sample. */
-    breakdown: () => ({ startRss: start.rss, heapTotal: atPeak.heapTotal, heapUsed: atPeak.heapUsed, external: atPeak.external, arrayBuffers: atPeak.arrayBuffers, kinds: kindsAtPeak }),
+    breakdown: () => ({ startRss: start.rss, heapTotal: atPeak.heapTotal, heapUsed: atPeak.heapUsed, external: atPeak.external, arrayBuffers: atPeak.arrayBuffers, kinds: kindsAtPeak, spaces: spacesAtPeak }),
   };
 }
 
 type MemoryBreakdown = ReturnType<ReturnType<typeof rssSampler>['breakdown']>;
+/** This thread's V8 heap by space (committed MB), short names: new, old, code, large objects… */
+function heapSpaces(): string {
+  return getHeapSpaceStatistics()
+    .filter((s) => s.space_size >= MB)
+    .map((s) => `${s.space_name.replace(/_space$/, '').replace('_object', '')} ${mb(s.space_size)}`)
+    .join(', ');
+}
+
 const breakdownLine = (b: MemoryBreakdown) =>
-  `RSS before the run ${mb(b.startRss)}; at the peak sample: V8 heap ${mb(b.heapTotal)} (${mb(b.heapUsed)} in use), external ${mb(b.external)} (array buffers ${mb(b.arrayBuffers)})` +
+  `RSS before the run ${mb(b.startRss)}; at the peak sample: V8 heap ${mb(b.heapTotal)} (${mb(b.heapUsed)} in use; by space: ${b.spaces}), external ${mb(b.external)} (array buffers ${mb(b.arrayBuffers)})` +
   (b.kinds ? `; resident anonymous ${mb(b.kinds.anon)}, file-backed ${mb(b.kinds.file)}` : '');
 
 interface PhaseResult {

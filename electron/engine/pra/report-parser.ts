@@ -708,9 +708,25 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
    * holds no other) ends the header's text; otherwise `</session>` has just closed it.
    */
   private emitHeader(atDetails: boolean): void {
-    let xml = this.raw!.upToHere(this.source);
+    const raw = this.raw!;
     this.raw = null;
-    if (atDetails) xml = `${xml.slice(0, xml.lastIndexOf('<'))}</${this.sessionQName}>`;
+    let xml: string;
+    if (!atDetails) {
+      xml = raw.upToHere(this.source);
+    } else {
+      // The `<` is looked for in this write's text: searching the whole text would flatten it
+      // (for a long session, a copy of megabytes) only to be cut and copied again when stored.
+      const source = this.source;
+      const tagStart = source.chunk.lastIndexOf('<', source.i - 1);
+      if (tagStart >= raw.start) {
+        xml = raw.xml + source.chunk.slice(raw.start, tagStart);
+      } else {
+        // The start tag began in an earlier write.
+        const text = raw.upToHere(source);
+        xml = text.slice(0, text.lastIndexOf('<'));
+      }
+      xml += `</${this.sessionQName}>`;
+    }
     const header = buildHeader(this.session!, xml);
     this.session = null;
     this.header = header;
