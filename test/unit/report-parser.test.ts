@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { MalformedReportError, ReportError } from '../../electron/engine/pra/errors.ts';
 import { isNoDataText, isPermissionDeniedText, NO_DATA_PHRASES } from '../../electron/engine/pra/no-data-text.ts';
-import { eventFieldsOf, parseAccessSessionListing, parseAccessSessionReport, parseTimestamp, type ReportBody } from '../../electron/engine/pra/report-parser.ts';
+import { eventFieldsOf, parseAccessSessionListing, parseAccessSessionReport, parseTimestamp, withLateContent, type ReportBody } from '../../electron/engine/pra/report-parser.ts';
 import type { ReportItem, SessionEvent, SessionHeader } from '../../electron/engine/pra/report-types.ts';
 import { parseElementXml, type XmlElement } from '../../electron/engine/pra/xml-element.ts';
 import { ReportXmlGenerator } from '../support/report-xml-generator.ts';
@@ -620,7 +622,7 @@ describe('content', () => {
     assert.deepEqual(items.at(-1), { type: 'session-end', lsid: 'b', eventCount: 2 });
   });
 
-  it("content after session_details is added to the emitted header's text (typed fields unchanged); a second session_details continues the ordinals", async () => {
+  it('content after session_details comes with session-end, for withLateContent (typed fields unchanged); a second session_details continues the ordinals', async () => {
     const items = await report(
       sessionList(
         '<session lsid="a"><lseq>1</lseq><session_details><event timestamp="1" event_type="x"/></session_details><end_time timestamp="99">late</end_time><session_details><event timestamp="2" event_type="y"/></session_details><junk/></session>',
@@ -629,16 +631,46 @@ describe('content', () => {
     assert.deepEqual(kinds(items), ['session', 'event', 'event', 'session-end']);
     const h = headerOf(items);
     assert.equal(h.endTime, null, 'typed fields describe what preceded session_details');
-    assert.equal(h.xml, '<session lsid="a"><lseq>1</lseq><end_time timestamp="99">late</end_time><junk/></session>');
+    assert.equal(h.xml, '<session lsid="a"><lseq>1</lseq></session>', 'the yielded header is not changed afterwards');
+    const end = items.at(-1) as Extract<ReportItem, { type: 'session-end' }>;
+    assert.equal(end.lateXml, '<end_time timestamp="99">late</end_time><junk/>');
+    const complete = withLateContent(h, end.lateXml!);
+    assert.equal(complete.xml, '<session lsid="a"><lseq>1</lseq><end_time timestamp="99">late</end_time><junk/></session>');
     assert.deepEqual(
-      treeOf(h).children.map((c) => c.name),
+      treeOf(complete).children.map((c) => c.name),
       ['lseq', 'end_time', 'junk'],
     );
+    assert.equal(complete.endTime, null);
     assert.deepEqual(
       eventsOf(items).map((e) => e.ordinal),
       [0, 1],
     );
-    assert.deepEqual(items.at(-1), { type: 'session-end', lsid: 'a', eventCount: 2 });
+    assert.deepEqual(items.at(-1), { type: 'session-end', lsid: 'a', eventCount: 2, lateXml: '<end_time timestamp="99">late</end_time><junk/>' });
+  });
+
+  it('does not keep a header its consumer has let go (a long session holds megabytes of header text)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const events = Array.from({ length: 200 }, (_, i) => `<event timestamp="${i}" event_type="E"/>`).join('');
+    const doc = sessionList(`<session lsid="a"><lseq>1</lseq><session_details>${events}</session_details><junk/></session>`);
+    const items = parseAccessSessionReport(chunked(doc, 64))[Symbol.asyncIterator]();
+    let next = await items.next();
+    assert.equal(next.value?.type, 'session');
+    const header = new WeakRef((next.value as Extract<ReportItem, { type: 'session' }>).header);
+    next = await items.next();
+    assert.equal(next.value?.type, 'event');
+    await new Promise((resolve) => setImmediate(resolve)); // WeakRef targets live until the end of the job
+    gc();
+    assert.equal(header.deref(), undefined, 'the parser let the header go');
+    // Late content comes with the session's end.
+    let count = 1;
+    for (;;) {
+      const item = await items.next();
+      if (item.done) break;
+      if (item.value.type === 'event') count++;
+      else assert.deepEqual(item.value, { type: 'session-end', lsid: 'a', eventCount: 200, lateXml: '<junk/>' });
+    }
+    assert.equal(count, 200);
   });
 
   it('skips unknown elements in session_list and session_details without failing', async () => {

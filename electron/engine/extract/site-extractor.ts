@@ -1,6 +1,7 @@
 import type { Site } from '../../../shared/models.ts';
 import { MalformedReportError, SiteUnavailableError } from '../pra/errors.ts';
 import type { AccessSessionQuery, PraClient } from '../pra/pra-client.ts';
+import { withLateContent } from '../pra/report-parser.ts';
 import type { SessionHeader } from '../pra/report-types.ts';
 import type { Logger } from '../log/logger.ts';
 import { eventRow, headerRow, sessionKey, type EventRow, type FollowChange, type SessionStore, type SessionWrite } from '../store/session-store.ts';
@@ -191,8 +192,10 @@ async function pull(
   const writer = deps.writer ?? new InlineSessionWriter(deps.store);
   const stream = newStream();
   const out: PullResult = { sessions: 0, events: 0, seen: new Set(), ended: new Set() };
+  // The open session's header until its row is handed over (a long session's header text is
+  // megabytes: not kept for the minutes its events take), and its times until it ends.
   let header: SessionHeader | null = null;
-  let headerPending = false;
+  let times: Pick<SessionHeader, 'startTime' | 'endTime'> | null = null;
   let lsid = '';
   let batch: EventRow[] = [];
   let sinceProgress = 0;
@@ -222,9 +225,9 @@ async function pull(
   // Hands the session's events so far (and its header, the first time) to the next commit.
   const flush = (follow: FollowChange | null) => {
     if (pending.length === 0) pendingSince = Date.now();
-    pending.push({ lsid, header: headerPending && header ? headerRow(header) : null, events: batch, follow });
+    pending.push({ lsid, header: header ? headerRow(header) : null, events: batch, follow });
     pendingEvents += batch.length;
-    headerPending = false;
+    header = null;
     batch = [];
   };
 
@@ -232,7 +235,7 @@ async function pull(
     for await (const item of client.accessSessions(query, signal)) {
       if (item.type === 'session') {
         header = item.header;
-        headerPending = true;
+        times = { startTime: header.startTime, endTime: header.endTime };
         lsid = sessionKey(header);
         out.sessions++;
         totals.sessionsSeen++;
@@ -245,18 +248,20 @@ async function pull(
           sinceProgress = 0;
           onProgress();
         }
-      } else if (header) {
-        const ended = header.endTime !== null;
+      } else if (times) {
+        // Elements after session_details: into the header's text if it is not stored yet.
+        if (item.lateXml !== undefined && header) header = withLateContent(header, item.lateXml);
+        const ended = times.endTime !== null;
         out.seen.add(lsid);
         if (ended) out.ended.add(lsid);
-        const tooOld = siteNow - (header.startTime ?? siteNow) > FOLLOW_LIMITS.openSeconds;
+        const tooOld = siteNow - (times.startTime ?? siteNow) > FOLLOW_LIMITS.openSeconds;
         let follow: FollowChange;
         if (ended) follow = { kind: 'unfollow' };
         else if (mode === 'follow') follow = { kind: 'seen', seenAt: siteNow };
         else if (tooOld) follow = { kind: 'unfollow' };
-        else follow = { kind: 'follow', startTime: header.startTime, seenAt: siteNow };
+        else follow = { kind: 'follow', startTime: times.startTime, seenAt: siteNow };
         flush(follow);
-        header = null;
+        times = null;
         if (pendingEvents >= COMMIT_EVERY.events || pending.length >= COMMIT_EVERY.sessions || Date.now() - pendingSince >= COMMIT_EVERY.ms) await handOver();
       }
     }

@@ -28,9 +28,9 @@
  *   `</session>` when there is none), one `event` per `<event>` as soon as it closes, then
  *   `session-end`.
  * - Elements of a `<session>` AFTER its `session_details` (PRA's schema puts `session_details`
- *   last, so this is an anomaly): their text is added in place to the already-yielded
- *   `header.xml`, before its end tag (so it is complete for whoever reads it at `session-end`), but
- *   the typed fields of the header are NOT recomputed (they describe what preceded `session_details`).
+ *   last, so this is an anomaly): their text comes with `session-end` (`lateXml`), for the
+ *   consumer to add to the header's text with {@link withLateContent} if it has not stored it yet;
+ *   the header's typed fields describe what preceded `session_details`.
  *   The session's own character data after `session_details` opens (the indentation around it) is
  *   dropped, so a well-formed PRA report never changes a header after it was yielded. A second
  *   `session_details` in the same session continues the event ordinals.
@@ -554,8 +554,13 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
   private inSession = false;
   /** Its start tag's qualified name, for the end tag of its header's text. */
   private sessionQName = '';
-  /** Its header once emitted (late content is added to its text; see the module comment). */
-  private header: SessionHeader | null = null;
+  private headerEmitted = false;
+  /**
+   * The text of its elements after `session_details` (see the module comment), told at its end. The
+   * emitted header itself is not kept: a long session's header is megabytes of text, and its
+   * consumer lets it go once stored instead of for the minutes its events take.
+   */
+  private late = '';
   private lsid: string | null = null;
   private eventCount = 0;
   /** A `session_details` (depth 3) is open. */
@@ -614,7 +619,8 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
           this.session = el;
           this.inSession = true;
           this.sessionQName = tag.name;
-          this.header = null;
+          this.late = '';
+          this.headerEmitted = false;
           this.raw = new RawText(tag, this.source);
           this.lsid = null;
           this.eventCount = 0;
@@ -729,25 +735,25 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
     }
     const header = buildHeader(this.session!, xml);
     this.session = null;
-    this.header = header;
+    this.headerEmitted = true;
     this.lsid = header.lsid;
     this.queue.push({ type: 'session', header });
   }
 
-  /** An element after `session_details`: into the emitted header's text, before its end tag. */
+  /** An element after `session_details`: told with the session's end. */
   private addLateContent(text: string): void {
     this.raw = null;
-    const header = this.header!;
-    const end = header.xml.length - `</${this.sessionQName}>`.length;
-    header.xml = header.xml.slice(0, end) + text + header.xml.slice(end);
+    this.late += text;
   }
 
   private endSession(): void {
     if (!this.inSession) return;
-    if (this.header === null) this.emitHeader(false);
-    this.queue.push({ type: 'session-end', lsid: this.lsid, eventCount: this.eventCount });
+    if (!this.headerEmitted) this.emitHeader(false);
+    this.queue.push(
+      this.late === '' ? { type: 'session-end', lsid: this.lsid, eventCount: this.eventCount } : { type: 'session-end', lsid: this.lsid, eventCount: this.eventCount, lateXml: this.late },
+    );
     this.inSession = false;
-    this.header = null;
+    this.late = '';
     this.lsid = null;
     this.inDetails = false;
   }
@@ -869,6 +875,12 @@ export function parseTimestamp(value: string | undefined): number | null {
 /** `start_time` / `end_time`: the `timestamp` attribute, else the ISO text; empty → null (in progress). */
 function timeOf(el: XmlElement): number | null {
   return parseTimestamp(el.attrs.timestamp) ?? parseTimestamp(el.text);
+}
+
+/** The header with the text of its elements after `session_details` (a `session-end`'s `lateXml`) added before its end tag. */
+export function withLateContent(header: SessionHeader, lateXml: string): SessionHeader {
+  const end = header.xml.lastIndexOf('</');
+  return end === -1 ? header : { ...header, xml: header.xml.slice(0, end) + lateXml + header.xml.slice(end) };
 }
 
 /** The children of a `<session>` that buildHeader reads typed fields from: the only ones it gets a tree of. */

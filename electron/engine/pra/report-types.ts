@@ -74,7 +74,8 @@ export interface SessionEvent {
 export type ReportItem =
   | { type: 'session'; header: SessionHeader }
   | { type: 'event'; lsid: string | null; event: SessionEvent }
-  | { type: 'session-end'; lsid: string | null; eventCount: number };
+  /** `lateXml`: the text of elements after `session_details`, an anomaly (see withLateContent); absent when there are none. */
+  | { type: 'session-end'; lsid: string | null; eventCount: number; lateXml?: string };
 
 /** One `<session_summary>` of an AccessSessionListing report. */
 export interface SessionSummary {
