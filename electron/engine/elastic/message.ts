@@ -80,11 +80,6 @@ const DROPPED_SESSION_KEYS = ['customer_list', 'rep_list', 'session_details'] as
 const IP_KEYS = ['public_ip', 'private_ip'] as const;
 
 /**
- * Builds the message object of one event (keys in the collector's order). Serialize it with
- * {@link encodeMessage}. Throws a `TypeError` when the session has no `lsid` and no
- * `options.syntheticLsid` was given.
- */
-/**
  * A session as its events' messages are built from it: with the tree of its header's XML text
  * (SessionHeader.xml), read once for all of them.
  */
@@ -98,6 +93,11 @@ export function messageSession(header: Pick<SessionHeader, 'lsid' | 'startTime' 
   return { lsid: header.lsid, startTime: header.startTime, tree: parseElementXml(header.xml) };
 }
 
+/**
+ * Builds the message object of one event (keys in the collector's order). Serialize it with
+ * {@link encodeMessage}. Throws a `TypeError` when the session has no `lsid` and no
+ * `options.syntheticLsid` was given.
+ */
 export function buildMessage(header: MessageSession, event: SessionEvent, options: MessageOptions = {}): JsonObject {
   const sessionValue = elementToJson(header.tree, SESSION_SHAPE);
   const sessionAll: JsonObject = isObject(sessionValue) ? sessionValue : textObject(sessionValue);

@@ -749,9 +749,9 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
   private endSession(): void {
     if (!this.inSession) return;
     if (!this.headerEmitted) this.emitHeader(false);
-    this.queue.push(
-      this.late === '' ? { type: 'session-end', lsid: this.lsid, eventCount: this.eventCount } : { type: 'session-end', lsid: this.lsid, eventCount: this.eventCount, lateXml: this.late },
-    );
+    const end: Extract<ReportItem, { type: 'session-end' }> = { type: 'session-end', lsid: this.lsid, eventCount: this.eventCount };
+    if (this.late !== '') end.lateXml = this.late;
+    this.queue.push(end);
     this.inSession = false;
     this.late = '';
     this.lsid = null;
