@@ -26,13 +26,27 @@ function addSite(db: ReturnType<typeof openDatabase>['db']): number {
   );
 }
 
+/** A row an older version stored as the JSON of its tree: left as it was, and read by storedXml as XML of the same tree. */
+function assertReadsAsTree(db: ReturnType<typeof openDatabase>['db'], sql: string, tree: XmlElement) {
+  const stored = db.prepare(sql).pluck().get() as string;
+  assert.equal(stored, JSON.stringify(tree), 'the row itself is not rewritten');
+  const xml = storedXml(stored);
+  assert.ok(xml.startsWith(`<${tree.name} `), xml);
+  assert.deepEqual(parseElementXml(xml), tree);
+}
+
+/** A store as schema version `version` left it, with one site: its directory, its database and the site. */
+function storeAtVersion(version: number, prefix: string) {
+  const dir = tempDir(prefix);
+  const old = openDatabase(dir, { migrations: MIGRATIONS.slice(0, version) });
+  assert.equal(old.db.pragma('user_version', { simple: true }), version);
+  return { dir, old, siteId: addSite(old.db) };
+}
+
 describe('session store migration 3 (outbox keyed by event, events counted per hour)', () => {
   it('keeps every outbox row and the chart counts, and drops the per-event indexes', () => {
-    const dir = tempDir('pra-store-migration-');
     // A version-2 store with events stored in two different hours and every outbox state.
-    const old = openDatabase(dir, { migrations: MIGRATIONS.slice(0, 2) });
-    assert.equal(old.db.pragma('user_version', { simple: true }), 2);
-    const siteId = addSite(old.db);
+    const { dir, old, siteId } = storeAtVersion(2, 'pra-store-migration-');
     let clock = NOW - 2 * HOUR;
     const v2 = old.db;
     const insertEvent = v2.prepare(`INSERT INTO events (site_id, lsid, ordinal, timestamp, event_type, body, tree, stored_at) VALUES (?, ?, ?, ?, 'Chat Message', ?, '{}', ?)`);
@@ -115,10 +129,7 @@ describe('session store migration 3 (outbox keyed by event, events counted per h
 
 describe('session store migration 4 (events kept as XML text)', () => {
   it('renames the column, drops the fields kept in the text, and keeps older rows readable: their JSON tree reads back as the same element', () => {
-    const dir = tempDir('pra-store-migration4-');
-    const old = openDatabase(dir, { migrations: MIGRATIONS.slice(0, 3) });
-    assert.equal(old.db.pragma('user_version', { simple: true }), 3);
-    const siteId = addSite(old.db);
+    const { dir, old, siteId } = storeAtVersion(3, 'pra-store-migration4-');
     // A tree as version 3 stored it: attributes, nested children, raw whitespace, characters to escape.
     const tree: XmlElement = {
       name: 'event',
@@ -139,11 +150,7 @@ describe('session store migration 4 (events kept as XML text)', () => {
       assert.equal(upgraded.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
       const columns = upgraded.db.prepare("SELECT name FROM pragma_table_info('events')").pluck().all() as string[];
       assert.deepEqual(columns, ['id', 'site_id', 'lsid', 'ordinal', 'timestamp', 'event_type', 'xml', 'stored_at'], 'tree renamed xml; the fields read from it are not kept twice');
-      const stored = upgraded.db.prepare("SELECT xml FROM events WHERE lsid = 'a'").pluck().get() as string;
-      assert.equal(stored, JSON.stringify(tree), 'the row itself is not rewritten');
-      const xml = storedXml(stored);
-      assert.ok(xml.startsWith('<event '), xml);
-      assert.deepEqual(parseElementXml(xml), tree);
+      assertReadsAsTree(upgraded.db, "SELECT xml FROM events WHERE lsid = 'a'", tree);
       // A row of this version is XML already and is read as it is.
       const store = new SessionStore(upgraded.db, () => NOW);
       store.writeBatch({ id: siteId, host: 'm.example.com' }, 'b', header('b'), [event(0)], null);
@@ -158,10 +165,7 @@ describe('session store migration 4 (events kept as XML text)', () => {
 
 describe('session store migration 5 (session headers kept as XML text)', () => {
   it('renames the column and keeps older rows readable: their JSON tree reads back as the same element', () => {
-    const dir = tempDir('pra-store-migration5-');
-    const old = openDatabase(dir, { migrations: MIGRATIONS.slice(0, 4) });
-    assert.equal(old.db.pragma('user_version', { simple: true }), 4);
-    const siteId = addSite(old.db);
+    const { dir, old, siteId } = storeAtVersion(4, 'pra-store-migration5-');
     // A header tree as version 4 stored it: attributes, nested children, raw whitespace, characters to escape.
     const tree: XmlElement = {
       name: 'session',
@@ -181,11 +185,7 @@ describe('session store migration 5 (session headers kept as XML text)', () => {
       assert.equal(upgraded.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
       const columns = upgraded.db.prepare("SELECT name FROM pragma_table_info('sessions')").pluck().all() as string[];
       assert.ok(columns.includes('header_xml') && !columns.includes('header_tree'), columns.join());
-      const stored = upgraded.db.prepare("SELECT header_xml FROM sessions WHERE lsid = 'a'").pluck().get() as string;
-      assert.equal(stored, JSON.stringify(tree), 'the row itself is not rewritten');
-      const xml = storedXml(stored);
-      assert.ok(xml.startsWith('<session '), xml);
-      assert.deepEqual(parseElementXml(xml), tree);
+      assertReadsAsTree(upgraded.db, "SELECT header_xml FROM sessions WHERE lsid = 'a'", tree);
       // A header written by this version is its XML text, read as it is.
       const store = new SessionStore(upgraded.db, () => NOW);
       store.writeBatch({ id: siteId, host: 'm.example.com' }, 'b', header('b'), [event(0)], null);
