@@ -386,7 +386,7 @@ async function shipPhase(opts: { dataDir: string; esUrl: string; largeLsids: str
     const hold = (where: string, ...params: unknown[]) =>
       db.prepare(`UPDATE outbox SET state = 'failed', last_error = 'bench: held back' WHERE state = 'pending' AND ${where}`).run(...params).changes;
     let heldLarge = 0;
-    for (const lsid of opts.largeLsids) heldLarge += hold('event_id IN (SELECT id FROM events WHERE site_id = 1 AND lsid = ?)', lsid);
+    for (const lsid of opts.largeLsids) heldLarge += hold('event_id IN (SELECT e.id FROM events e JOIN sessions s ON s.id = e.session_id WHERE s.site_id = 1 AND s.lsid = ?)', lsid);
     const cutoff = db.prepare("SELECT event_id AS id FROM outbox WHERE state = 'pending' ORDER BY event_id LIMIT 1 OFFSET ?").get(opts.limit) as { id: number } | undefined;
     const heldOrdinary = cutoff ? hold('event_id >= ?', cutoff.id) : 0;
     const pending = engine.queries.outboxCounts().pending;
@@ -412,8 +412,8 @@ async function shipPhase(opts: { dataDir: string; esUrl: string; largeLsids: str
       }
       const n = db
         .prepare(`UPDATE outbox SET state = 'pending', last_error = NULL WHERE event_id IN (
-          SELECT o.event_id FROM outbox o JOIN events e ON e.id = o.event_id
-          WHERE o.state = 'failed' AND o.last_error = 'bench: held back' AND e.site_id = 1 AND e.lsid = ? ORDER BY o.event_id LIMIT ?)`)
+          SELECT o.event_id FROM outbox o JOIN events e ON e.id = o.event_id JOIN sessions s ON s.id = e.session_id
+          WHERE o.state = 'failed' AND o.last_error = 'bench: held back' AND s.site_id = 1 AND s.lsid = ? ORDER BY o.event_id LIMIT ?)`)
         .run(opts.largeLsids[0], opts.sample).changes;
       const rss0 = process.memoryUsage.rss();
       const sampleSampler = rssSampler();

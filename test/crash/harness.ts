@@ -277,10 +277,10 @@ export function storeContent(dataDir: string) {
           custom_attributes, header_xml, event_count
         FROM sessions ORDER BY site_id, lsid`),
       participants: all('SELECT * FROM participants ORDER BY site_id, lsid, kind, gsnumber'),
-      events: all(`SELECT site_id, lsid, ordinal, timestamp, event_type, xml
-        FROM events ORDER BY site_id, lsid, ordinal`),
-      outbox: all(`SELECT e.site_id, e.lsid, e.ordinal, o.destination, o.state
-        FROM outbox o JOIN events e ON e.id = o.event_id ORDER BY e.site_id, e.lsid, e.ordinal, o.destination`),
+      events: all(`SELECT s.site_id, s.lsid, e.ordinal, e.timestamp, e.event_type, e.xml
+        FROM events e JOIN sessions s ON s.id = e.session_id ORDER BY s.site_id, s.lsid, e.ordinal`),
+      outbox: all(`SELECT s.site_id, s.lsid, e.ordinal, o.destination, o.state
+        FROM outbox o JOIN events e ON e.id = o.event_id JOIN sessions s ON s.id = e.session_id ORDER BY s.site_id, s.lsid, e.ordinal, o.destination`),
       follow: all('SELECT site_id, lsid, start_time FROM follow ORDER BY site_id, lsid'),
       followSeen: all('SELECT lsid, first_seen_at, last_seen_at FROM follow ORDER BY site_id, lsid') as [string, number, number][],
       eventsWithoutOutbox: all("SELECT e.id FROM events e WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = e.id AND o.destination = 'elastic')").length,

@@ -566,7 +566,7 @@ describe('collection', () => {
     await page.keyboard.press('Enter');
     const drawer = page.getByRole('dialog', { name: `Session ${lsid}` });
     await drawer.waitFor();
-    const stored = stack.engine.database.db.prepare('SELECT event_type FROM events WHERE site_id = ? AND lsid = ? ORDER BY ordinal').all(id, lsid) as { event_type: string }[];
+    const stored = stack.engine.database.db.prepare('SELECT e.event_type FROM events e JOIN sessions s ON s.id = e.session_id WHERE s.site_id = ? AND s.lsid = ? ORDER BY e.ordinal').all(id, lsid) as { event_type: string }[];
     assert.ok(stored.length > 0);
     await drawer.getByTestId('session-events').waitFor();
     const eventRows = drawer.getByTestId('session-event');
@@ -615,7 +615,7 @@ describe('needs attention', () => {
     await withData(page, `site-state-${id}`, { state: 'idle' }).waitFor({ timeout: 30_000 });
     await until(() => stack.engine.siteStatus(id)?.lastSuccessAt != null && !stack.engine.scheduler.isRunning(id), 'the first run');
     assert.ok(stack.engine.store.followed(id).some((f) => f.lsid === 'live-e2e'), 'the live session is followed');
-    const liveEvents = () => (stack.engine.database.db.prepare("SELECT count(*) AS n FROM events WHERE site_id = ? AND lsid = 'live-e2e'").get(id) as { n: number }).n;
+    const liveEvents = () => (stack.engine.database.db.prepare("SELECT count(*) AS n FROM events e JOIN sessions s ON s.id = e.session_id WHERE s.site_id = ? AND s.lsid = 'live-e2e'").get(id) as { n: number }).n;
     assert.equal(liveEvents(), 1);
     const eventsBefore = stack.engine.queries.siteCounts(id).events;
 

@@ -12,7 +12,7 @@ async function addSite(engine: Engine, sim: PraSimulator, extra: Record<string, 
 }
 
 function eventCounts(engine: Engine): Map<string, number> {
-  const rows = engine.database.db.prepare('SELECT lsid, count(*) AS n FROM events GROUP BY lsid').all() as { lsid: string; n: number }[];
+  const rows = engine.database.db.prepare('SELECT s.lsid, count(*) AS n FROM events e JOIN sessions s ON s.id = e.session_id GROUP BY s.lsid').all() as { lsid: string; n: number }[];
   return new Map(rows.map((r) => [r.lsid, r.n]));
 }
 
@@ -20,7 +20,7 @@ function assertComplete(engine: Engine, corpus: SimSession[], now: number) {
   const counts = eventCounts(engine);
   assert.equal(counts.size, corpus.length, 'every session stored');
   for (const s of corpus) assert.equal(counts.get(s.lsid), visibleEvents(s, now), `all events of ${s.lsid}`);
-  const dup = engine.database.db.prepare('SELECT count(*) AS n FROM (SELECT site_id, lsid, ordinal FROM events GROUP BY 1, 2, 3 HAVING count(*) > 1)').get() as { n: number };
+  const dup = engine.database.db.prepare('SELECT count(*) AS n FROM (SELECT s.site_id, s.lsid, e.ordinal FROM events e JOIN sessions s ON s.id = e.session_id GROUP BY 1, 2, 3 HAVING count(*) > 1)').get() as { n: number };
   assert.equal(dup.n, 0, 'no event stored twice');
   const outbox = engine.database.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number };
   const events = engine.database.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number };
@@ -88,7 +88,7 @@ describe('extraction against the PRA simulator', () => {
       assert.equal(row.end_time, T + 900);
       const followed = engine.store.followed(site.id).map((f) => f.lsid);
       assert.ok(!followed.includes('live-1'), 'no longer followed once ended');
-      const ordinals = engine.database.db.prepare("SELECT ordinal FROM events WHERE lsid = 'live-1' ORDER BY ordinal").all() as { ordinal: number }[];
+      const ordinals = engine.database.db.prepare("SELECT e.ordinal FROM events e JOIN sessions s ON s.id = e.session_id WHERE s.lsid = 'live-1' ORDER BY e.ordinal").all() as { ordinal: number }[];
       assert.deepEqual(ordinals.map((o) => o.ordinal), Array.from({ length: n }, (_, i) => i));
     } finally {
       sim.removeSession('live-1');

@@ -22,7 +22,7 @@ describe('local retention', () => {
       write('old-open', NOW - 200 * DAY, null, true);
       write('recent', NOW - 10 * DAY, NOW - 10 * DAY + 60);
       const db = engine.database.db;
-      db.prepare("UPDATE outbox SET state = 'sent' WHERE event_id IN (SELECT id FROM events WHERE lsid IN ('old-shipped', 'recent'))").run();
+      db.prepare("UPDATE outbox SET state = 'sent' WHERE event_id IN (SELECT e.id FROM events e JOIN sessions s ON s.id = e.session_id WHERE s.lsid IN ('old-shipped', 'recent'))").run();
 
       // Hourly counts of the status chart: one from before the retention, one recent.
       const hour = (t: number) => Math.floor(t / 3600) * 3600;
@@ -37,7 +37,7 @@ describe('local retention', () => {
       assert.equal(engine.prune(), 1);
       const left = (db.prepare('SELECT lsid FROM sessions ORDER BY lsid').all() as { lsid: string }[]).map((r) => r.lsid);
       assert.deepEqual(left, ['old-open', 'old-pending', 'recent']);
-      const orphans = db.prepare("SELECT (SELECT count(*) FROM events WHERE lsid = 'old-shipped') + (SELECT count(*) FROM outbox WHERE event_id NOT IN (SELECT id FROM events)) AS n").get() as { n: number };
+      const orphans = db.prepare("SELECT (SELECT count(*) FROM events e JOIN sessions s ON s.id = e.session_id WHERE s.lsid = 'old-shipped') + (SELECT count(*) FROM outbox WHERE event_id NOT IN (SELECT id FROM events)) AS n").get() as { n: number };
       assert.equal(orphans.n, 0, 'events and outbox rows went with the session');
       assert.deepEqual(hours(), [hour(NOW - 10 * DAY)], 'the chart’s counts from before the retention went too');
       assert.throws(() => (engine.retentionDays = -1), /whole number of days/);

@@ -2,7 +2,8 @@
 // second index on event_id, and a per-event stored_at index for the chart) to the current schema:
 // every outbox row keeps its state, attempts and reason, the chart counts stay the same, the
 // cascades still work, and the two per-event indexes are gone. Versions 3 and 4 stored events and
-// headers as the JSON of their trees; those rows stay readable.
+// headers as the JSON of their trees; those rows stay readable. Version 5 keyed events by their
+// session's (site, lsid); they move to their session's id with their ids and outbox rows.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { openDatabase } from '../../electron/engine/db/database.ts';
@@ -19,10 +20,10 @@ const NOW = Math.floor(Date.now() / 1000 / HOUR) * HOUR + 600;
 const header = (lsid: string) => minimalHeader(lsid, NOW - 5 * HOUR, NOW - 4 * HOUR, '01:00:00');
 const event = (ordinal: number) => minimalEvent(ordinal, NOW - 5 * HOUR + ordinal, 'Chat Message', `message ${ordinal}`);
 
-function addSite(db: ReturnType<typeof openDatabase>['db']): number {
+function addSite(db: ReturnType<typeof openDatabase>['db'], name = 'M'): number {
   return Number(
     db.prepare(`INSERT INTO sites (name, host, client_id, enabled, initial_interval_seconds, poll_interval_seconds, timeout_seconds, created_at, updated_at)
-      VALUES ('M', 'm.example.com', 'c', 1, 86400, 300, 30, 'x', 'x')`).run().lastInsertRowid,
+      VALUES (?, 'm.example.com', 'c', 1, 86400, 300, 30, 'x', 'x')`).run(name).lastInsertRowid,
   );
 }
 
@@ -114,8 +115,8 @@ describe('session store migration 3 (outbox keyed by event, events counted per h
         const rows = (sql: string) => db.db.prepare(sql).raw().all();
         return {
           sessions: rows('SELECT lsid, event_count, header_xml FROM sessions ORDER BY lsid'),
-          events: rows('SELECT lsid, ordinal, timestamp, event_type, xml FROM events ORDER BY lsid, ordinal'),
-          outbox: rows("SELECT e.lsid, e.ordinal, o.state FROM outbox o JOIN events e ON e.id = o.event_id ORDER BY e.lsid, e.ordinal"),
+          events: rows('SELECT s.lsid, e.ordinal, e.timestamp, e.event_type, e.xml FROM events e JOIN sessions s ON s.id = e.session_id ORDER BY s.lsid, e.ordinal'),
+          outbox: rows("SELECT s.lsid, e.ordinal, o.state FROM outbox o JOIN events e ON e.id = o.event_id JOIN sessions s ON s.id = e.session_id ORDER BY s.lsid, e.ordinal"),
           hours: rows('SELECT hour, events FROM event_hours'),
         };
       };
@@ -149,12 +150,12 @@ describe('session store migration 4 (events kept as XML text)', () => {
     try {
       assert.equal(upgraded.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
       const columns = upgraded.db.prepare("SELECT name FROM pragma_table_info('events')").pluck().all() as string[];
-      assert.deepEqual(columns, ['id', 'site_id', 'lsid', 'ordinal', 'timestamp', 'event_type', 'xml', 'stored_at'], 'tree renamed xml; the fields read from it are not kept twice');
-      assertReadsAsTree(upgraded.db, "SELECT xml FROM events WHERE lsid = 'a'", tree);
+      assert.deepEqual(columns, ['id', 'session_id', 'ordinal', 'timestamp', 'event_type', 'xml', 'stored_at'], 'tree renamed xml; the fields read from it are not kept twice');
+      assertReadsAsTree(upgraded.db, "SELECT e.xml FROM events e JOIN sessions s ON s.id = e.session_id WHERE s.lsid = 'a'", tree);
       // A row of this version is XML already and is read as it is.
       const store = new SessionStore(upgraded.db, () => NOW);
       store.writeBatch({ id: siteId, host: 'm.example.com' }, 'b', header('b'), [event(0)], null);
-      const fresh = upgraded.db.prepare("SELECT xml FROM events WHERE lsid = 'b'").pluck().get() as string;
+      const fresh = upgraded.db.prepare("SELECT e.xml FROM events e JOIN sessions s ON s.id = e.session_id WHERE s.lsid = 'b'").pluck().get() as string;
       assert.equal(storedXml(fresh), fresh);
       assert.deepEqual(parseElementXml(fresh).attrs, { timestamp: String(NOW - 5 * HOUR), event_type: 'Chat Message' });
     } finally {
@@ -194,6 +195,73 @@ describe('session store migration 5 (session headers kept as XML text)', () => {
       assert.equal(storedXml(fresh), fresh);
     } finally {
       upgraded.close();
+    }
+  });
+});
+
+describe('session store migration 6 (events keyed by session id)', () => {
+  it('gives every session an id, moves its events to it with their ids, keeps the outbox, and the cascades still work', () => {
+    const { dir, old, siteId } = storeAtVersion(5, 'pra-store-migration6-');
+    const otherSite = addSite(old.db, 'N');
+    const v5 = old.db;
+    const insertSession = v5.prepare(`INSERT INTO sessions (site_id, lsid, host_name, start_time, custom_attributes, header_xml, event_count, stored_at, updated_at)
+      VALUES (?, ?, 'm.example.com', ?, '[]', ?, ?, ?, ?)`);
+    const insertEvent = v5.prepare(`INSERT INTO events (site_id, lsid, ordinal, timestamp, event_type, xml, stored_at) VALUES (?, ?, ?, ?, 'Chat Message', ?, ?)`);
+    const enqueue = v5.prepare(`INSERT INTO outbox (event_id, destination, state, attempts, last_error, updated_at) VALUES (?, 'elastic', ?, ?, ?, ?)`);
+    // The same lsid on two sites, and events of different sessions interleaved (ids in storing order).
+    const sessions: [number, string][] = [[siteId, 'a'], [otherSite, 'a'], [siteId, 'b']];
+    sessions.forEach(([site, lsid], i) => insertSession.run(site, lsid, NOW - i, `<session lsid="${lsid}"><lseq>${i}</lseq></session>`, 2, NOW, NOW));
+    const states: [string, number, string | null][] = [['sent', 1, null], ['pending', 0, null], ['failed', 3, 'mapper_parsing_exception'], ['pending', 0, null], ['sent', 2, null], ['pending', 0, null]];
+    states.forEach(([state, attempts, reason], i) => {
+      const [site, lsid] = sessions[i % 3]!;
+      const id = insertEvent.run(site, lsid, Math.floor(i / 3), NOW + i, `<event n="${i}"/>`, NOW).lastInsertRowid;
+      enqueue.run(id, state, attempts, reason, NOW);
+    });
+    const eventsBefore = v5.prepare('SELECT id, site_id, lsid, ordinal, timestamp, event_type, xml, stored_at FROM events ORDER BY id').all();
+    const outboxBefore = v5.prepare('SELECT * FROM outbox ORDER BY event_id').all();
+    const sessionsBefore = v5.prepare('SELECT * FROM sessions ORDER BY site_id, lsid').all();
+    old.close();
+
+    const upgraded = openDatabase(dir);
+    const db = upgraded.db;
+    try {
+      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      assert.equal(db.pragma('foreign_keys', { simple: true }), 1, 'foreign keys are enforced again after the upgrade');
+      assert.deepEqual(db.pragma('foreign_key_check'), [], 'no dangling reference');
+      const eventsAfter = db.prepare(`SELECT e.id, s.site_id, s.lsid, e.ordinal, e.timestamp, e.event_type, e.xml, e.stored_at FROM ${'events e JOIN sessions s ON s.id = e.session_id'} ORDER BY e.id`).all();
+      assert.deepEqual(eventsAfter, eventsBefore, 'every event, with its id, belongs to the same (site, lsid)');
+      assert.deepEqual(db.prepare('SELECT * FROM outbox ORDER BY event_id').all(), outboxBefore, 'every outbox row as it was');
+      const sessionsAfter = db.prepare('SELECT * FROM sessions ORDER BY site_id, lsid').all() as { id: number }[];
+      assert.deepEqual(sessionsAfter.map(({ id: _id, ...rest }) => rest), sessionsBefore, 'every session column as it was');
+      const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('sessions', 'events') AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name").pluck().all();
+      assert.deepEqual(indexes, ['sessions_start', 'sessions_stored']);
+
+      // Writing goes on where it stood: known events are skipped, new ones get the next ids and are queued.
+      const store = new SessionStore(db, () => NOW);
+      const site = { id: siteId, host: 'm.example.com' };
+      assert.equal(store.writeBatch(site, 'a', null, [event(0), event(1), event(2)], null), 1, 'only ordinal 2 of site 1 session a is new');
+      assert.equal(db.prepare('SELECT max(event_id) FROM outbox').pluck().get(), 7);
+      assert.equal(db.prepare("SELECT event_count FROM sessions WHERE site_id = ? AND lsid = 'a'").pluck().get(siteId), 3);
+      // Deleting a session (retention) takes its events and their outbox rows; the other site's 'a' stays.
+      db.prepare("DELETE FROM sessions WHERE site_id = ? AND lsid = 'a'").run(siteId);
+      assert.deepEqual(db.prepare('SELECT event_id FROM outbox ORDER BY event_id').pluck().all(), [2, 3, 5, 6]);
+      // Removing a site takes its sessions and, through them, their events.
+      db.prepare('DELETE FROM sites WHERE id = ?').run(otherSite);
+      assert.deepEqual(db.prepare('SELECT id FROM events ORDER BY id').pluck().all(), [3, 6]);
+    } finally {
+      upgraded.close();
+    }
+  });
+
+  it('refuses events without a header instead of storing them where no session can be found', () => {
+    const database = openDatabase(tempDir('pra-store-headerless-'));
+    try {
+      const siteId = addSite(database.db);
+      const store = new SessionStore(database.db, () => NOW);
+      assert.throws(() => store.writeBatch({ id: siteId, host: 'm.example.com' }, 'nobody', null, [event(0)], null), /events of session nobody came without its header/);
+      assert.equal(database.db.prepare('SELECT count(*) FROM events').pluck().get(), 0);
+    } finally {
+      database.close();
     }
   });
 });

@@ -23,7 +23,7 @@ export function visibleEvents(session: SimSession, now: number): number {
 export function storeSnapshot(engine: Engine) {
   const db = engine.database.db;
   const sessions = db.prepare('SELECT lsid, start_time, end_time, event_count, header_xml FROM sessions ORDER BY site_id, lsid').all();
-  const events = db.prepare('SELECT lsid, ordinal, timestamp, event_type, xml FROM events ORDER BY site_id, lsid, ordinal').all();
+  const events = db.prepare('SELECT s.lsid, e.ordinal, e.timestamp, e.event_type, e.xml FROM events e JOIN sessions s ON s.id = e.session_id ORDER BY s.site_id, s.lsid, e.ordinal').all();
   const outbox = db.prepare("SELECT count(*) AS n FROM outbox WHERE destination = 'elastic'").get() as { n: number };
   return { sessions, events, outbox: outbox.n };
 }

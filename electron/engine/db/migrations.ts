@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { eventXmlMigration, headerXmlMigration, sessionStoreMigration, storeIndexesMigration } from '../store/schema.ts';
+import { eventSessionIdMigration, eventXmlMigration, headerXmlMigration, sessionStoreMigration, storeIndexesMigration } from '../store/schema.ts';
 
 export interface Migration {
   /** What it does, for error messages. */
@@ -52,6 +52,7 @@ export const MIGRATIONS: readonly Migration[] = [
   storeIndexesMigration,
   eventXmlMigration,
   headerXmlMigration,
+  eventSessionIdMigration,
 ];
 
 /** The schema version this code writes. */
@@ -90,6 +91,22 @@ export function runMigrations(db: Database.Database, migrations: readonly Migrat
   const known = migrations.length;
   const before = userVersion(db);
   if (before > known) throw new DatabaseTooNewError(file, before, known);
+  if (before === known) return;
+  // A migration may rebuild a table (SQLite's documented way to change its key): with foreign keys
+  // enforced, dropping the old table would delete the rows referring to it, by cascade. They are
+  // not enforced while migrating (the setting cannot change inside a transaction), and each step
+  // checks them before it commits instead.
+  const enforced = db.pragma('foreign_keys', { simple: true }) === 1;
+  if (enforced) db.pragma('foreign_keys = OFF');
+  try {
+    migrate(db, migrations, file);
+  } finally {
+    if (enforced) db.pragma('foreign_keys = ON');
+  }
+}
+
+function migrate(db: Database.Database, migrations: readonly Migration[], file: string): void {
+  const known = migrations.length;
   for (;;) {
     const step = db.transaction((): boolean => {
       const version = userVersion(db);
@@ -98,6 +115,8 @@ export function runMigrations(db: Database.Database, migrations: readonly Migrat
       const migration = migrations[version]!;
       try {
         migration.up(db);
+        const broken = db.pragma('foreign_key_check') as { table: string; parent: string }[];
+        if (broken.length > 0) throw new Error(`${broken.length} rows of ${broken[0]!.table} would refer to missing rows of ${broken[0]!.parent}`);
       } catch (error) {
         throw new MigrationError(
           `Could not upgrade ${file} to schema version ${version + 1} (${migration.description}): ${(error as Error).message}`,

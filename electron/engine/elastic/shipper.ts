@@ -69,10 +69,10 @@ export class Shipper {
     // Events without their session's header: a header can be large (thousands of shell
     // recordings) and is read once per session and batch below, not once per event.
     this.selectBatch = db.prepare(`
-      SELECT o.event_id, e.site_id, e.lsid, e.ordinal, e.timestamp, e.xml, s.host_name, s.start_time
+      SELECT o.event_id, s.site_id, s.lsid, e.ordinal, e.timestamp, e.xml, s.host_name, s.start_time
       FROM outbox o
       JOIN events e ON e.id = o.event_id
-      JOIN sessions s ON s.site_id = e.site_id AND s.lsid = e.lsid
+      JOIN sessions s ON s.id = e.session_id
       WHERE o.destination = 'elastic' AND o.state = 'pending'
       ORDER BY o.event_id
       LIMIT ?`);

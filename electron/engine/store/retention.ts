@@ -30,12 +30,12 @@ export function pruneExpired(db: Database.Database, nowSeconds = Math.floor(Date
   if (days === 0) return 0;
   const cutoff = nowSeconds - days * 86_400;
   const batch = db.prepare(`
-    DELETE FROM sessions WHERE rowid IN (
-      SELECT s.rowid FROM sessions s
+    DELETE FROM sessions WHERE id IN (
+      SELECT s.id FROM sessions s
       WHERE s.end_time IS NOT NULL AND s.end_time < ?
         AND NOT EXISTS (SELECT 1 FROM follow f WHERE f.site_id = s.site_id AND f.lsid = s.lsid)
         AND NOT EXISTS (SELECT 1 FROM events e JOIN outbox o ON o.event_id = e.id
-                        WHERE e.site_id = s.site_id AND e.lsid = s.lsid AND o.state = 'pending')
+                        WHERE e.session_id = s.id AND o.state = 'pending')
       LIMIT ?)`);
   let total = 0;
   for (;;) {

@@ -165,13 +165,14 @@ export class SessionStore {
           hostname, os, session_owner, seconds_involved)
         VALUES (@siteId, @lsid, @kind, @gsnumber, @id, @username, @displayName, @publicIp, @privateIp, @hostname, @os,
           @sessionOwner, @secondsInvolved)`),
+      sessionId: db.prepare('SELECT id FROM sessions WHERE site_id = ? AND lsid = ?').pluck(),
       lastEventId: db.prepare('SELECT coalesce(max(id), 0) FROM events').pluck(),
       // The events this transaction added, queued with one statement instead of one call per event.
       enqueueAfter: db.prepare(`INSERT INTO outbox (event_id, destination, updated_at) SELECT id, ?, ? FROM events WHERE id > ?`),
       // Events stored per hour, for the status chart: one row per site and hour, not an index over every event.
       countHour: db.prepare(`INSERT INTO event_hours (site_id, hour, events) VALUES (?, ?, ?)
         ON CONFLICT (site_id, hour) DO UPDATE SET events = events + excluded.events`),
-      bumpEventCount: db.prepare(`UPDATE sessions SET event_count = max(event_count, ?), updated_at = ? WHERE site_id = ? AND lsid = ?`),
+      bumpEventCount: db.prepare(`UPDATE sessions SET event_count = max(event_count, ?), updated_at = ? WHERE id = ?`),
       follow: db.prepare(`
         INSERT INTO follow (site_id, lsid, start_time, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (site_id, lsid) DO UPDATE SET last_seen_at = excluded.last_seen_at`),
@@ -236,18 +237,22 @@ export class SessionStore {
   private writeOne(site: { id: number; host: string }, { lsid, header, events, follow }: SessionWrite, now: number): number {
     if (header) this.writeHeader(site, lsid, header, now);
     let added = 0;
-    let highest = -1;
-    for (let from = 0; from < events.length; from += EVENTS_PER_INSERT) {
-      const to = Math.min(events.length, from + EVENTS_PER_INSERT);
-      const values: (string | number | null)[] = [];
-      for (let i = from; i < to; i++) {
-        const e = events[i]!;
-        if (e[0] > highest) highest = e[0];
-        values.push(site.id, lsid, e[0], e[1], e[2], e[3], now);
+    if (events.length > 0) {
+      const sessionId = this.stmts.sessionId.get(site.id, lsid) as number | undefined;
+      if (sessionId === undefined) throw new Error(`events of session ${lsid} came without its header; nothing was written`);
+      let highest = -1;
+      for (let from = 0; from < events.length; from += EVENTS_PER_INSERT) {
+        const to = Math.min(events.length, from + EVENTS_PER_INSERT);
+        const values: (string | number | null)[] = [];
+        for (let i = from; i < to; i++) {
+          const e = events[i]!;
+          if (e[0] > highest) highest = e[0];
+          values.push(sessionId, e[0], e[1], e[2], e[3], now);
+        }
+        added += this.insertEvents(to - from).run(...values).changes;
       }
-      added += this.insertEvents(to - from).run(...values).changes;
+      this.stmts.bumpEventCount.run(highest + 1, now, sessionId);
     }
-    if (highest >= 0) this.stmts.bumpEventCount.run(highest + 1, now, site.id, lsid);
     if (follow?.kind === 'follow') this.stmts.follow.run(site.id, lsid, follow.startTime, follow.seenAt, follow.seenAt);
     else if (follow?.kind === 'seen') this.stmts.seen.run(follow.seenAt, site.id, lsid);
     else if (follow?.kind === 'unfollow') this.stmts.unfollow.run(site.id, lsid);
@@ -258,9 +263,9 @@ export class SessionStore {
   private insertEvents(count: number): Database.Statement {
     let statement = this.insertStatements.get(count);
     if (statement === undefined) {
-      statement = this.db.prepare(`INSERT INTO events (site_id, lsid, ordinal, timestamp, event_type, xml, stored_at)
-        VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}
-        ON CONFLICT (site_id, lsid, ordinal) DO NOTHING`);
+      statement = this.db.prepare(`INSERT INTO events (session_id, ordinal, timestamp, event_type, xml, stored_at)
+        VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}
+        ON CONFLICT (session_id, ordinal) DO NOTHING`);
       this.insertStatements.set(count, statement);
     }
     return statement;

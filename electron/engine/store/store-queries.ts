@@ -7,6 +7,7 @@ import { storedXml } from './session-store.ts';
 const iso = (s: number | null) => (s === null ? null : new Date(s * 1000).toISOString());
 
 interface SessionDbRow {
+  id: number;
   site_id: number;
   host_name: string;
   lsid: string;
@@ -98,8 +99,8 @@ export class StoreQueries {
       .all(siteId, lsid) as SessionDetail['participants'];
     const events = (
       this.db
-        .prepare('SELECT ordinal, timestamp, event_type, xml FROM events WHERE site_id = ? AND lsid = ? ORDER BY ordinal')
-        .all(siteId, lsid) as { ordinal: number; timestamp: number | null; event_type: string; xml: string }[]
+        .prepare('SELECT ordinal, timestamp, event_type, xml FROM events WHERE session_id = ? ORDER BY ordinal')
+        .all(row.id) as { ordinal: number; timestamp: number | null; event_type: string; xml: string }[]
     ).map((e): SessionEventRow => {
       const { performedBy, destination, body } = eventFieldsOf(storedXml(e.xml));
       return { ordinal: e.ordinal, time: iso(e.timestamp), eventType: e.event_type, performedBy: performedBy?.name ?? null, destination: destination?.name ?? null, body };
