@@ -553,12 +553,19 @@ describe('content', () => {
     }
   });
 
-  it("keeps an event's XML text as the appliance sent it (start tag rewritten from its attributes), whatever the chunking", async () => {
+  it("keeps an event's XML text as the appliance sent it, start tag included, whatever the chunking", async () => {
     const content = '<body>one\r\ntwo &lt;3 <![CDATA[<raw> & 🚀]]><!-- a comment --></body>\n  <data><value name="k" value="v&quot;&#10;w"/></data>\n</ns:event>';
-    const doc = sessionList(`<session lsid="x"><session_details><ns:event xmlns:ns="urn:x" timestamp="7" event_type="A &amp; B">${content}<event timestamp="8" event_type="E"/></session_details></session>`);
-    for (const size of [1, 3, 7, Infinity]) {
-      const [e, selfClosed] = eventsOf(await report(doc, size));
-      assert.ok(e && selfClosed);
+    // Start tags as a writer other than ours might format them: other quotes, line breaks and runs of spaces, entities.
+    const oddTag = `<event\r\n  timestamp='9'   event_type = "X &amp; Y&#9;'"\n>`;
+    const oddSelfClosing = `<event timestamp='10' event_type='&lt;Z&gt;'\t/>`;
+    const doc = sessionList(`<session lsid="x"><session_details><ns:event xmlns:ns="urn:x" timestamp="7" event_type="A &amp; B">${content}<event timestamp="8" event_type="E"/>${oddTag}<body>b</body></event>${oddSelfClosing}</session_details></session>`);
+    for (const size of [1, 2, 3, 7, Infinity]) {
+      const [e, selfClosed, odd, oddSelfClosed] = eventsOf(await report(doc, size));
+      assert.ok(e && selfClosed && odd && oddSelfClosed);
+      assert.equal(odd.xml, `${oddTag}<body>b</body></event>`, `chunks of ${size}`);
+      assert.equal(oddSelfClosed.xml, oddSelfClosing, `chunks of ${size}`);
+      assert.deepEqual(treeOf(odd).attrs, { timestamp: '9', event_type: "X & Y\t'" });
+      assert.deepEqual([oddSelfClosed.timestamp, oddSelfClosed.eventType, treeOf(oddSelfClosed).attrs.event_type], [10, '<Z>', '<Z>']);
       assert.equal(e.xml, `<ns:event xmlns:ns="urn:x" timestamp="7" event_type="A &amp; B">${content}`, `chunks of ${size}`);
       assert.equal(e.body, 'one\ntwo <3 <raw> & 🚀');
       assert.equal(e.eventType, 'A & B');
@@ -573,12 +580,12 @@ describe('content', () => {
   it("keeps a header's XML text as the appliance sent it, up to session_details, whatever the chunking", async () => {
     const content =
       '\r\n  <lseq>4</lseq><!-- c --><command_shell_recordings><command_shell_recording instance="0"><view_url>https://h/v?a=1&amp;b=<![CDATA[2]]></view_url></command_shell_recording></command_shell_recordings>\n  <custom_attributes><custom_attribute code_name="k" display_name="K">🚀 &lt;x&gt;</custom_attribute></custom_attributes>\n  ';
-    const doc = sessionList(`<r:session xmlns:r="urn:r" lsid="x&amp;y">${content}<r:session_details x="1"><event timestamp="8" event_type="E"/></r:session_details></r:session><session lsid="z">${content}</session><session lsid="s"/>`);
+    const doc = sessionList(`<r:session xmlns:r='urn:r'\n  lsid="x&amp;y">${content}<r:session_details x="1"><event timestamp="8" event_type="E"/></r:session_details></r:session><session lsid="z">${content}</session><session lsid="s"/>`);
     for (const size of [1, 3, 7, Infinity]) {
       const items = await report(doc, size);
       assert.deepEqual(kinds(items), ['session', 'event', 'session-end', 'session', 'session-end', 'session', 'session-end']);
       const [h, noDetails, selfClosed] = [headerOf(items, 0), headerOf(items, 1), headerOf(items, 2)];
-      assert.equal(h.xml, `<r:session xmlns:r="urn:r" lsid="x&amp;y">${content}</r:session>`, `chunks of ${size}`);
+      assert.equal(h.xml, `<r:session xmlns:r='urn:r'\n  lsid="x&amp;y">${content}</r:session>`, `chunks of ${size}`);
       assert.equal(noDetails.xml, `<session lsid="z">${content}</session>`, `chunks of ${size}`);
       assert.equal(selfClosed.xml, '<session lsid="s"/>');
       // Typed fields from the children that have them; the others are in the text only.

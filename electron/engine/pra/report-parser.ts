@@ -337,6 +337,29 @@ interface Handler<T> {
 interface SaxSource {
   readonly chunk: string;
   readonly i: number;
+  /** What saxes is in the middle of reading at `i` (its S_… constants; saxes is pinned to 6.0.0). */
+  readonly state: number;
+  /** In an entity (S_ENTITY), the state it returns to: that of the text or attribute value it is in. */
+  readonly entityReturnState: number | undefined;
+}
+
+/**
+ * Whether saxes is inside a start tag: from its `<` (S_OPEN_WAKA) up to before its `>`
+ * (S_OPEN_TAG … S_ATTRIB_VALUE_UNQUOTED), an entity in an attribute value included.
+ */
+function inStartTag({ state, entityReturnState }: SaxSource): boolean {
+  const at = state === 14 /* S_ENTITY */ ? (entityReturnState ?? 0) : state;
+  return at === 15 || (at >= 34 && at <= 42);
+}
+
+/**
+ * The text of a start tag that the current write ends inside of (from its `<`), given that of the
+ * write before; empty when the write does not end inside a tag.
+ */
+function startTagTail(source: SaxSource, before: string): string {
+  if (!inStartTag(source)) return '';
+  const at = source.chunk.lastIndexOf('<');
+  return at === -1 ? before + source.chunk : source.chunk.slice(at);
 }
 
 /** What the element at the bottom of the capture stack is. */
@@ -357,7 +380,7 @@ abstract class BaseHandler<T> implements Handler<T> {
   /** The tree being built: its bottom is the captured element, its top the innermost open one. */
   protected readonly stack: XmlElement[] = [];
   protected capture = CAPTURE_NONE;
-  source: SaxSource = { chunk: '', i: 0 };
+  source: SaxSource = { chunk: '', i: 0, state: 0, entityReturnState: undefined };
 
   constructor(
     private readonly expectedRoot: string,
@@ -428,8 +451,13 @@ const EVENT_FIELDS = new Map([
 ]);
 
 /**
- * The XML text of an element being read, copied from what saxes reads: the start tag written again
- * from its attributes, then everything after it exactly as the appliance sent it.
+ * The XML text of an element being read, exactly as the appliance sent it (start tag included),
+ * copied from what saxes reads, whatever the chunking.
+ *
+ * Taking the start tag from the text rather than writing it again from its attributes also keeps
+ * most events one slice of the write they came in: a string of two pieces is copied into one
+ * (flattened) when it is handed to the store writer thread, which cost the benchmark's main
+ * thread about a second per million events.
  */
 class RawText {
   /** The XML text so far, and where in the parser's current text the rest of it starts. */
@@ -437,10 +465,25 @@ class RawText {
   start: number;
   readonly selfClosing: boolean;
 
-  constructor(tag: SaxesTagPlain, source: SaxSource) {
+  /** `tagHead`: the start tag's text from earlier writes (startTagTail), when it began in one. */
+  constructor(tag: SaxesTagPlain, source: SaxSource, tagHead: string) {
     this.selfClosing = tag.isSelfClosing;
-    this.xml = openTagXml(tag.name, tag.attributes, tag.isSelfClosing);
-    this.start = source.i;
+    // saxes has just read the tag's `>`. A `<` cannot occur inside a tag, so the last one before
+    // is where the tag began, if it began in this write.
+    const at = source.chunk.lastIndexOf('<', source.i - 1);
+    if (at !== -1) {
+      this.xml = '';
+      this.start = at;
+    } else if (tagHead !== '') {
+      this.xml = tagHead;
+      this.start = 0;
+    } else {
+      // Not expected (saxes read a tag whose `<` was seen nowhere): the same tag, written again.
+      this.xml = openTagXml(tag.name, tag.attributes, tag.isSelfClosing);
+      this.start = source.i;
+      return;
+    }
+    if (this.selfClosing) this.xml += source.chunk.slice(this.start, source.i);
   }
 
   /** The write is over and the element goes on in the next one: keep what it has of this one. */
@@ -470,8 +513,8 @@ class EventCapture extends RawText implements EventFields {
   fieldAttrs: Record<string, string> = {};
   fieldText = '';
 
-  constructor(tag: SaxesTagPlain, depth: number, source: SaxSource) {
-    super(tag, source);
+  constructor(tag: SaxesTagPlain, depth: number, source: SaxSource, tagHead: string) {
+    super(tag, source, tagHead);
     this.depth = depth;
     const attrs = copyAttrs(tag.attributes);
     this.timestamp = attrs.timestamp;
@@ -563,6 +606,8 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
   private late = '';
   private lsid: string | null = null;
   private eventCount = 0;
+  /** The text of a start tag begun in an earlier write and not closed yet (startTagTail). */
+  private tagHead = '';
   /** A `session_details` (depth 3) is open. */
   private inDetails = false;
   /** The text of the session before its header is emitted, or of an element after its `session_details`. */
@@ -621,7 +666,7 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
           this.sessionQName = tag.name;
           this.late = '';
           this.headerEmitted = false;
-          this.raw = new RawText(tag, this.source);
+          this.raw = new RawText(tag, this.source, this.tagHead);
           this.lsid = null;
           this.eventCount = 0;
           this.startCapture(el, CAPTURE_HEADER);
@@ -639,12 +684,12 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
           this.inDetails = true;
         } else {
           // Late content: its text is added to the header's when it closes (the ignored element's end).
-          this.raw = new RawText(tag, this.source);
+          this.raw = new RawText(tag, this.source, this.tagHead);
           this.ignoreDepth = d;
         }
         return;
       case 4:
-        if (this.inDetails && name === 'event') this.event = new EventCapture(tag, d, this.source);
+        if (this.inDetails && name === 'event') this.event = new EventCapture(tag, d, this.source, this.tagHead);
         else this.ignoreDepth = d;
         return;
       default:
@@ -707,6 +752,7 @@ class AccessSessionHandler extends BaseHandler<ReportItem> {
   override afterWrite(): void {
     // The element goes on in the next write: keep what it has of this one.
     (this.event ?? this.raw)?.carry(this.source);
+    this.tagHead = startTagTail(this.source, this.tagHead);
   }
 
   /**

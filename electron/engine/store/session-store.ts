@@ -217,20 +217,33 @@ export class SessionStore {
    * about what a crash can leave. Returns the number of new events.
    */
   write(site: { id: number; host: string }, writes: readonly SessionWrite[]): number {
+    return this.writeGroups(site, [writes])[0]!;
+  }
+
+  /**
+   * Several groups of writes (several `write` calls' worth) in one transaction: the number of new
+   * events of each group. All are applied or, if one fails, none.
+   */
+  writeGroups(site: { id: number; host: string }, groups: readonly (readonly SessionWrite[])[]): number[] {
     return this.transaction(() => {
       const now = this.clock();
       // SQLite gives a new row the largest rowid so far plus one, so the events this transaction
       // stores are exactly those above this id (the write lock keeps everyone else out meanwhile).
       const before = this.stmts.lastEventId.get() as number;
       let added = 0;
-      for (const w of writes) added += this.writeOne(site, w, now);
-      if (added === 0) return 0;
+      const addedByGroup = groups.map((writes) => {
+        let n = 0;
+        for (const w of writes) n += this.writeOne(site, w, now);
+        added += n;
+        return n;
+      });
+      if (added === 0) return addedByGroup;
       for (const destination of OUTBOX_DESTINATIONS) {
         const queued = this.stmts.enqueueAfter.run(destination, now, before).changes;
         if (queued !== added) throw new Error(`the outbox would have queued ${queued} events instead of the ${added} just stored; nothing was written`);
       }
       this.stmts.countHour.run(site.id, Math.floor(now / 3600) * 3600, added);
-      return added;
+      return addedByGroup;
     });
   }
 

@@ -55,12 +55,47 @@ export class InlineSessionWriter implements SessionWriter {
     }
   }
 
+  /**
+   * Writes that queued up together (while the writer thread was busy), all of one site, in one
+   * transaction: one commit, and its fsync, instead of one each. If that transaction fails, none of
+   * it was applied, and the writes are made again one by one, in order, so that a failure is
+   * reported for its own write and refuses its own report's later writes, as without grouping.
+   */
+  writeTogether(queued: readonly QueuedWrite[]): WriteOutcome[] {
+    const live = queued.filter((q) => !this.failed.has(q.stream));
+    const site = live[0]?.site;
+    if (site && live.length > 1 && live.every((q) => q.site.id === site.id && q.site.host === site.host)) {
+      try {
+        const added = this.store.writeGroups(site, live.map((q) => q.writes));
+        return queued.map((q) => (this.failed.has(q.stream) ? { ok: false, error: new WriteRefusedError() } : { ok: true, added: added.shift()! }));
+      } catch {
+        // made again one by one, below
+      }
+    }
+    return queued.map((q) => {
+      try {
+        return { ok: true, added: this.writeNow(q.stream, q.site, q.writes) };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    });
+  }
+
   endStream(stream: number) {
     this.failed.delete(stream);
   }
 
   async close() {}
 }
+
+/** A write as the writer thread takes it from its queue. */
+export interface QueuedWrite {
+  stream: number;
+  site: { id: number; host: string };
+  writes: SessionWrite[];
+}
+
+export type WriteOutcome = { ok: true; added: number } | { ok: false; error: unknown };
 
 /** A write not applied because an earlier write of the same report failed (that failure is the one reported). */
 export class WriteRefusedError extends Error {
