@@ -1,7 +1,8 @@
 // The store writer thread (WorkerSessionWriter): a real worker with its own connection to the
 // real settings.db. What it commits is visible to the engine's connection, writes apply in order,
-// a failed write stops its report's later writes (no event stored past a gap), and a dead worker
-// fails what was in flight instead of leaving it waiting.
+// a failed write stops its report's later writes (no event stored past a gap), writes queued up
+// together are committed together, and a dead worker fails what was in flight instead of leaving
+// it waiting.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,7 +13,7 @@ import type { Worker } from 'node:worker_threads';
 import { openDatabase } from '../../electron/engine/db/database.ts';
 import { APP_NODE_MODULES_ENV, ELECTRON_NATIVE_DIR_ENV } from '../../electron/engine/native-addons.ts';
 import { eventRow, headerRow, SessionStore, type SessionWrite } from '../../electron/engine/store/session-store.ts';
-import { newStream, StoreWriteError, WorkerSessionWriter, WriteRefusedError } from '../../electron/engine/store/store-writer.ts';
+import { InlineSessionWriter, newStream, StoreWriteError, WorkerSessionWriter, WriteRefusedError } from '../../electron/engine/store/store-writer.ts';
 import { minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -90,6 +91,42 @@ describe('store writer thread', () => {
       assert.equal(await writer.write(stream, site, [part('c', 10, 30, false)]), 20);
       assert.equal(ordinals('c').length, 30);
     }));
+
+  it('writes that queued up together are committed together, and a failure among them is still its own write’s only', async () => {
+    const { database, site, ordinals } = setUp();
+    const inline = new InlineSessionWriter(new SessionStore(database.db));
+    try {
+      const [s1, s2, s3] = [newStream(), newStream(), newStream()];
+      // All applied in one transaction: each write's own count of new events, in order.
+      const together = inline.writeTogether([
+        { stream: s1, site, writes: [part('h', 0, 10, true)] },
+        { stream: s1, site, writes: [part('h', 5, 15, false)] },
+        { stream: s2, site, writes: [part('i', 0, 3, true)] },
+      ]);
+      assert.deepEqual(together, [{ ok: true, added: 10 }, { ok: true, added: 5 }, { ok: true, added: 3 }]);
+      assert.deepEqual(ordinals('h'), Array.from({ length: 15 }, (_, i) => i));
+      // The second write fails (a session without its header): the group's transaction is undone
+      // and the writes are made again one by one, so the first and the other report's are stored,
+      // the failure is reported for its own write, and its report's later write is refused.
+      const outcomes = inline.writeTogether([
+        { stream: s3, site, writes: [part('j', 0, 4, true)] },
+        { stream: s3, site, writes: [part('k', 0, 4, false)] },
+        { stream: s2, site, writes: [part('i', 3, 6, false)] },
+        { stream: s3, site, writes: [part('j', 4, 8, false)] },
+      ]);
+      assert.deepEqual(outcomes[0], { ok: true, added: 4 });
+      const [, failed, , refused] = outcomes;
+      assert.ok(failed && !failed.ok && /events of session k came without its header/.test(String(failed.error)), JSON.stringify(failed));
+      assert.deepEqual(outcomes[2], { ok: true, added: 3 });
+      assert.ok(refused && !refused.ok && refused.error instanceof WriteRefusedError);
+      assert.deepEqual([ordinals('j'), ordinals('k'), ordinals('i')], [[0, 1, 2, 3], [], [0, 1, 2, 3, 4, 5]]);
+      // A report that failed before the group: refused within it too, the others applied.
+      assert.deepEqual(inline.writeTogether([{ stream: s3, site, writes: [part('j', 4, 8, false)] }, { stream: s2, site, writes: [part('i', 6, 7, false)] }]).map((o) => (o.ok ? o.added : (o.error as Error).name)), ['WriteRefusedError', 1]);
+      assert.equal(database.db.prepare("SELECT count(*) FROM outbox WHERE state = 'pending'").pluck().get(), 15 + 3 + 4 + 3 + 1);
+    } finally {
+      database.close();
+    }
+  });
 
   it('a worker that dies fails the writes in flight, and the next write starts a new one', () =>
     withWriter(async ({ site, ordinals, writer }) => {
