@@ -217,6 +217,7 @@ describe('session store migration 6 (events keyed by session id)', () => {
       const id = insertEvent.run(site, lsid, Math.floor(i / 3), NOW + i, `<event n="${i}"/>`, NOW).lastInsertRowid;
       enqueue.run(id, state, attempts, reason, NOW);
     });
+    v5.prepare(`INSERT INTO participants (site_id, lsid, kind, gsnumber, display_name) VALUES (?, 'a', 'representative', '21', 'Admin')`).run(siteId);
     const eventsBefore = v5.prepare('SELECT id, site_id, lsid, ordinal, timestamp, event_type, xml, stored_at FROM events ORDER BY id').all();
     const outboxBefore = v5.prepare('SELECT * FROM outbox ORDER BY event_id').all();
     const sessionsBefore = v5.prepare('SELECT * FROM sessions ORDER BY site_id, lsid').all();
@@ -242,9 +243,11 @@ describe('session store migration 6 (events keyed by session id)', () => {
       assert.equal(store.writeBatch(site, 'a', null, [event(0), event(1), event(2)], null), 1, 'only ordinal 2 of site 1 session a is new');
       assert.equal(db.prepare('SELECT max(event_id) FROM outbox').pluck().get(), 7);
       assert.equal(db.prepare("SELECT event_count FROM sessions WHERE site_id = ? AND lsid = 'a'").pluck().get(siteId), 3);
-      // Deleting a session (retention) takes its events and their outbox rows; the other site's 'a' stays.
+      // Deleting a session (retention) takes its participants, events and their outbox rows; the other site's 'a' stays.
+      assert.equal(db.prepare('SELECT count(*) FROM participants').pluck().get(), 1);
       db.prepare("DELETE FROM sessions WHERE site_id = ? AND lsid = 'a'").run(siteId);
       assert.deepEqual(db.prepare('SELECT event_id FROM outbox ORDER BY event_id').pluck().all(), [2, 3, 5, 6]);
+      assert.equal(db.prepare('SELECT count(*) FROM participants').pluck().get(), 0);
       // Removing a site takes its sessions and, through them, their events.
       db.prepare('DELETE FROM sites WHERE id = ?').run(otherSite);
       assert.deepEqual(db.prepare('SELECT id FROM events ORDER BY id').pluck().all(), [3, 6]);
