@@ -7,6 +7,7 @@ import type { Migration } from '../db/migrations.ts';
  * Identity: a session is (site, lsid); an event is (site, lsid, ordinal) — its position in the
  * session's `session_details`, which the appliance only ever appends to. Inserting an event that
  * is already there is a no-op, which is what makes every write idempotent and every re-fetch safe.
+ * (Since eventSessionIdMigration, an event row refers to its session by the session's row id.)
  */
 export const sessionStoreMigration: Migration = {
   description: 'session store, extraction state and outbox',
