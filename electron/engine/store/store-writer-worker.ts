@@ -5,7 +5,7 @@ import { openDatabase } from '../db/database.ts';
 import { redirectNativeAddonsFromEnv } from '../native-addons.ts';
 import { SessionStore } from './session-store.ts';
 import type { WriterReply, WriterRequest } from './store-writer-protocol.ts';
-import { InlineSessionWriter, WriteRefusedError, type QueuedWrite } from './store-writer.ts';
+import { InlineSessionWriter, WriteRefusedError, type QueuedWrite, type WriteOutcome } from './store-writer.ts';
 
 /**
  * Writes committed together at most. When this thread is the slower one, the extractor's commits
@@ -55,7 +55,7 @@ port.on('message', (request: WriterRequest) => {
 });
 port.postMessage({ kind: 'ready' } satisfies WriterReply);
 
-function reply(id: number, outcome: ReturnType<InlineSessionWriter['writeTogether']>[number]): WriterReply {
+function reply(id: number, outcome: WriteOutcome): WriterReply {
   if (outcome.ok) return { kind: 'answer', id, ok: true, added: outcome.added };
   const { message, code } = outcome.error as Error & { code?: string };
   return { kind: 'answer', id, ok: false, refused: outcome.error instanceof WriteRefusedError, message, code };
