@@ -218,7 +218,7 @@ export const headerXmlMigration: Migration = {
  * into a random place of an index as large as the store's events (~45 bytes per event). Once that
  * index outgrew the page cache, most commits wrote back pages from all over it. Session ids grow
  * as sessions are stored, so the events' key is now appended to (a store micro-benchmark of
- * 1.3 million events in 500-event commits: 1.6 times the events per second, a third less CPU).
+ * 1.3 million events in 500-event commits: ~1.5 times the events per second, ~30 % less CPU).
  *
  * SQLite cannot change a table's key in place, so both tables are rebuilt (its documented
  * procedure; runMigrations turns foreign key enforcement off meanwhile and checks the keys before

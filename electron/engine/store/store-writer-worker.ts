@@ -5,7 +5,7 @@ import { openDatabase } from '../db/database.ts';
 import { redirectNativeAddonsFromEnv } from '../native-addons.ts';
 import { SessionStore } from './session-store.ts';
 import type { WriterReply, WriterRequest } from './store-writer-protocol.ts';
-import { InlineSessionWriter, WriteRefusedError, type QueuedWrite, type WriteOutcome } from './store-writer.ts';
+import { InlineSessionWriter, sameSite, WriteRefusedError, type QueuedWrite, type WriteOutcome } from './store-writer.ts';
 
 /**
  * Writes committed together at most. When this thread is the slower one, the extractor's commits
@@ -43,7 +43,7 @@ port.on('message', (request: WriterRequest) => {
       const group: (QueuedWrite & { id: number })[] = [next];
       next = undefined;
       for (let m = waiting(); m; m = waiting()) {
-        if (m.kind === 'write' && m.site.id === group[0]!.site.id && m.site.host === group[0]!.site.host && group.length < MAX_GROUP) group.push(m);
+        if (m.kind === 'write' && sameSite(m.site, group[0]!.site) && group.length < MAX_GROUP) group.push(m);
         else {
           next = m;
           break;

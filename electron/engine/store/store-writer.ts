@@ -64,7 +64,7 @@ export class InlineSessionWriter implements SessionWriter {
   writeTogether(queued: readonly QueuedWrite[]): WriteOutcome[] {
     const live = queued.filter((q) => !this.failed.has(q.stream));
     const site = live[0]?.site;
-    if (site && live.length > 1 && live.every((q) => q.site.id === site.id && q.site.host === site.host)) {
+    if (site && live.length > 1 && live.every((q) => sameSite(q.site, site))) {
       try {
         const added = this.store.writeGroups(site, live.map((q) => q.writes));
         return queued.map((q) => (this.failed.has(q.stream) ? { ok: false, error: new WriteRefusedError() } : { ok: true, added: added.shift()! }));
@@ -86,6 +86,11 @@ export class InlineSessionWriter implements SessionWriter {
   }
 
   async close() {}
+}
+
+/** Whether two writes are for the same site (only those can share a transaction). */
+export function sameSite(a: { id: number; host: string }, b: { id: number; host: string }): boolean {
+  return a.id === b.id && a.host === b.host;
 }
 
 /** A write as the writer thread takes it from its queue. */
