@@ -212,22 +212,23 @@ async function simulators() {
         const out = createWriteStream(msg.file!);
         let bytes = 0;
         const ctx = { now: T, namespace: pra.REPORTING_NAMESPACES.sra, siteHostname: 'access.example.com', inProgressEndTime: 'empty' as const, cache: main.renderCache };
-        let buffered: string[] = [];
+        let buffered: Buffer[] = [];
         let size = 0;
         // The simulator's own sessions (with its defaults filled in): exactly what it serves.
         const served = corpus.map((s) => main.getSession(s.lsid)!);
         for (const piece of xml.renderAccessSessionReport(served, ctx)) {
-          buffered.push(piece);
-          size += piece.length;
+          const part = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+          buffered.push(part);
+          size += part.length;
           if (size >= 1 << 20) {
-            const chunk = Buffer.from(buffered.join(''), 'utf8');
+            const chunk = Buffer.concat(buffered);
             bytes += chunk.length;
             buffered = [];
             size = 0;
             if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
           }
         }
-        const last = Buffer.from(buffered.join(''), 'utf8');
+        const last = Buffer.concat(buffered);
         bytes += last.length;
         await new Promise<void>((resolve) => out.end(last, () => resolve()));
         return send({ type: 'rendered', bytes });
@@ -494,12 +495,15 @@ async function buildBundle(): Promise<string> {
 }
 
 function start(role: string, args: unknown = null, heapMb?: number): Child {
-  // BENCH_CPU_PROF=DIR writes a CPU profile of every measured phase there (open in Chrome DevTools);
+  // BENCH_CPU_PROF=DIR writes a CPU profile of every measured phase there (open in Chrome DevTools),
+  // and with BENCH_CPU_PROF_SIMS=1 of the simulators' process too (its whole life: all phases);
   // BENCH_NODE_FLAGS adds Node/V8 flags to the measured phases (to try GC settings, for instance).
   const measured = role !== 'sims';
-  const extra = measured
-    ? [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])]
-    : [];
+  const profiled = process.env.BENCH_CPU_PROF && (measured || process.env.BENCH_CPU_PROF_SIMS);
+  const extra = [
+    ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ...(measured ? (process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []) : []),
+  ];
   const fromBundle = measured && bundle !== null;
   const execArgv = [...(fromBundle ? [] : ['--import', 'tsx']), ...extra, ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])];
   const proc = fork(fromBundle ? bundle! : FILE, [`--role=${role}`, ...(QUICK ? ['--quick'] : []), `--t=${T}`, `--args=${JSON.stringify(args)}`], {

@@ -676,6 +676,30 @@ describe('corpus', () => {
       assert.match(res.body, /<encoded_body>/);
       assert.match(res.body, /<end_time timestamp=""><\/end_time>/);
     }));
+
+  it('replays a session from its render cache byte for byte, and renders it again once it changed', async () => {
+    const clock = createManualClock(T0 + 86_400);
+    const corpus = () => generateCorpus({ seed: 'cache', from: T0, to: T0 + 80_000, sessions: 40, inProgressShare: 0.3 });
+    const cached = await startPraSimulator({ ...ROOMY, now: clock.now, sessions: corpus(), renderCache: true });
+    const plain = await startPraSimulator({ ...ROOMY, now: clock.now, sessions: corpus() });
+    try {
+      const [cachedToken, plainToken] = [await token(cached), await token(plain)];
+      const window = { generate_report: 'AccessSession', start_time: T0, duration: 0 };
+      const uncached = (await report(plain, plainToken, window)).body;
+      assert.ok(/[^ -~\s]/.test(uncached), 'the report has characters beyond ASCII (their UTF-8 bytes are what is cached)');
+      assert.equal((await report(cached, cachedToken, window)).body, uncached, 'first answer: rendered and cached');
+      assert.equal((await report(cached, cachedToken, window)).body, uncached, 'second answer: replayed from the cache');
+
+      const live = corpus().find((s) => s.endTime === null)!;
+      for (const sim of [cached, plain]) sim.appendEvents(live.lsid, [{ timestamp: T0 + 86_000, eventType: 'Chat Message', body: 'later' }]);
+      const changed = (await report(plain, plainToken, window)).body;
+      assert.notEqual(changed, uncached);
+      assert.equal((await report(cached, cachedToken, window)).body, changed, 'a session that gained an event is rendered again');
+    } finally {
+      await cached.close();
+      await plain.close();
+    }
+  });
 });
 
 describe('large reports', () => {

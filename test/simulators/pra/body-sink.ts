@@ -13,8 +13,8 @@ export interface BodyCut {
 const FLUSH_AT = 64 * 1024;
 
 export class BodySink {
-  private parts: string[] = [];
-  private pendingChars = 0;
+  private parts: (string | Buffer)[] = [];
+  private pending = 0;
   private sent = 0;
   private dead = false;
 
@@ -38,22 +38,23 @@ export class BodySink {
     return !this.dead;
   }
 
-  add(text: string): void {
-    this.parts.push(text);
-    this.pendingChars += text.length;
+  /** Text, or bytes already encoded as UTF-8. */
+  add(part: string | Buffer): void {
+    this.parts.push(part);
+    this.pending += part.length;
   }
 
   get shouldFlush(): boolean {
-    return this.pendingChars >= FLUSH_AT;
+    return this.pending >= FLUSH_AT;
   }
 
   /** Sends what was added; resolves when the socket can take more. False when the body must stop. */
   async flush(): Promise<boolean> {
     if (this.dead) return false;
     if (this.parts.length === 0) return true;
-    let chunk = Buffer.from(this.parts.join(''), 'utf8');
+    let chunk = this.parts.length === 1 ? utf8(this.parts[0]!) : Buffer.concat(this.parts.map(utf8));
     this.parts = [];
-    this.pendingChars = 0;
+    this.pending = 0;
     if (this.cut && this.sent + chunk.length > this.cut.afterBytes) {
       chunk = chunk.subarray(0, Math.max(0, this.cut.afterBytes - this.sent));
       await this.write(chunk);
@@ -96,6 +97,10 @@ export class BodySink {
     if (this.cut) await Promise.race([written, closed(this.res)]);
     return !this.dead;
   }
+}
+
+function utf8(part: string | Buffer): Buffer {
+  return typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
 }
 
 function closed(res: ServerResponse): Promise<void> {
