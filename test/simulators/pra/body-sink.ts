@@ -52,16 +52,16 @@ export class BodySink {
   async flush(): Promise<boolean> {
     if (this.dead) return false;
     if (this.parts.length === 0) return true;
-    let chunk = this.parts.length === 1 ? utf8(this.parts[0]!) : Buffer.concat(this.parts.map(utf8));
+    const chunks = encoded(this.parts);
     this.parts = [];
     this.pending = 0;
-    if (this.cut && this.sent + chunk.length > this.cut.afterBytes) {
-      chunk = chunk.subarray(0, Math.max(0, this.cut.afterBytes - this.sent));
-      await this.write(chunk);
+    const bytes = chunks.reduce((n, c) => n + c.length, 0);
+    if (this.cut && this.sent + bytes > this.cut.afterBytes) {
+      await this.write([Buffer.concat(chunks).subarray(0, Math.max(0, this.cut.afterBytes - this.sent))]);
       this.applyCut();
       return false;
     }
-    return this.write(chunk);
+    return this.write(chunks);
   }
 
   /**
@@ -85,12 +85,16 @@ export class BodySink {
     if (this.cut?.mode === 'truncate') this.res.socket?.destroy();
   }
 
-  private async write(chunk: Buffer): Promise<boolean> {
-    if (chunk.length === 0) return !this.dead;
+  private async write(parts: readonly Buffer[]): Promise<boolean> {
+    const chunks = parts.filter((c) => c.length > 0);
+    if (chunks.length === 0) return !this.dead;
     let flushed!: () => void;
     const written = new Promise<void>((resolve) => (flushed = resolve));
-    const ok = this.res.write(chunk, () => flushed());
-    this.sent += chunk.length;
+    let ok = true;
+    chunks.forEach((chunk, i) => {
+      ok = this.res.write(chunk, i === chunks.length - 1 ? () => flushed() : undefined);
+      this.sent += chunk.length;
+    });
     this.onBytes(this.sent);
     if (!ok) await waitForDrain(this.res);
     // With a cut pending, wait until the bytes really left so that destroy() cannot drop them.
@@ -99,8 +103,27 @@ export class BodySink {
   }
 }
 
-function utf8(part: string | Buffer): Buffer {
-  return typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
+/**
+ * The parts as bytes: consecutive texts encoded together, bytes (a render cache's) as they are —
+ * not copied into one buffer per flush, which made a new 64 KB+ buffer each time for the
+ * simulator's GC to account for.
+ */
+function encoded(parts: readonly (string | Buffer)[]): Buffer[] {
+  const out: Buffer[] = [];
+  let text: string[] = [];
+  const endText = () => {
+    if (text.length > 0) out.push(Buffer.from(text.join(''), 'utf8'));
+    text = [];
+  };
+  for (const part of parts) {
+    if (typeof part === 'string') text.push(part);
+    else {
+      endText();
+      out.push(part);
+    }
+  }
+  endText();
+  return out;
 }
 
 function closed(res: ServerResponse): Promise<void> {
