@@ -172,6 +172,7 @@ function send(message: unknown) {
 async function simulators() {
   const pra = await import('../test/simulators/pra/index.ts');
   const xml = await import('../test/simulators/pra/report-xml.ts');
+  const { encodeParts } = await import('../test/simulators/pra/body-sink.ts');
   const { startElasticsearchSimulator } = await import('../test/simulators/elasticsearch/index.ts');
   const clock = pra.createManualClock(T);
   const corpus = pra.generateCorpus({
@@ -212,23 +213,22 @@ async function simulators() {
         const out = createWriteStream(msg.file!);
         let bytes = 0;
         const ctx = { now: T, namespace: pra.REPORTING_NAMESPACES.sra, siteHostname: 'access.example.com', inProgressEndTime: 'empty' as const, cache: main.renderCache };
-        let buffered: Buffer[] = [];
+        let buffered: (string | Buffer)[] = [];
         let size = 0;
         // The simulator's own sessions (with its defaults filled in): exactly what it serves.
         const served = corpus.map((s) => main.getSession(s.lsid)!);
         for (const piece of xml.renderAccessSessionReport(served, ctx)) {
-          const part = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
-          buffered.push(part);
-          size += part.length;
+          buffered.push(piece);
+          size += piece.length;
           if (size >= 1 << 20) {
-            const chunk = Buffer.concat(buffered);
+            const chunk = Buffer.concat(encodeParts(buffered));
             bytes += chunk.length;
             buffered = [];
             size = 0;
             if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
           }
         }
-        const last = Buffer.concat(buffered);
+        const last = Buffer.concat(encodeParts(buffered));
         bytes += last.length;
         await new Promise<void>((resolve) => out.end(last, () => resolve()));
         return send({ type: 'rendered', bytes });

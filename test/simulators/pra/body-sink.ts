@@ -52,11 +52,10 @@ export class BodySink {
   async flush(): Promise<boolean> {
     if (this.dead) return false;
     if (this.parts.length === 0) return true;
-    const chunks = encoded(this.parts);
+    const chunks = encodeParts(this.parts);
     this.parts = [];
     this.pending = 0;
-    const bytes = chunks.reduce((n, c) => n + c.length, 0);
-    if (this.cut && this.sent + bytes > this.cut.afterBytes) {
+    if (this.cut && this.sent + chunks.reduce((n, c) => n + c.length, 0) > this.cut.afterBytes) {
       await this.write([Buffer.concat(chunks).subarray(0, Math.max(0, this.cut.afterBytes - this.sent))]);
       this.applyCut();
       return false;
@@ -108,7 +107,7 @@ export class BodySink {
  * not copied into one buffer per flush, which made a new 64 KB+ buffer each time for the
  * simulator's GC to account for.
  */
-function encoded(parts: readonly (string | Buffer)[]): Buffer[] {
+export function encodeParts(parts: readonly (string | Buffer)[]): Buffer[] {
   const out: Buffer[] = [];
   let text: string[] = [];
   const endText = () => {
