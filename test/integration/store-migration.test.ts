@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { openDatabase } from '../../electron/engine/db/database.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../electron/engine/db/migrations.ts';
 import { parseElementXml, type XmlElement } from '../../electron/engine/pra/xml-element.ts';
-import { eventRow, headerRow, SessionStore, storedXml } from '../../electron/engine/store/session-store.ts';
+import { eventColumns, headerRow, SessionStore, storedXml } from '../../electron/engine/store/session-store.ts';
 import { StoreQueries } from '../../electron/engine/store/store-queries.ts';
 import { minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -107,10 +107,10 @@ describe('session store migration 3 (outbox keyed by event, events counted per h
         const sessions = ['s1', 's2', 's3'].map((lsid, i) => ({ lsid, header: header(lsid), events: Array.from({ length: 3 + i }, (_, k) => event(k)) }));
         if (mode === 'single') for (const s of sessions) store.writeBatch(site, s.lsid, s.header, s.events, { kind: 'unfollow' });
         else {
-          const added = store.write(site, sessions.map((s) => ({ lsid: s.lsid, header: headerRow(s.header), events: s.events.map(eventRow), follow: { kind: 'unfollow' as const } })));
+          const added = store.write(site, sessions.map((s) => ({ lsid: s.lsid, header: headerRow(s.header), events: eventColumns(s.events), follow: { kind: 'unfollow' as const } })));
           assert.equal(added, 12);
           // The same again: nothing new (idempotent), in one transaction as well.
-          assert.equal(store.write(site, sessions.map((s) => ({ lsid: s.lsid, header: headerRow(s.header), events: s.events.map(eventRow), follow: null }))), 0);
+          assert.equal(store.write(site, sessions.map((s) => ({ lsid: s.lsid, header: headerRow(s.header), events: eventColumns(s.events), follow: null }))), 0);
         }
         const rows = (sql: string) => db.db.prepare(sql).raw().all();
         return {

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { openDatabase } from '../../electron/engine/db/database.ts';
 import { APP_NODE_MODULES_ENV, ELECTRON_NATIVE_DIR_ENV } from '../../electron/engine/native-addons.ts';
-import { eventRow, headerRow, SessionStore, type SessionWrite } from '../../electron/engine/store/session-store.ts';
+import { eventColumns, headerRow, SessionStore, type SessionWrite } from '../../electron/engine/store/session-store.ts';
 import { InlineSessionWriter, newStream, StoreWriteError, WorkerSessionWriter, WriteRefusedError } from '../../electron/engine/store/store-writer.ts';
 import { minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -24,7 +24,7 @@ const event = (ordinal: number) => minimalEvent(ordinal, NOW - 7200 + ordinal, '
 const part = (lsid: string, from: number, to: number, withHeader: boolean): SessionWrite => ({
   lsid,
   header: withHeader ? headerRow(header(lsid)) : null,
-  events: Array.from({ length: to - from }, (_, i) => eventRow(event(from + i))),
+  events: eventColumns(Array.from({ length: to - from }, (_, i) => event(from + i))),
   follow: null,
 });
 

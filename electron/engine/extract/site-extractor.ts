@@ -4,7 +4,7 @@ import type { AccessSessionQuery, PraClient } from '../pra/pra-client.ts';
 import { withLateContent } from '../pra/report-parser.ts';
 import type { SessionHeader } from '../pra/report-types.ts';
 import type { Logger } from '../log/logger.ts';
-import { eventRow, headerRow, sessionKey, type EventRow, type FollowChange, type SessionStore, type SessionWrite } from '../store/session-store.ts';
+import { addEvent, eventColumns, headerRow, sessionKey, type FollowChange, type SessionStore, type SessionWrite } from '../store/session-store.ts';
 import { InlineSessionWriter, newStream, type SessionWriter } from '../store/store-writer.ts';
 import { WINDOW_LIMITS, nextWindowSeconds, splitWindowSeconds } from './report-windows.ts';
 
@@ -197,7 +197,7 @@ async function pull(
   let header: SessionHeader | null = null;
   let times: Pick<SessionHeader, 'startTime' | 'endTime'> | null = null;
   let lsid = '';
-  let batch: EventRow[] = [];
+  let batch = eventColumns();
   let sinceProgress = 0;
   let pending: SessionWrite[] = [];
   let pendingEvents = 0;
@@ -226,9 +226,9 @@ async function pull(
   const flush = (follow: FollowChange | null) => {
     if (pending.length === 0) pendingSince = Date.now();
     pending.push({ lsid, header: header ? headerRow(header) : null, events: batch, follow });
-    pendingEvents += batch.length;
+    pendingEvents += batch.ordinals.length;
     header = null;
-    batch = [];
+    batch = eventColumns();
   };
 
   try {
@@ -240,9 +240,9 @@ async function pull(
         out.sessions++;
         totals.sessionsSeen++;
       } else if (item.type === 'event') {
-        batch.push(eventRow(item.event));
+        addEvent(batch, item.event);
         out.events++;
-        if (batch.length >= WRITE_BATCH) flush(null);
+        if (batch.ordinals.length >= WRITE_BATCH) flush(null);
         if (pendingEvents >= COMMIT_EVERY.events) await handOver();
         if (++sinceProgress >= 5_000) {
           sinceProgress = 0;

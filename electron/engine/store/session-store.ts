@@ -27,14 +27,30 @@ export interface SiteState {
 }
 
 /**
- * An event as it is written: the `events` columns in order. Pending writes are held in this form —
- * one flat array of strings per event — so that what waits for the next commit is small and cheap
- * for the garbage collector to carry and to hand to the writer thread.
+ * A session's events as they are written, column by column (one array per `events` column, an
+ * event at the same index in each). Pending writes are held in this form — no object or array per
+ * event — so that what waits for the next commit is cheap for the garbage collector to carry and
+ * for the structured clone to hand to the writer thread: a commit of 500 events is four arrays
+ * instead of 500.
  */
-export type EventRow = readonly [ordinal: number, timestamp: number | null, eventType: string, xml: string];
+export interface EventColumns {
+  ordinals: number[];
+  timestamps: (number | null)[];
+  types: string[];
+  xml: string[];
+}
 
-export function eventRow(event: SessionEvent): EventRow {
-  return [event.ordinal, event.timestamp, event.eventType, event.xml];
+export function eventColumns(events: readonly SessionEvent[] = []): EventColumns {
+  const columns: EventColumns = { ordinals: [], timestamps: [], types: [], xml: [] };
+  for (const event of events) addEvent(columns, event);
+  return columns;
+}
+
+export function addEvent(columns: EventColumns, event: SessionEvent): void {
+  columns.ordinals.push(event.ordinal);
+  columns.timestamps.push(event.timestamp);
+  columns.types.push(event.eventType);
+  columns.xml.push(event.xml);
 }
 
 /**
@@ -47,56 +63,51 @@ export function storedXml(stored: string): string {
   return stored.startsWith('{') ? elementToXml(JSON.parse(stored) as XmlElement) : stored;
 }
 
-/**
- * A session header as it is written: the `sessions` columns and its participants. Like EventRow,
- * it is flat and mostly strings, so it is cheap to hold and to hand to the writer thread.
- */
-export type HeaderRow = ReturnType<typeof headerRow>;
+/** The `sessions` columns a header fills, in the order of HeaderRow. */
+const HEADER_COLUMNS = [
+  'session_type', 'lseq', 'start_time', 'end_time', 'duration', 'external_key',
+  'jump_group_id', 'jump_group_type', 'jump_group_name', 'jumpoint_id', 'jumpoint_name',
+  'primary_customer_gsnumber', 'primary_customer_name', 'primary_rep_gsnumber', 'primary_rep_id', 'primary_rep_name',
+  'file_transfer_count', 'file_move_count', 'file_delete_count', 'custom_attributes', 'header_xml',
+] as const;
 
-export function headerRow(h: SessionHeader) {
-  return {
-    sessionType: h.sessionType,
-    lseq: h.lseq,
-    startTime: h.startTime,
-    endTime: h.endTime,
-    duration: h.duration,
-    externalKey: h.externalKey,
-    jumpGroupId: h.jumpGroup?.id ?? null,
-    jumpGroupType: h.jumpGroup?.type ?? null,
-    jumpGroupName: h.jumpGroup?.name ?? null,
-    jumpointId: h.jumpoint?.id ?? null,
-    jumpointName: h.jumpoint?.name ?? null,
-    primaryCustomerGsnumber: h.primaryCustomer?.gsnumber ?? null,
-    primaryCustomerName: h.primaryCustomer?.name ?? null,
-    primaryRepGsnumber: h.primaryRep?.gsnumber ?? null,
-    primaryRepId: h.primaryRep?.id ?? null,
-    primaryRepName: h.primaryRep?.name ?? null,
-    fileTransferCount: h.fileTransferCount,
-    fileMoveCount: h.fileMoveCount,
-    fileDeleteCount: h.fileDeleteCount,
-    customAttributes: JSON.stringify(h.customAttributes),
-    headerXml: h.xml,
-    participants: [...h.customers, ...h.reps].map((p) => ({
-      kind: p.kind,
-      gsnumber: p.gsnumber,
-      id: p.id,
-      username: p.username,
-      displayName: p.displayName,
-      publicIp: p.publicIp,
-      privateIp: p.privateIp,
-      hostname: p.hostname,
-      os: p.os,
-      sessionOwner: p.sessionOwner === null ? null : p.sessionOwner ? 1 : 0,
-      secondsInvolved: p.secondsInvolved,
-    })),
-  };
+/** The `participants` columns a participant fills, in the order of ParticipantRow. */
+const PARTICIPANT_COLUMNS = [
+  'kind', 'gsnumber', 'id', 'username', 'display_name', 'public_ip', 'private_ip', 'hostname', 'os', 'session_owner', 'seconds_involved',
+] as const;
+
+type Value = string | number | null;
+type Row<Columns extends readonly string[]> = { readonly [K in keyof Columns]: Value };
+export type ParticipantRow = Row<typeof PARTICIPANT_COLUMNS>;
+
+/**
+ * A session header as it is written: the values of HEADER_COLUMNS in order, then its participants.
+ * Like EventColumns it is flat — arrays of values, no property names — so it is cheap to hold and
+ * to hand to the writer thread (a clone writes every property name of every object again).
+ */
+export type HeaderRow = readonly [...Row<typeof HEADER_COLUMNS>, participants: readonly ParticipantRow[]];
+
+export function headerRow(h: SessionHeader): HeaderRow {
+  const participants = [...h.customers, ...h.reps].map(
+    (p): ParticipantRow => [
+      p.kind, p.gsnumber, p.id, p.username, p.displayName, p.publicIp, p.privateIp, p.hostname, p.os,
+      p.sessionOwner === null ? null : p.sessionOwner ? 1 : 0, p.secondsInvolved,
+    ],
+  );
+  return [
+    h.sessionType, h.lseq, h.startTime, h.endTime, h.duration, h.externalKey,
+    h.jumpGroup?.id ?? null, h.jumpGroup?.type ?? null, h.jumpGroup?.name ?? null, h.jumpoint?.id ?? null, h.jumpoint?.name ?? null,
+    h.primaryCustomer?.gsnumber ?? null, h.primaryCustomer?.name ?? null, h.primaryRep?.gsnumber ?? null, h.primaryRep?.id ?? null, h.primaryRep?.name ?? null,
+    h.fileTransferCount, h.fileMoveCount, h.fileDeleteCount, JSON.stringify(h.customAttributes), h.xml,
+    participants,
+  ];
 }
 
 /** One session's part of a write: its header (when new or refreshed), some of its events, its follow change. */
 export interface SessionWrite {
   lsid: string;
   header: HeaderRow | null;
-  events: readonly EventRow[];
+  events: EventColumns;
   follow: FollowChange | null;
 }
 
@@ -138,33 +149,16 @@ export class SessionStore {
   ) {
     this.stmts = {
       upsertSession: db.prepare(`
-        INSERT INTO sessions (site_id, lsid, host_name, session_type, lseq, start_time, end_time, duration, external_key,
-          jump_group_id, jump_group_type, jump_group_name, jumpoint_id, jumpoint_name,
-          primary_customer_gsnumber, primary_customer_name, primary_rep_gsnumber, primary_rep_id, primary_rep_name,
-          file_transfer_count, file_move_count, file_delete_count, custom_attributes, header_xml, stored_at, updated_at)
-        VALUES (@siteId, @lsid, @hostName, @sessionType, @lseq, @startTime, @endTime, @duration, @externalKey,
-          @jumpGroupId, @jumpGroupType, @jumpGroupName, @jumpointId, @jumpointName,
-          @primaryCustomerGsnumber, @primaryCustomerName, @primaryRepGsnumber, @primaryRepId, @primaryRepName,
-          @fileTransferCount, @fileMoveCount, @fileDeleteCount, @customAttributes, @headerXml, @now, @now)
+        INSERT INTO sessions (site_id, lsid, host_name, ${HEADER_COLUMNS.join(', ')}, stored_at, updated_at)
+        VALUES (?, ?, ?, ${HEADER_COLUMNS.map(() => '?').join(', ')}, ?, ?)
         ON CONFLICT (site_id, lsid) DO UPDATE SET
-          host_name = excluded.host_name, session_type = excluded.session_type, lseq = excluded.lseq,
-          start_time = excluded.start_time, end_time = excluded.end_time, duration = excluded.duration,
-          external_key = excluded.external_key, jump_group_id = excluded.jump_group_id,
-          jump_group_type = excluded.jump_group_type, jump_group_name = excluded.jump_group_name,
-          jumpoint_id = excluded.jumpoint_id, jumpoint_name = excluded.jumpoint_name,
-          primary_customer_gsnumber = excluded.primary_customer_gsnumber, primary_customer_name = excluded.primary_customer_name,
-          primary_rep_gsnumber = excluded.primary_rep_gsnumber, primary_rep_id = excluded.primary_rep_id,
-          primary_rep_name = excluded.primary_rep_name, file_transfer_count = excluded.file_transfer_count,
-          file_move_count = excluded.file_move_count, file_delete_count = excluded.file_delete_count,
-          custom_attributes = excluded.custom_attributes, header_xml = excluded.header_xml,
+          host_name = excluded.host_name, ${HEADER_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')},
           updated_at = excluded.updated_at
         WHERE sessions.header_xml IS NOT excluded.header_xml`),
       deleteParticipants: db.prepare('DELETE FROM participants WHERE site_id = ? AND lsid = ?'),
       insertParticipant: db.prepare(`
-        INSERT OR REPLACE INTO participants (site_id, lsid, kind, gsnumber, id, username, display_name, public_ip, private_ip,
-          hostname, os, session_owner, seconds_involved)
-        VALUES (@siteId, @lsid, @kind, @gsnumber, @id, @username, @displayName, @publicIp, @privateIp, @hostname, @os,
-          @sessionOwner, @secondsInvolved)`),
+        INSERT OR REPLACE INTO participants (site_id, lsid, ${PARTICIPANT_COLUMNS.join(', ')})
+        VALUES (?, ?, ${PARTICIPANT_COLUMNS.map(() => '?').join(', ')})`),
       sessionId: db.prepare('SELECT id FROM sessions WHERE site_id = ? AND lsid = ?').pluck(),
       lastEventId: db.prepare('SELECT coalesce(max(id), 0) FROM events').pluck(),
       // The events this transaction added, queued with one statement instead of one call per event.
@@ -208,7 +202,7 @@ export class SessionStore {
     events: readonly SessionEvent[],
     follow: FollowChange | null,
   ): number {
-    return this.write(site, [{ lsid, header: header && headerRow(header), events: events.map(eventRow), follow }]);
+    return this.write(site, [{ lsid, header: header && headerRow(header), events: eventColumns(events), follow }]);
   }
 
   /**
@@ -250,17 +244,18 @@ export class SessionStore {
   private writeOne(site: { id: number; host: string }, { lsid, header, events, follow }: SessionWrite, now: number): number {
     if (header) this.writeHeader(site, lsid, header, now);
     let added = 0;
-    if (events.length > 0) {
+    const count = events.ordinals.length;
+    if (count > 0) {
       const sessionId = this.stmts.sessionId.get(site.id, lsid) as number | undefined;
       if (sessionId === undefined) throw new Error(`events of session ${lsid} came without its header; nothing was written`);
+      const { ordinals, timestamps, types, xml } = events;
       let highest = -1;
-      for (let from = 0; from < events.length; from += EVENTS_PER_INSERT) {
-        const to = Math.min(events.length, from + EVENTS_PER_INSERT);
-        const values: (string | number | null)[] = [];
+      for (let from = 0; from < count; from += EVENTS_PER_INSERT) {
+        const to = Math.min(count, from + EVENTS_PER_INSERT);
+        const values: Value[] = [];
         for (let i = from; i < to; i++) {
-          const e = events[i]!;
-          if (e[0] > highest) highest = e[0];
-          values.push(sessionId, e[0], e[1], e[2], e[3], now);
+          if (ordinals[i]! > highest) highest = ordinals[i]!;
+          values.push(sessionId, ordinals[i]!, timestamps[i]!, types[i]!, xml[i]!, now);
         }
         added += this.insertEvents(to - from).run(...values).changes;
       }
@@ -285,11 +280,11 @@ export class SessionStore {
   }
 
   private writeHeader(site: { id: number; host: string }, lsid: string, header: HeaderRow, now: number) {
-    const { participants, ...columns } = header;
-    const result = this.stmts.upsertSession.run({ ...columns, siteId: site.id, lsid, hostName: site.host, now });
+    const columns = header.slice(0, HEADER_COLUMNS.length);
+    const result = this.stmts.upsertSession.run(site.id, lsid, site.host, ...columns, now, now);
     if (result.changes === 0) return; // unchanged header: participants are unchanged too
     this.stmts.deleteParticipants.run(site.id, lsid);
-    for (const p of participants) this.stmts.insertParticipant.run({ ...p, siteId: site.id, lsid });
+    for (const p of header[HEADER_COLUMNS.length] as readonly ParticipantRow[]) this.stmts.insertParticipant.run(site.id, lsid, ...p);
   }
 
   siteState(siteId: number): SiteState | null {
