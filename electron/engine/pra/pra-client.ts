@@ -159,10 +159,15 @@ export class PraClient {
     throw new RequestRejectedError(`${this.connection.host} refused the token request (HTTP ${response.statusCode}${oauthError ? `, ${oauthError}` : ''}).`, response.statusCode);
   }
 
-  /** AccessSession report, parsed as it streams. Throws typed errors (see errors.ts). */
-  async *accessSessions(query: AccessSessionQuery, signal?: AbortSignal): AsyncGenerator<ReportItem> {
-    const body = await this.openReport('AccessSession', queryParams(query), signal);
-    yield* parseAccessSessionReport(body, { isNoData: (text) => this.isLearnedNoData(text) });
+  /**
+   * AccessSession report, parsed as it streams. Throws typed errors (see errors.ts). The request
+   * is sent on the first `next()`; from then on the calls go straight to the parser's generator.
+   */
+  accessSessions(query: AccessSessionQuery, signal?: AbortSignal): AsyncIterableIterator<ReportItem> {
+    return openedOnFirstNext(async () => {
+      const body = await this.openReport('AccessSession', queryParams(query), signal);
+      return parseAccessSessionReport(body, { isNoData: (text) => this.isLearnedNoData(text) });
+    });
   }
 
   /** AccessSessionListing report (lsid and has_recording per session). */
@@ -337,6 +342,33 @@ interface StreamResponse {
   statusCode: number;
   headers: Record<string, string | string[] | undefined>;
   request: Readable;
+}
+
+/**
+ * The items of the generator `open` resolves to, opened on the first `next()`. Unlike an async
+ * generator that `yield*`s it, this adds nothing per item: a report yields an item per event (a
+ * million in a large backfill), and each layer of async generator costs every item a promise and
+ * a turn of the microtask queue on the thread that parses.
+ */
+function openedOnFirstNext<T>(open: () => Promise<AsyncGenerator<T>>): AsyncIterableIterator<T> {
+  let opened: Promise<AsyncGenerator<T>> | null = null;
+  let inner: AsyncGenerator<T> | null = null;
+  const iterator: AsyncIterableIterator<T> = {
+    next() {
+      if (inner) return inner.next();
+      opened ??= open().then((generator) => (inner = generator));
+      return opened.then((generator) => generator.next());
+    },
+    // Stopping early (a `break`, an error in the loop) closes the report: the body's stream is destroyed.
+    async return(value?: unknown) {
+      const generator = inner ?? (opened && (await opened.catch(() => null)));
+      return generator ? generator.return(value) : { done: true, value };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
 }
 
 /** Resolves when a got stream has its response head (any status), or rejects with its error. */
