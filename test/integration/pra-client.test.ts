@@ -163,6 +163,35 @@ describe('PRA client against the simulator (real TLS sockets)', () => {
     await assert.rejects(collect(client.accessSessions({ startTime: NOW - 3600, duration: 3600 })), SiteUnavailableError);
   });
 
+  it('a report left early (a break after its first item) is closed at once: its connection does not wait for the timeout', async () => {
+    const sim5 = await startPraSimulator();
+    // Both ends are in this process: the client's socket and the simulator's.
+    const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+    const settled = async (most: number) => {
+      for (let i = 0; i < 50 && sockets() > most; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      return sockets();
+    };
+    try {
+      sim5.addSession({ lsid: 'long', startTime: NOW - 3000, endTime: null, events: Array.from({ length: 500 }, (_, i) => ({ timestamp: NOW - 2999 + i, eventType: 'Chat Message', body: `message ${i}` })) });
+      const client = new PraClient(connect(sim5, { timeoutSeconds: 30 }), async () => DEFAULT_CLIENT.clientSecret, new PraAccounts(), { retry: FAST_RETRY });
+      await client.token();
+      const idle = await settled(0); // the token request's connection closes (Connection: close)
+      // The body stops after its first few kilobytes and would hold the connection until the 30 s timeout.
+      sim5.injectFaults([{ kind: 'stall-body', afterBytes: 4000, count: 1 }]);
+      const started = Date.now();
+      let seen = 0;
+      for await (const item of client.accessSessions({ startTime: NOW - 3600, duration: 3600 })) {
+        seen++;
+        if (item.type === 'event') break;
+      }
+      assert.ok(seen >= 2, 'the session and its first event arrived before the stall');
+      assert.equal(await settled(idle), idle, 'the report’s connection was closed when the loop left it');
+      assert.ok(Date.now() - started < 5000, 'without waiting for the timeout');
+    } finally {
+      await sim5.close();
+    }
+  });
+
   it('a missing reporting permission is a typed error naming the permission', async () => {
     const sim4 = await startPraSimulator({ clients: [{ clientId: 'noperm', clientSecret: 'noperm-secret', permissions: { reporting: false } }] });
     try {
