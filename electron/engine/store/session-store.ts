@@ -81,11 +81,11 @@ type Row<Columns extends readonly string[]> = { readonly [K in keyof Columns]: V
 export type ParticipantRow = Row<typeof PARTICIPANT_COLUMNS>;
 
 /**
- * A session header as it is written: the values of HEADER_COLUMNS in order, then its participants.
+ * A session header as it is written: the values of HEADER_COLUMNS in order, and its participants.
  * Like EventColumns it is flat — arrays of values, no property names — so it is cheap to hold and
  * to hand to the writer thread (a clone writes every property name of every object again).
  */
-export type HeaderRow = readonly [...Row<typeof HEADER_COLUMNS>, participants: readonly ParticipantRow[]];
+export type HeaderRow = readonly [columns: Row<typeof HEADER_COLUMNS>, participants: readonly ParticipantRow[]];
 
 export function headerRow(h: SessionHeader): HeaderRow {
   const participants = [...h.customers, ...h.reps].map(
@@ -95,10 +95,12 @@ export function headerRow(h: SessionHeader): HeaderRow {
     ],
   );
   return [
-    h.sessionType, h.lseq, h.startTime, h.endTime, h.duration, h.externalKey,
-    h.jumpGroup?.id ?? null, h.jumpGroup?.type ?? null, h.jumpGroup?.name ?? null, h.jumpoint?.id ?? null, h.jumpoint?.name ?? null,
-    h.primaryCustomer?.gsnumber ?? null, h.primaryCustomer?.name ?? null, h.primaryRep?.gsnumber ?? null, h.primaryRep?.id ?? null, h.primaryRep?.name ?? null,
-    h.fileTransferCount, h.fileMoveCount, h.fileDeleteCount, JSON.stringify(h.customAttributes), h.xml,
+    [
+      h.sessionType, h.lseq, h.startTime, h.endTime, h.duration, h.externalKey,
+      h.jumpGroup?.id ?? null, h.jumpGroup?.type ?? null, h.jumpGroup?.name ?? null, h.jumpoint?.id ?? null, h.jumpoint?.name ?? null,
+      h.primaryCustomer?.gsnumber ?? null, h.primaryCustomer?.name ?? null, h.primaryRep?.gsnumber ?? null, h.primaryRep?.id ?? null, h.primaryRep?.name ?? null,
+      h.fileTransferCount, h.fileMoveCount, h.fileDeleteCount, JSON.stringify(h.customAttributes), h.xml,
+    ],
     participants,
   ];
 }
@@ -279,12 +281,11 @@ export class SessionStore {
     return statement;
   }
 
-  private writeHeader(site: { id: number; host: string }, lsid: string, header: HeaderRow, now: number) {
-    const columns = header.slice(0, HEADER_COLUMNS.length);
+  private writeHeader(site: { id: number; host: string }, lsid: string, [columns, participants]: HeaderRow, now: number) {
     const result = this.stmts.upsertSession.run(site.id, lsid, site.host, ...columns, now, now);
     if (result.changes === 0) return; // unchanged header: participants are unchanged too
     this.stmts.deleteParticipants.run(site.id, lsid);
-    for (const p of header[HEADER_COLUMNS.length] as readonly ParticipantRow[]) this.stmts.insertParticipant.run(site.id, lsid, ...p);
+    for (const p of participants) this.stmts.insertParticipant.run(site.id, lsid, ...p);
   }
 
   siteState(siteId: number): SiteState | null {
