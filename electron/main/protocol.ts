@@ -6,7 +6,7 @@
  */
 import { readFile as fsReadFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CONTENT_SECURITY_POLICY } from './security.ts';
+import { CONTENT_SECURITY_POLICY } from '../../shared/content-security-policy.ts';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'bundle';

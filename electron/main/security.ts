@@ -6,23 +6,11 @@
  */
 
 /**
- * The page's Content-Security-Policy, sent as a header by the app:// scheme (protocol.ts); the
- * renderer's index.html carries the same one as a <meta> (both apply). Fluent UI inserts its
- * styles at run time, hence 'unsafe-inline' for styles only; scripts come from the bundle only.
+ * The page's Content-Security-Policy (shared/content-security-policy.ts), sent as a header by the
+ * app:// scheme (protocol.ts); the renderer's index.html carries it as a <meta> without the
+ * header-only directives.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-src 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+export { CONTENT_SECURITY_POLICY } from '../../shared/content-security-policy.ts';
 
 /** The main window's webPreferences besides `preload` (checklist items 2, 3, 4, 5, 8, 9, 12). */
 export const SECURE_WEB_PREFERENCES = {

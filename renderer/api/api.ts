@@ -5,7 +5,7 @@
 import type { PraApi } from '../../shared/contract.ts';
 import { PRELOAD_GLOBAL } from '../../shared/http-transport.ts';
 import { ElectronClient } from './electron-client.ts';
-import { HttpClient, removeTokenFromAddressBar } from './http-client.ts';
+import { HttpClient, tabStorage, takeTokenFromAddressBar } from './http-client.ts';
 import type { ApiClient } from './types.ts';
 
 function isPraApi(value: unknown): value is PraApi {
@@ -20,8 +20,7 @@ function isPraApi(value: unknown): value is PraApi {
 export function createApi(win: Window = window): ApiClient {
   const bridge = (win as unknown as Record<string, unknown>)[PRELOAD_GLOBAL];
   if (isPraApi(bridge)) return new ElectronClient(bridge);
-  removeTokenFromAddressBar(win);
-  return new HttpClient();
+  return new HttpClient({ token: takeTokenFromAddressBar(win), storage: tabStorage(win) });
 }
 
 export type { ApiClient, ConnectionState } from './types.ts';
