@@ -1,16 +1,19 @@
 /**
  * The HTTP transport of `pra-ic ui` (shared/http-transport.ts) from the renderer's side, in real
- * Chromium: without `window.praIc` the page calls `POST /api/invoke/<channel>` with the custom
- * header and same-origin credentials, reads `/api/events` (Server-Sent Events), drops the token
- * from the address bar, turns `{ ok: false, error }` into messages, and reconnects to the event
- * stream after it drops. The server here is a stand-in for the real one, which comes with the engine.
+ * Chromium: without `window.praIc` the page takes the one-time token out of the address bar, trades
+ * it for a session credential (`POST /api/session`), calls `POST /api/invoke/<channel>` with the
+ * custom header and the credential as `Authorization` (never a cookie), reads `/api/events`
+ * (Server-Sent Events, with fetch so that it can send the header), turns `{ ok: false, error }`
+ * into messages, reconnects to the event stream after it drops, keeps working after a reload of
+ * the tab, and says what to do once the server no longer knows it. The server here is a stand-in
+ * for the real one (test/integration/ui-server.test.ts runs the real one).
  */
 import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { UiEvent } from '../../shared/contract.ts';
-import { HTTP_EVENTS_PATH, HTTP_INVOKE_PATH, HTTP_REQUEST_HEADER } from '../../shared/http-transport.ts';
+import { HTTP_EVENTS_PATH, HTTP_INVOKE_PATH, HTTP_REQUEST_HEADER, HTTP_SESSION_PATH } from '../../shared/http-transport.ts';
 import { DESKTOP, launchChromium, watchErrors } from './support/browser.ts';
 import { buildRenderer, serveStatic, type StaticServer } from './support/build.ts';
 import { LAB, PRODUCTION, responses, siteStatus, status } from './support/fixtures.ts';
@@ -21,6 +24,7 @@ interface Recorded {
   header: string | string[] | undefined;
   contentType: string | undefined;
   cookie: string | undefined;
+  authorization: string | undefined;
 }
 
 let browser: Browser;
@@ -28,16 +32,31 @@ let server: StaticServer;
 const invoked: Recorded[] = [];
 const streams = new Set<http.ServerResponse>();
 let streamCount = 0;
+let tokenSpent = false;
+let validSession = 'session-1';
+const streamAuth: (string | undefined)[] = [];
 const canned = responses({ 'status.get': status([siteStatus(PRODUCTION), siteStatus(LAB)]) });
 
 function api(req: http.IncomingMessage, res: http.ServerResponse): boolean {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  if (url.pathname === '/' && url.searchParams.get('token') === 'abc123') {
-    // As the real server does: the token becomes an HttpOnly cookie on the first load.
-    res.setHeader('Set-Cookie', 'pra_ic_token=abc123; Path=/; HttpOnly; SameSite=Strict');
-    return false;
+  if (url.pathname === HTTP_SESSION_PATH && req.method === 'POST') {
+    // As the real server does: the token is traded once for a session credential.
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    req.on('end', () => {
+      const ok = (JSON.parse(text) as { token?: string }).token === 'abc123' && !tokenSpent;
+      tokenSpent = true;
+      res.writeHead(ok ? 200 : 403, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(ok ? { ok: true, result: { session: validSession } } : { ok: false, error: { code: 'failed', message: 'This address was already used.' } }));
+    });
+    return true;
   }
   if (url.pathname === HTTP_EVENTS_PATH) {
+    streamAuth.push(req.headers.authorization);
+    if (req.headers.authorization !== `Bearer ${validSession}`) {
+      res.writeHead(401, { 'Content-Type': 'application/json' }).end(JSON.stringify({ ok: false, error: { code: 'failed', message: 'No session.' } }));
+      return true;
+    }
     streamCount++;
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
     res.write(': connected\n\n');
@@ -50,7 +69,12 @@ function api(req: http.IncomingMessage, res: http.ServerResponse): boolean {
     let text = '';
     req.on('data', (chunk: Buffer) => (text += chunk.toString()));
     req.on('end', () => {
-      invoked.push({ channel, body: JSON.parse(text || 'null'), header: req.headers[HTTP_REQUEST_HEADER], contentType: req.headers['content-type'], cookie: req.headers.cookie });
+      invoked.push({ channel, body: JSON.parse(text || 'null'), header: req.headers[HTTP_REQUEST_HEADER], contentType: req.headers['content-type'], cookie: req.headers.cookie, authorization: req.headers.authorization });
+      if (req.headers.authorization !== `Bearer ${validSession}`) {
+        res.writeHead(401, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ ok: false, error: { code: 'failed', message: 'This page has no session with “pra-ic ui”: open the address it printed.' } }));
+        return;
+      }
       if (channel === 'sites.remove') {
         res.writeHead(409, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ ok: false, error: { code: 'conflict', message: 'Lab is running: wait for its run to end, then delete it.' } }));
@@ -88,20 +112,23 @@ describe('HTTP transport', () => {
     const context = await browser.newContext(DESKTOP);
     const page = await context.newPage();
     const errors = watchErrors(page);
-    await page.goto(`${server.url}?token=abc123#/sites`);
+    await page.goto(`${server.url}#token=abc123`);
+    await page.getByTestId('nav-sites').click();
     await page.getByTestId('site-row-2').waitFor();
 
-    // The token left the address bar; the tab in the hash stayed.
-    assert.equal(new URL(page.url()).search, '');
+    // The token left the address bar (the tab the app put in the hash since is its own).
+    assert.ok(!page.url().includes('abc123'), page.url());
     assert.equal(new URL(page.url()).hash, '#/sites');
 
-    // Every call: POST with the custom header, JSON, and the session cookie.
+    // Every call: POST with the custom header, JSON, and the session credential as a header — no cookie.
     const statusCall = invoked.find((c) => c.channel === 'status.get');
     assert.ok(statusCall);
     assert.equal(statusCall.header, '1');
     assert.match(statusCall.contentType ?? '', /application\/json/);
-    assert.match(statusCall.cookie ?? '', /pra_ic_token=abc123/);
+    assert.equal(statusCall.authorization, 'Bearer session-1');
+    assert.equal(statusCall.cookie, undefined);
     assert.deepEqual(statusCall.body, {});
+    assert.deepEqual(await context.cookies(), []);
 
     // Events arrive over SSE and update the screen live.
     await page.waitForFunction(() => true);
@@ -128,8 +155,22 @@ describe('HTTP transport', () => {
     push({ type: 'site-status', status: siteStatus(LAB) });
     await page.getByTestId('needs-attention-banner').waitFor({ state: 'detached' });
 
+    assert.ok(streamAuth.every((a) => a === 'Bearer session-1'), JSON.stringify(streamAuth));
+
+    // A reload of the tab keeps its session (no new token needed, none is left to use).
+    const callsBeforeReload = invoked.length;
+    await page.reload();
+    await page.getByTestId('site-row-2').waitFor();
+    assert.ok(invoked.slice(callsBeforeReload).every((c) => c.authorization === 'Bearer session-1'));
+
+    // The server forgot the session (pra-ic ui restarted): the page says what to do.
+    validSession = 'session-of-a-new-server';
+    await page.reload();
+    await page.getByText(/open the address it printed/).first().waitFor();
+
+    // No console error but the refusals this test provoked (no CSP complaint about the <meta> either).
     assert.deepEqual(
-      errors.filter((e) => !/frame-ancestors|status of 40[349]|ERR_INCOMPLETE_CHUNKED_ENCODING/.test(e)),
+      errors.filter((e) => !/status of 40[1349]|ERR_INCOMPLETE_CHUNKED_ENCODING/.test(e)),
       [],
     );
     await context.close();

@@ -5,14 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { HTTP_INVOKE_PATH, HTTP_TOKEN_COOKIE } from '../../../shared/http-transport.ts';
+import { HTTP_INVOKE_PATH, HTTP_SESSION_STORAGE_KEY } from '../../../shared/http-transport.ts';
 import { DESKTOP, screenshot, watchErrors } from '../../renderer/support/browser.ts';
 
 /** Generous: other test files share the machine's two cores. */
 export const UI_TIMEOUT_MS = 20_000;
 
 /** Console noise that is not an app error. */
-const IGNORED = [/frame-ancestors.*ignored when delivered via a <meta> element/i];
+/** Console noise that is not an app error (none: the CSP <meta> no longer carries frame-ancestors). */
+const IGNORED: RegExp[] = [];
 
 export interface ApiExchange {
   channel: string;
@@ -32,8 +33,8 @@ export interface OpenedApp {
   readonly api: ApiExchange[];
   /** Waits until every answer seen so far has been read. */
   settled(): Promise<void>;
-  /** The `Cookie` header value the page sends (the token cookie). */
-  cookie(): Promise<string>;
+  /** The `Authorization` header value the page sends (its session credential, kept in the tab). */
+  authorization(): Promise<string>;
   /** Inputs of the calls to `channel` so far. */
   calls(channel: string): Promise<unknown[]>;
   close(): Promise<void>;
@@ -84,11 +85,10 @@ export async function openApp(browser: Browser, url: string): Promise<OpenedApp>
     async settled() {
       while (reading.size) await Promise.all([...reading]);
     },
-    async cookie() {
-      const cookies = await context.cookies();
-      const token = cookies.find((c) => c.name === HTTP_TOKEN_COOKIE);
-      assert.ok(token, 'the server set the token cookie');
-      return `${token.name}=${token.value}`;
+    async authorization() {
+      const session = await page.evaluate<string | null>(`sessionStorage.getItem(${JSON.stringify(HTTP_SESSION_STORAGE_KEY)})`);
+      assert.ok(session, 'the page traded the token for a session');
+      return `Bearer ${session}`;
     },
     async calls(channel) {
       await app.settled();

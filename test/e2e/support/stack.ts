@@ -62,7 +62,7 @@ export interface RawReply {
   body: string;
 }
 
-/** A request with node:http, so Host, Origin and Cookie are exactly what the test says. */
+/** A request with node:http, so Host, Origin and Authorization are exactly what the test says. */
 export function rawRequest(port: number, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawReply> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -87,13 +87,13 @@ export interface EventTap {
 }
 
 /**
- * Listens to `/api/events` as the page does (same cookie), to check what the pushed events carry.
+ * Listens to `/api/events` as the page does (same session credential), to check what the pushed events carry.
  * Resolves once the server has accepted the stream.
  */
-export function tapEvents(port: number, cookie: string): Promise<EventTap> {
+export function tapEvents(port: number, authorization: string): Promise<EventTap> {
   return new Promise((resolve, reject) => {
     let text = '';
-    const req = request({ host: '127.0.0.1', port, path: '/api/events', headers: { host: `127.0.0.1:${port}`, cookie } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path: '/api/events', headers: { host: `127.0.0.1:${port}`, authorization } }, (res) => {
       if (res.statusCode !== 200) {
         reject(new Error(`/api/events answered ${res.statusCode}`));
         res.resume();
