@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { CredentialsRejectedError, MalformedReportError, PermissionDeniedError, ReportError, SiteUnavailableError } from '../../electron/engine/pra/errors.ts';
 import { PraAccounts } from '../../electron/engine/pra/pra-accounts.ts';
 import { PraClient, type PraConnection } from '../../electron/engine/pra/pra-client.ts';
 import type { ReportItem } from '../../electron/engine/pra/report-types.ts';
 import { testSite } from '../../electron/engine/pra/site-test.ts';
 import { DEFAULT_CLIENT, startPraSimulator, type PraSimulator } from '../simulators/pra/index.ts';
+import { makeTestPki } from '../support/certs.ts';
 import { startConnectProxy } from '../support/connect-proxy.ts';
 
 const FAST_RETRY = { baseDelayMs: 20, maxDelayMs: 100, maxAttempts: 4 };
@@ -222,5 +226,132 @@ describe('PRA client against the simulator (real TLS sockets)', () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+describe('cut off instead of hanging (real sockets)', () => {
+  let sim: PraSimulator;
+  before(async () => {
+    sim = await startPraSimulator({ tokenLifetimeSeconds: 3600 });
+    sim.addSession({
+      lsid: 'slow',
+      startTime: NOW - 3000,
+      endTime: NOW - 2000,
+      events: Array.from({ length: 20 }, (_, i) => ({ timestamp: NOW - 2999 + i, eventType: 'Chat Message', body: `message ${i}` })),
+    });
+  });
+  after(() => sim.close());
+
+  // Small limits keep these tests short; the defaults are 1 KiB per minute and 30 minutes.
+  const SMALL = { minBytesPerWindow: 64, windowMs: 400, deadlineMs: 10_000 };
+
+  it('site test against a port that accepts TCP and never completes TLS: fails, and closes its connection', { timeout: 30_000 }, async () => {
+    const accepted: Socket[] = [];
+    const closed: Promise<void>[] = [];
+    const silent = createServer((socket) => {
+      accepted.push(socket);
+      closed.push(new Promise((resolve) => socket.once('close', () => resolve())));
+      socket.on('error', () => undefined);
+      socket.resume(); // reads (and ignores) the ClientHello, and so sees the client leave
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as { port: number };
+      const result = await testSite({ host: `127.0.0.1:${port}`, clientId: 'c', timeoutSeconds: 1, caFile: null, proxyUrl: null }, 's', new PraAccounts());
+      const tls = result.steps.find((step) => step.id === 'tls');
+      assert.equal(tls?.status, 'failed');
+      assert.match(tls?.detail ?? '', /No answer from the TLS handshake within 1 s\./);
+      assert.equal(accepted.length, 1);
+      // The Test is over: the connection it opened is closed (before the fix it stayed open for
+      // good, keeping `pra-ic site test` from exiting and leaking a socket per Test in the app).
+      const gone = await Promise.race([closed[0]!.then(() => true), new Promise<boolean>((resolve) => setTimeout(resolve, 5000, false))]);
+      assert.equal(gone, true, 'the server still holds the Test\'s connection');
+    } finally {
+      for (const socket of accepted) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  it('a report body that trickles is cut off, naming the minimum throughput', { timeout: 30_000 }, async () => {
+    const client = new PraClient(connect(sim), async () => DEFAULT_CLIENT.clientSecret, new PraAccounts(), { retry: FAST_RETRY, bodyLimits: SMALL });
+    await client.token();
+    // 300 bytes at once, then a byte every 50 ms: never idle for the 5 s socket timeout, never done.
+    sim.injectFaults([{ kind: 'trickle', afterBytes: 300, intervalMs: 50, count: 1 }]);
+    const error = await collect(client.accessSessions({ startTime: NOW - 3600, duration: 3600 })).then(() => null, (e: unknown) => e);
+    assert.ok(error instanceof SiteUnavailableError, String(error));
+    assert.match(error.message, /^The AccessSession report from 127\.0\.0\.1:\d+ arrived too slowly \(\d+ bytes in 0\.4 s; at least 64 bytes per 0\.4 s are required\): the download was stopped\./);
+  });
+
+  it('a report that keeps a trickle above the minimum still ends at the deadline, naming it', { timeout: 30_000 }, async () => {
+    const client = new PraClient(connect(sim), async () => DEFAULT_CLIENT.clientSecret, new PraAccounts(), {
+      retry: FAST_RETRY,
+      bodyLimits: { minBytesPerWindow: 1, windowMs: 400, deadlineMs: 1500 },
+    });
+    await client.token();
+    sim.injectFaults([{ kind: 'trickle', afterBytes: 300, intervalMs: 50, count: 1 }]);
+    await assert.rejects(collect(client.accessSessions({ lsids: ['slow'] })), (e: unknown) =>
+      e instanceof SiteUnavailableError && /^The AccessSession report from \S+ took longer than 1\.5 s to arrive \(the most one response may take\)/.test(e.message),
+    );
+  });
+
+  it('a trickling token answer ends the site Test with a clear failure instead of holding it', { timeout: 30_000 }, async () => {
+    sim.injectFaults([{ kind: 'trickle', afterBytes: 10, intervalMs: 100, endpoint: 'token', count: 5 }]);
+    const before = sim.requests.filter((r) => r.endpoint === 'token').length;
+    const result = await testSite(connect(sim), DEFAULT_CLIENT.clientSecret, new PraAccounts(), { client: { retry: FAST_RETRY, bodyLimits: SMALL } });
+    sim.clearFaults();
+    const token = result.steps.find((step) => step.id === 'token');
+    assert.equal(token?.status, 'failed', JSON.stringify(result.steps));
+    assert.match(token?.detail ?? '', /did not arrive completely in time: it came too slowly/);
+    assert.equal(sim.requests.filter((r) => r.endpoint === 'token').length - before, 1, 'not retried: it would trickle again');
+  });
+});
+
+describe('NODE_EXTRA_CA_CERTS (a child process: Node reads it at start)', () => {
+  let sim: PraSimulator;
+  before(async () => {
+    sim = await startPraSimulator();
+  });
+  after(() => sim.close());
+
+  const CLIENT = fileURLToPath(new URL('../../electron/engine/pra/pra-client.ts', import.meta.url));
+  const ACCOUNTS = fileURLToPath(new URL('../../electron/engine/pra/pra-accounts.ts', import.meta.url));
+
+  /** A token request from a fresh process; prints "ok" or the error's message. */
+  function tokenFromChild(env: Record<string, string | undefined>, caFile: string | null): Promise<string> {
+    const connection = { host: sim.host, clientId: DEFAULT_CLIENT.clientId, timeoutSeconds: 5, caFile, proxyUrl: null };
+    const script = `
+      import { PraClient } from ${JSON.stringify(CLIENT)};
+      import { PraAccounts } from ${JSON.stringify(ACCOUNTS)};
+      const client = new PraClient(${JSON.stringify(connection)}, async () => ${JSON.stringify(DEFAULT_CLIENT.clientSecret)}, new PraAccounts(), { retry: { maxAttempts: 1 } });
+      client.token().then(() => console.log('ok'), (e) => console.log(e.message));
+    `;
+    const childEnv = { ...process.env, ...env };
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('error', reject);
+      child.on('close', () => resolve(out.trim() || `no output; stderr: ${err}`));
+    });
+  }
+
+  it('a private CA named by NODE_EXTRA_CA_CERTS is trusted, also beside a site CA file; without it the error says how to trust it', { timeout: 60_000 }, async () => {
+    const pki = await makeTestPki();
+    assert.equal(pki.caFile, sim.caFile, 'the simulator presents a certificate of the test CA');
+    // Not trusted by default; the message names every way to trust it, once, with one full stop.
+    const untrusted = await tokenFromChild({ NODE_EXTRA_CA_CERTS: undefined }, null);
+    assert.match(untrusted, /^Could not reach 127\.0\.0\.1:\d+: 127\.0\.0\.1:\d+ presents a certificate from an issuer this computer does not trust\. Add the issuing CA certificate as the site's CA file, install it in .+, or name its PEM file in the NODE_EXTRA_CA_CERTS environment variable\.$/);
+    assert.doesNotMatch(untrusted, /\.\.$/);
+    if (process.platform === 'linux') assert.match(untrusted, /the system CA store \(Debian\/Ubuntu: .*update-ca-certificates\)/);
+    // Named by NODE_EXTRA_CA_CERTS: trusted.
+    assert.equal(await tokenFromChild({ NODE_EXTRA_CA_CERTS: pki.caFile }, null), 'ok');
+    // With a site CA file of another CA, NODE_EXTRA_CA_CERTS still counts (the CA file adds, never replaces).
+    const otherCa = `${pki.dir}/other-ca-only.pem`;
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(otherCa, pki.otherCaPem);
+    assert.equal(await tokenFromChild({ NODE_EXTRA_CA_CERTS: pki.caFile }, otherCa), 'ok');
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Client, ClientOptions } from '@elastic/elasticsearch';
 import type { DestinationSettings } from '../../../shared/destination.ts';
+import { defaultCertificates } from '../tls/trust-store.ts';
 import { USER_AGENT } from '../version.ts';
 import { DestinationError } from './destination-settings.ts';
 
@@ -41,7 +42,9 @@ export async function createElasticClient(
     } catch (error) {
       throw new DestinationError(`Cannot read the CA file ${settings.caFile} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
     }
-    opts.tls = { ca };
+    // Added to this computer's default trust (bundled roots, OS store, NODE_EXTRA_CA_CERTS), not
+    // instead of it: an explicit `ca` list alone would drop NODE_EXTRA_CA_CERTS.
+    opts.tls = { ca: [...defaultCertificates(), ca] };
   }
   if (settings.caFingerprint) opts.caFingerprint = settings.caFingerprint;
   return new Client(opts);

@@ -11,6 +11,7 @@ import {
   RequestRejectedError,
   SiteUnavailableError,
 } from './errors.ts';
+import { DEFAULT_BODY_LIMITS, guardedBody, type BodyLimits } from './body-guard.ts';
 import { normalizeErrorText } from './no-data-text.ts';
 import type { PraAccount, PraAccounts } from './pra-accounts.ts';
 import { sleep } from './rate-limiter.ts';
@@ -58,6 +59,8 @@ export const REPORTING_PERMISSION = 'Allow Access to Access Session Reports and 
 export interface PraClientOptions {
   retry?: Partial<RetryPolicy>;
   userAgent?: string;
+  /** How slowly a response body may arrive before it is cut off (tests make these small). */
+  bodyLimits?: Partial<BodyLimits>;
   /** Observes every HTTP exchange (for logs and tests). Never receives a secret or a token. */
   onExchange?: (info: { path: string; report?: string; status: number | null; error?: string; ms: number }) => void;
 }
@@ -70,6 +73,7 @@ export class PraClient {
   private readonly http: Got;
   private readonly retry: RetryPolicy;
   private readonly account: PraAccount;
+  private readonly bodyLimits: BodyLimits;
 
   constructor(
     readonly connection: PraConnection,
@@ -78,6 +82,7 @@ export class PraClient {
     private readonly options: PraClientOptions = {},
   ) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.bodyLimits = { ...DEFAULT_BODY_LIMITS, ...options.bodyLimits };
     this.account = accounts.get(connection.host, connection.clientId);
     // One TLS context per client, handed to every connection: building it from the CA list (the
     // bundled roots, the OS store, the site's CA file) takes tens of milliseconds, and with
@@ -89,8 +94,8 @@ export class PraClient {
       : new https.Agent({ keepAlive: false, secureContext });
     this.http = got.extend({
       agent: { https: agent },
-      // No total read timeout: a large report may take minutes. `socket` is the idle timeout, so a
-      // stalled body fails while a slow-but-moving one does not.
+      // No total read timeout here: a large report may take minutes. `socket` is the idle timeout,
+      // so a stalled body fails; a trickling one is cut off by the body limits (body-guard.ts).
       timeout: { lookup: timeoutMs, connect: timeoutMs, secureConnect: timeoutMs, send: timeoutMs, response: timeoutMs, socket: timeoutMs },
       retry: { limit: 0 },
       throwHttpErrors: false,
@@ -130,6 +135,8 @@ export class PraClient {
         headers: { authorization: `Basic ${basic}` },
         form: { grant_type: 'client_credentials' },
         responseType: 'text',
+        // The token answer is tiny: all of it within the body limits' window, or it is trickling.
+        timeout: { request: this.bodyLimits.windowMs },
         signal,
       }),
     );
@@ -227,8 +234,8 @@ export class PraClient {
         return responseOf(request);
       }, signal);
       const status = stream.statusCode;
-      if (status === 200) return this.guardBody(stream.request);
-      const text = await readSmall(stream.request);
+      if (status === 200) return this.guardBody(stream.request, report);
+      const text = await readSmall(this.guardBody(stream.request, report));
       if (status === 401 && !reauthenticated) {
         this.account.tokens.invalidate(token);
         reauthenticated = true;
@@ -244,15 +251,14 @@ export class PraClient {
     }
   }
 
-  /** Turns connection failures in the middle of a body into a typed, readable error. */
-  private async *guardBody(stream: Readable): AsyncGenerator<Buffer> {
-    try {
-      for await (const chunk of stream) yield chunk as Buffer;
-    } catch (error) {
-      throw new SiteUnavailableError(`The connection to ${this.connection.host} broke while the report was downloading (${networkProblem(error, this.connection)}).`, { cause: error });
-    } finally {
-      stream.destroy();
-    }
+  /**
+   * The body's chunks, cut off when the site sends too slowly (body-guard.ts); connection failures
+   * in the middle of it become a typed, readable error.
+   */
+  private guardBody(stream: Readable, report: string): AsyncGenerator<Buffer> {
+    return guardedBody(stream, this.bodyLimits, `The ${report} report from ${this.connection.host}`, (error) =>
+      `The connection to ${this.connection.host} broke while the report was downloading (${networkProblem(error, this.connection)}).`,
+    );
   }
 
   /**
@@ -390,19 +396,18 @@ function discard(response: unknown) {
   if (request && typeof request.destroy === 'function' && 'readable' in request) request.destroy();
 }
 
-async function readSmall(stream: Readable, limit = 64 * 1024): Promise<string> {
+/** The start of an error body (it still tells its status when it cannot be read completely). */
+async function readSmall(body: AsyncGenerator<Buffer>, limit = 64 * 1024): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
-    for await (const chunk of stream) {
-      chunks.push(chunk as Buffer);
-      size += (chunk as Buffer).length;
+    for await (const chunk of body) {
+      chunks.push(chunk);
+      size += chunk.length;
       if (size >= limit) break;
     }
   } catch {
-    // An error body that cannot be read completely still tells its status.
-  } finally {
-    stream.destroy();
+    // A partial error body is enough.
   }
   return Buffer.concat(chunks).toString('utf8');
 }
@@ -443,14 +448,21 @@ function errorCode(error: unknown): string {
 const RETRYABLE_CODES = new Set(['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
 
 function isRetryableNetworkError(error: unknown) {
+  // A trickling answer (the total timeout) would trickle again: say so now rather than after every retry.
+  if ((error as { event?: string }).event === 'request') return false;
   return RETRYABLE_CODES.has(errorCode(error));
 }
 
 /** A network failure in words; TLS problems are named precisely (self-signed, expired, wrong host). */
 export function networkProblem(error: unknown, connection: Pick<PraConnection, 'host' | 'timeoutSeconds'>): string {
   const code = errorCode(error);
+  // Callers end the sentence: no full stop of our own (it made "..").
   const tls = describeTlsProblem(code, connection.host);
-  if (tls) return tls;
+  if (tls) return tls.replace(/\.$/, '');
+  if (code === 'ETIMEDOUT' && (error as { event?: string }).event === 'request') {
+    // got's total `request` timeout, set on the token request: its tiny answer trickled.
+    return 'the answer did not arrive completely in time: it came too slowly (the site or a proxy on the way is struggling)';
+  }
   switch (code) {
     case 'ENOTFOUND':
       return `the name ${connection.host.replace(/:\d+$/, '')} does not resolve: check the site URL and this computer's DNS`;
@@ -466,6 +478,6 @@ export function networkProblem(error: unknown, connection: Pick<PraConnection, '
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
       return 'the TLS handshake failed: is this an HTTPS port?';
     default:
-      return (error as Error).message ?? code;
+      return ((error as Error).message ?? code).replace(/\.+$/, '');
   }
 }

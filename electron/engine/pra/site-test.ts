@@ -103,15 +103,20 @@ export function splitHost(host: string): { hostname: string; port: number } {
 async function checkTls(connection: PraConnection, hostname: string, port: number): Promise<string> {
   const ca = trustedCertificates(connection.caFile);
   const socket = connection.proxyUrl ? await tunnel(connection.proxyUrl, hostname, port, connection.timeoutSeconds) : undefined;
+  let pending: TLSSocket | undefined;
   const secure = await withTimeout(
     new Promise<TLSSocket>((resolve, reject) => {
-      const s = tls.connect({ host: hostname, port, socket, ca, rejectUnauthorized: false, servername: isIP(hostname) ? undefined : hostname });
-      s.once('secureConnect', () => resolve(s));
-      s.once('error', reject);
+      pending = tls.connect({ host: hostname, port, socket, ca, rejectUnauthorized: false, servername: isIP(hostname) ? undefined : hostname });
+      pending.once('secureConnect', () => resolve(pending!));
+      pending.once('error', reject);
     }),
     connection.timeoutSeconds,
     'the TLS handshake',
   ).catch((error: unknown) => {
+    // A port that accepts TCP but never completes the handshake: close the connection, or it
+    // stays open (and keeps the CLI from exiting, and leaks a socket per Test in the app).
+    pending?.destroy();
+    socket?.destroy();
     if (error instanceof PraError) throw error;
     throw new PraError(`Could not open a secure connection to ${connection.host}: ${networkProblem(error, connection)}.`);
   });
@@ -160,7 +165,10 @@ function tunnel(proxyUrl: string, hostname: string, port: number, timeoutSeconds
     }),
     timeoutSeconds,
     'the proxy',
-  );
+  ).catch((error: unknown) => {
+    request.destroy(); // a proxy that never answers: close the connection to it
+    throw error;
+  });
 }
 
 function withTimeout<T>(promise: Promise<T>, seconds: number, what: string): Promise<T> {

@@ -1,32 +1,19 @@
 import { readFileSync } from 'node:fs';
-import tls from 'node:tls';
+import { defaultCertificates, osStoreName, systemStoreReadable } from '../tls/trust-store.ts';
 import { PraError } from './errors.ts';
 
 /**
- * Which certificate authorities a site's TLS connection trusts: Node's bundled roots, plus the
- * operating system's store where the runtime can read it (Node's system-CA support, present in
- * Electron's Node, so a site behind an internal CA installed on the workstation just works), plus
- * the site's own CA file. The CA file is *added*: it never replaces the default trust.
+ * What a site's TLS connection trusts: this computer's default trust (tls/trust-store.ts: bundled
+ * roots, the OS store, NODE_EXTRA_CA_CERTS) plus the site's own CA file, which is *added* and never
+ * replaces the default trust.
  */
-let defaultTrust: string[] | null = null;
-
-function systemCertificates(): string[] {
-  const getCACertificates = (tls as unknown as { getCACertificates?: (type: string) => string[] }).getCACertificates;
-  if (typeof getCACertificates !== 'function') return [];
-  try {
-    return getCACertificates('system');
-  } catch {
-    return []; // The store can be unreadable (no permission, no store): the bundled roots still apply.
-  }
-}
-
-export function defaultCertificates(): string[] {
-  defaultTrust ??= [...new Set([...tls.rootCertificates, ...systemCertificates()])];
-  return defaultTrust;
-}
-
 export function trustedCertificates(caFile: string | null): string[] {
   if (!caFile) return defaultCertificates();
+  return [...defaultCertificates(), readCaFile(caFile)];
+}
+
+/** The PEM text of a CA file setting, or a PraError saying what to fix. */
+export function readCaFile(caFile: string): string {
   let pem: string;
   try {
     pem = readFileSync(caFile, 'utf8');
@@ -37,20 +24,38 @@ export function trustedCertificates(caFile: string | null): string[] {
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
     throw new PraError(`The CA file ${caFile} holds no PEM certificate ("-----BEGIN CERTIFICATE-----"). Export the CA certificate as Base-64 (PEM) and choose that file.`);
   }
-  return [...defaultCertificates(), pem];
+  return pem;
+}
+
+/** The ways to make this computer trust a CA, as one clause. */
+function trustAdvice(what: string, platform: NodeJS.Platform, storeReadable: boolean): string {
+  const ways = [`add ${what} as the site's CA file`];
+  if (storeReadable) ways.push(`install it in ${osStoreName(platform)}`);
+  ways.push('name its PEM file in the NODE_EXTRA_CA_CERTS environment variable');
+  const last = ways.pop()!;
+  return `${ways.join(', ')}, or ${last}`;
 }
 
 /** Certificate problems in words an admin can act on. `null` when `code` is not a TLS verification error. */
-export function describeTlsProblem(code: string | undefined, host: string): string | null {
+export function describeTlsProblem(
+  code: string | undefined,
+  host: string,
+  platform: NodeJS.Platform = process.platform,
+  storeReadable: boolean = systemStoreReadable(),
+): string | null {
   switch (code) {
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-    case 'SELF_SIGNED_CERT_IN_CHAIN':
-      return `${host} presents a self-signed certificate that this computer does not trust. Add its CA certificate as the site's CA file, or install it in the Windows certificate store.`;
+    case 'SELF_SIGNED_CERT_IN_CHAIN': {
+      const advice = trustAdvice('its CA certificate', platform, storeReadable);
+      return `${host} presents a self-signed certificate that this computer does not trust. ${advice[0]!.toUpperCase()}${advice.slice(1)}.`;
+    }
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
     case 'UNABLE_TO_GET_ISSUER_CERT':
-    case 'CERT_UNTRUSTED':
-      return `${host} presents a certificate from an issuer this computer does not trust. Add the issuing CA certificate as the site's CA file, or install it in the Windows certificate store.`;
+    case 'CERT_UNTRUSTED': {
+      const advice = trustAdvice('the issuing CA certificate', platform, storeReadable);
+      return `${host} presents a certificate from an issuer this computer does not trust. ${advice[0]!.toUpperCase()}${advice.slice(1)}.`;
+    }
     case 'CERT_HAS_EXPIRED':
       return `${host} presents an expired certificate. The appliance's certificate must be renewed (/appliance → Security → Certificates).`;
     case 'CERT_NOT_YET_VALID':

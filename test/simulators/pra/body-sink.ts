@@ -1,14 +1,15 @@
 // Writes a response body in chunks, honouring backpressure (res.write() returning false → wait for
 // 'drain'), so a multi-hundred-megabyte report never sits in the simulator's memory. It also carries
 // out the body faults: stop sending after N bytes and keep the connection open ("stall"), or send N
-// bytes and then destroy the socket ("truncate"). Without Content-Length the body is chunked, so a
+// bytes and then destroy the socket ("truncate"), or send N bytes and then the rest a byte at a time
+// with pauses in between ("trickle"). Without Content-Length the body is chunked, so a
 // truncated body is detectable by the client only as a connection that died before the last chunk.
 import type { ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-export interface BodyCut {
-  mode: 'stall' | 'truncate';
-  afterBytes: number;
-}
+export type BodyCut =
+  | { mode: 'stall' | 'truncate'; afterBytes: number }
+  | { mode: 'trickle'; afterBytes: number; intervalMs: number; bytesPerTick: number };
 
 const FLUSH_AT = 64 * 1024;
 
@@ -17,12 +18,15 @@ export class BodySink {
   private pending = 0;
   private sent = 0;
   private dead = false;
+  /** Resolves when the response closed (one listener for every write that waits on it). */
+  private readonly gone: Promise<void>;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly cut: BodyCut | undefined,
     private readonly onBytes: (total: number) => void = () => {},
   ) {
+    this.gone = closed(res);
     res.once('close', () => {
       this.dead = true;
     });
@@ -55,6 +59,7 @@ export class BodySink {
     const chunks = encodeParts(this.parts);
     this.parts = [];
     this.pending = 0;
+    if (this.cut?.mode === 'trickle') return this.trickle(Buffer.concat(chunks), this.cut);
     if (this.cut && this.sent + chunks.reduce((n, c) => n + c.length, 0) > this.cut.afterBytes) {
       await this.write([Buffer.concat(chunks).subarray(0, Math.max(0, this.cut.afterBytes - this.sent))]);
       this.applyCut();
@@ -69,13 +74,24 @@ export class BodySink {
    */
   async end(): Promise<boolean> {
     if (!(await this.flush())) return false;
-    if (this.cut) {
+    if (this.cut && this.cut.mode !== 'trickle') {
       // The fault always fires, even when the body was shorter than afterBytes: the final chunk never comes.
       this.applyCut();
       return false;
     }
     await new Promise<void>((resolve) => this.res.end(resolve));
     return true;
+  }
+
+  /** Up to `afterBytes` at once, the rest `bytesPerTick` per `intervalMs`, until done or the client left. */
+  private async trickle(bytes: Buffer, cut: { afterBytes: number; intervalMs: number; bytesPerTick: number }): Promise<boolean> {
+    const fast = Math.max(0, Math.min(bytes.length, cut.afterBytes - this.sent));
+    if (fast > 0 && !(await this.write([bytes.subarray(0, fast)]))) return false;
+    for (let at = fast; at < bytes.length; at += cut.bytesPerTick) {
+      await sleep(cut.intervalMs);
+      if (this.dead || !(await this.write([bytes.subarray(at, at + cut.bytesPerTick)]))) return false;
+    }
+    return !this.dead;
   }
 
   private applyCut(): void {
@@ -97,7 +113,7 @@ export class BodySink {
     this.onBytes(this.sent);
     if (!ok) await waitForDrain(this.res);
     // With a cut pending, wait until the bytes really left so that destroy() cannot drop them.
-    if (this.cut) await Promise.race([written, closed(this.res)]);
+    if (this.cut) await Promise.race([written, this.gone]);
     return !this.dead;
   }
 }

@@ -14,6 +14,12 @@ export type FaultSpec =
   | { kind: 'stall-body'; afterBytes: number }
   /** Sends `afterBytes` of the (real) body, then destroys the socket. */
   | { kind: 'truncate'; afterBytes: number }
+  /**
+   * Sends `afterBytes` of the (real) body at full speed, then the rest `bytesPerTick` (default 1)
+   * every `intervalMs`: a body that never stalls long enough for an idle timeout, yet never ends
+   * in practice (a struggling appliance, a throttling proxy, a hostile peer). Also for the token.
+   */
+  | { kind: 'trickle'; afterBytes: number; intervalMs: number; bytesPerTick?: number }
   /** 200 text/html: a login page, as when a proxy or SSO portal intercepts the API. */
   | { kind: 'html' }
   /** 200 with an <error> as the root element (PRA 25.x) or inside the list element. */

@@ -118,6 +118,8 @@ export async function enactFault(
       return { cut: { mode: 'stall', afterBytes: fault.afterBytes } };
     case 'truncate':
       return { cut: { mode: 'truncate', afterBytes: fault.afterBytes } };
+    case 'trickle':
+      return { cut: { mode: 'trickle', afterBytes: fault.afterBytes, intervalMs: fault.intervalMs, bytesPerTick: fault.bytesPerTick ?? 1 } };
     case 'html':
       await respond(ex, 200, { 'Content-Type': 'text/html; charset=UTF-8' }, LOGIN_PAGE_HTML);
       return 'answered';
