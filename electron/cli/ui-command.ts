@@ -40,7 +40,7 @@ export function registerUiCommand(program: Command, global: () => GlobalOptions)
       const handlers = new ApiHandlers(engine, 'browser');
       const server = await startUiServer({ handlers, rendererDir: RENDERER_DIR, port: o.port });
       if (o.extract) engine.start();
-      process.stdout.write(`PRA Integration Client UI: ${server.url}\n(the address carries a one-time token; only this computer can connect. Stop with Ctrl-C.)\n`);
+      process.stdout.write(`PRA Integration Client UI: ${server.url}\n(the address carries a one-time token: it opens the UI once, in one browser tab, and a reload of that tab keeps working. Only this computer can connect. Stop with Ctrl-C.)\n`);
       if (o.open) openBrowser(server.url);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
