@@ -186,29 +186,40 @@ export class HttpClient implements ApiClient {
     const controller = new AbortController();
     this.stream = controller;
     void this.readStream(controller).then(
-      () => this.streamEnded(controller),
-      () => this.streamEnded(controller),
+      (again) => this.streamEnded(controller, again),
+      () => this.streamEnded(controller, true),
     );
   }
 
-  /** Reads the Server-Sent Events stream until it ends or fails. */
-  private async readStream(controller: AbortController) {
-    const session = await this.credential();
+  /**
+   * Reads the Server-Sent Events stream until it ends or fails. False when trying again is
+   * pointless: the page has no session (the calls say what to do about it).
+   */
+  private async readStream(controller: AbortController): Promise<boolean> {
+    let session: string;
+    try {
+      session = await this.credential();
+    } catch {
+      return false;
+    }
     const response = await this.fetchFn(`${this.baseUrl}${HTTP_EVENTS_PATH}`, {
       credentials: 'omit',
       cache: 'no-store',
       headers: { Accept: 'text/event-stream', Authorization: `Bearer ${session}` },
       signal: controller.signal,
     });
-    if (response.status === 401) this.dropSession();
-    if (!response.ok || !response.body) return;
+    if (response.status === 401) {
+      this.dropSession();
+      return false;
+    }
+    if (!response.ok || !response.body) return true;
     this.backoff = BACKOFF_START_MS;
     this.setState('connected');
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffered = '';
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) return;
+      if (done) return true;
       buffered += value;
       // Frames end with a blank line; only `data:` lines matter (comments are keep-alives).
       let end: number;
@@ -236,12 +247,12 @@ export class HttpClient implements ApiClient {
     for (const listener of [...this.listeners]) listener(event);
   }
 
-  /** Reconnects ourselves, with a growing delay, unless nobody listens any more. */
-  private streamEnded(controller: AbortController) {
+  /** Reconnects ourselves, with a growing delay, unless nobody listens any more or there is no session. */
+  private streamEnded(controller: AbortController, again: boolean) {
     if (this.stream !== controller) return;
     this.stream = null;
     controller.abort();
-    if (this.listeners.size === 0) return;
+    if (this.listeners.size === 0 || !again) return;
     this.setState('reconnecting');
     const delay = this.backoff;
     this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
