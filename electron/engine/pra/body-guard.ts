@@ -73,6 +73,8 @@ export async function* guardedBody(stream: Readable, limits: BodyLimits, what: s
     throw new SiteUnavailableError(describeFailure(error), { cause: error });
   } finally {
     clearTimeout(timer);
+    // A read still on its way when the loop gave up settles once the stream is destroyed: nobody waits for it.
+    pending?.catch(() => undefined);
     stream.destroy();
   }
 }

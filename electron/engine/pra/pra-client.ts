@@ -135,8 +135,9 @@ export class PraClient {
         headers: { authorization: `Basic ${basic}` },
         form: { grant_type: 'client_credentials' },
         responseType: 'text',
-        // The token answer is tiny: all of it within the body limits' window, or it is trickling.
-        timeout: { request: this.bodyLimits.windowMs },
+        // The token answer is tiny: all of it within the site's timeout plus the body limits'
+        // window, or it is trickling (got's total `request` timeout; its error names it).
+        timeout: { request: this.connection.timeoutSeconds * 1000 + this.bodyLimits.windowMs },
         signal,
       }),
     );
@@ -461,7 +462,9 @@ export function networkProblem(error: unknown, connection: Pick<PraConnection, '
   if (tls) return tls.replace(/\.$/, '');
   if (code === 'ETIMEDOUT' && (error as { event?: string }).event === 'request') {
     // got's total `request` timeout, set on the token request: its tiny answer trickled.
-    return 'the answer did not arrive completely in time: it came too slowly (the site or a proxy on the way is struggling)';
+    const ms = /for (\d+)\s*ms/.exec((error as Error).message ?? '')?.[1];
+    const within = ms ? ` within ${Number(ms) / 1000} s` : ' in time';
+    return `the answer did not arrive completely${within}: it came too slowly (the site or a proxy on the way is struggling)`;
   }
   switch (code) {
     case 'ENOTFOUND':
