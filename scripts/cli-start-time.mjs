@@ -52,7 +52,12 @@ try {
   for (const [label, args, env] of cases) {
     const runs = Array.from({ length: label === 'built' ? RUNS : Math.min(RUNS, 3) }, () => once(args, env));
     const cpu = TIME ? `, CPU ${stats(runs.map((r) => r.cpu))}` : '';
-    const verdict = label === 'built' ? `  ${[...runs.map((r) => r.wall)].sort((a, b) => a - b)[Math.floor(runs.length / 2)] <= 0.3 ? 'PASS' : 'MISS'} (median ≤ 0.3 s)` : '';
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    // The target is the wall clock; on a machine whose cores are taken by other work it also counts
+    // the wait for a core, so the CPU time is judged too (what the command itself costs).
+    const judge = (x) => (x <= 0.3 ? 'PASS' : 'MISS');
+    const verdict =
+      label === 'built' ? `  wall ${judge(median(runs.map((r) => r.wall)))}${TIME ? `, CPU ${judge(median(runs.map((r) => r.cpu)))}` : ''} (median ≤ 0.3 s)` : '';
     console.log(`  ${`pra-ic ${args.join(' ')}`.padEnd(16)} ${label.padEnd(14)} wall ${stats(runs.map((r) => r.wall))}${cpu}${verdict}`);
   }
 } finally {
