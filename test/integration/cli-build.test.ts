@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { buildCli } from '../../scripts/build-cli.ts';
 import { runCli, type CliResult } from '../support/cli.ts';
@@ -97,5 +98,52 @@ describe('the built pra-ic (dist/cli/) answers as the sources do', { timeout: 18
     assert.equal(status.sites[0]!.sessionsStored, 25);
     assert.deepEqual(status.outbox, { pending: 0, sent: status.sites[0]!.eventsStored, failed: 0 });
     assert.equal(es.count(INDEX), status.sites[0]!.eventsStored);
+  });
+});
+
+describe('bin/pra-ic.js chooses the build or the sources', () => {
+  // A stand-in project: bin/pra-ic.js as it is, a "build" and "sources" that only say which ran,
+  // and the project's node_modules (for tsx).
+  const root = tempDir('pra-ic-bin-test-');
+  const source = join(root, 'electron', 'engine', 'thing.ts');
+  const run = (env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [join(root, 'bin', 'pra-ic.js')], { env: { ...process.env, PRA_IC_FROM_SOURCES: '', ...env }, encoding: 'utf8' });
+  const age = (file: string, secondsAgo: number) => utimesSync(file, Date.now() / 1000 - secondsAgo, Date.now() / 1000 - secondsAgo);
+
+  before(() => {
+    for (const dir of ['bin', 'dist/cli', 'electron/cli', 'electron/engine']) mkdirSync(join(root, dir), { recursive: true });
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ type: 'module' }));
+    symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'), 'junction');
+    copyFileSync(join(ROOT, 'bin', 'pra-ic.js'), join(root, 'bin', 'pra-ic.js'));
+    writeFileSync(join(root, 'electron', 'cli', 'main.ts'), "const from: string = 'sources';\nprocess.stdout.write(from);\n");
+    writeFileSync(source, 'export {};\n');
+    writeFileSync(join(root, 'dist', 'cli', 'pra-ic.js'), "process.stdout.write('build');\n");
+    writeFileSync(join(root, 'dist', 'cli', 'build.json'), JSON.stringify({ inputs: ['electron/cli/main.ts', 'electron/engine/thing.ts'] }));
+  });
+
+  it('runs the build when no source it was made from is newer, without a word on stderr', () => {
+    age(source, 60);
+    age(join(root, 'electron', 'cli', 'main.ts'), 60);
+    const r = run();
+    assert.deepEqual({ status: r.status, stdout: r.stdout, stderr: r.stderr }, { status: 0, stdout: 'build', stderr: '' });
+  });
+
+  it('runs the sources under tsx when one changed since the build, and names it', () => {
+    age(source, -5); // written after the build
+    const r = run();
+    assert.equal(r.stdout, 'sources');
+    assert.match(r.stderr, /build \(dist\/cli\/\) is older than electron\/engine\/thing\.ts: running the TypeScript sources.*npm run build:cli/);
+    age(source, 60);
+  });
+
+  it('runs the sources when asked (PRA_IC_FROM_SOURCES=1, as the tests do), silently', () => {
+    const r = run({ PRA_IC_FROM_SOURCES: '1' });
+    assert.deepEqual({ stdout: r.stdout, stderr: r.stderr }, { stdout: 'sources', stderr: '' });
+  });
+
+  it('runs the sources when there is no build, and says how to make one', () => {
+    rmSync(join(root, 'dist'), { recursive: true });
+    const r = run();
+    assert.equal(r.stdout, 'sources');
+    assert.match(r.stderr, /pra-ic is not built \(dist\/cli\/\).*Build it with: npm run build:cli/);
   });
 });
