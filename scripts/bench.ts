@@ -478,18 +478,16 @@ async function buildBundle(): Promise<string> {
   // Inside node_modules, so that the external packages resolve from the project's node_modules.
   const outdir = join(ROOT, 'node_modules', '.cache', 'pra-ic-bench');
   rmSync(outdir, { recursive: true, force: true });
+  // The same esbuild settings as pra-ic's build (scripts/build-cli.ts).
+  const { engineBundleBase, STORE_WRITER_ENTRY } = await import('./build-cli.ts');
   await esbuild.build({
+    ...engineBundleBase,
     // The store writer thread's script is an entry of its own, as in the app's build.
-    entryPoints: { bench: FILE, 'store-writer-worker': join(ROOT, 'electron/engine/store/store-writer-worker.ts') },
+    entryPoints: { bench: FILE, 'store-writer-worker': STORE_WRITER_ENTRY },
     outdir,
-    bundle: true,
     splitting: true, // the simulators' code (dynamic imports of the sims role) stays in chunks the phases never load
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
     // Like electron-vite's externalizeDeps for the app: our code is bundled, packages load from node_modules.
     packages: 'external',
-    logLevel: 'error',
   });
   return join(outdir, 'bench.js');
 }

@@ -151,9 +151,9 @@ async function demo() {
 /** The demo's data directory is throw-away: its secrets do not stay in the OS keychain. */
 async function forgetDemoSecrets(dataDir: string) {
   try {
-    const { openDatabase } = await import('../electron/engine/db/database.ts');
+    const { openSettingsDatabase } = await import('../electron/engine/settings-db.ts');
     const { KeytarSecretStore } = await import('../electron/engine/secrets/keytar-secret-store.ts');
-    const database = openDatabase(dataDir);
+    const database = openSettingsDatabase(dataDir);
     try {
       const secrets = new KeytarSecretStore();
       for (const account of await secrets.accounts(`${database.installId}/`)) await secrets.delete(account);

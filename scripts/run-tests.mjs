@@ -24,7 +24,9 @@ if (files.length === 0) {
 const child = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
+  // PRA_IC_FROM_SOURCES: bin/pra-ic.js runs the TypeScript sources, not dist/cli/'s build (which may
+  // be older than the sources being tested); test/integration/cli-build.test.ts checks the build.
+  { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PRA_IC_FROM_SOURCES: '1' } },
 );
 // The runner's own summary lines ("ℹ pass 12"); the last of each wins. Read line by line, because
 // failure details follow the summary and can be long.

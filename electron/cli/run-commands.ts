@@ -11,7 +11,7 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
     .option('--once', 'one full pass (every site caught up to now), then exit: 0 if every site succeeded')
     .option('--site <site>', 'only this site (name or id)')
     .action(async (o: { once?: boolean; site?: string }) => {
-      const engine = openEngine(global());
+      const engine = await openEngine(global());
       const printer = progressPrinter();
       const unsubscribe = engine.onEvent((e) => printer.onEvent(e));
       try {

@@ -2,8 +2,6 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { ApiHandlers } from '../engine/api/handlers.ts';
-import { startUiServer } from '../engine/api/http-server.ts';
 import { openEngine, type GlobalOptions } from './context.ts';
 
 const RENDERER_DIR = fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
@@ -36,7 +34,9 @@ export function registerUiCommand(program: Command, global: () => GlobalOptions)
     .option('--no-extract', 'serve the UI only; do not run extraction and shipping in the background')
     .action(async (o: { port?: number; open: boolean; extract: boolean }) => {
       await ensureRendererBuilt();
-      const engine = openEngine(global(), { minPollSeconds: undefined });
+      // Loaded when the command runs, like the engine (see openEngine): --help never loads them.
+      const [{ ApiHandlers }, { startUiServer }] = await Promise.all([import('../engine/api/handlers.ts'), import('../engine/api/http-server.ts')]);
+      const engine = await openEngine(global(), { minPollSeconds: undefined });
       const handlers = new ApiHandlers(engine, 'browser');
       const server = await startUiServer({ handlers, rendererDir: RENDERER_DIR, port: o.port });
       if (o.extract) engine.start();

@@ -6,7 +6,8 @@ import type { SiteTestResult, SiteTestStepResult } from '../../shared/site-test.
 import type { EngineEvent, OutboxCounts, SiteStatus } from '../../shared/status.ts';
 import type { DestinationSettings, DestinationTestStepId, DestinationView } from '../../shared/destination.ts';
 import type { TestResult, TestStep } from '../../shared/site-test.ts';
-import { openDatabase, type AppDatabase } from './db/database.ts';
+import type { AppDatabase } from './db/database.ts';
+import { openSettingsDatabase } from './settings-db.ts';
 import { DestinationStore, normalizeApiKey, validateDestination } from './elastic/destination-settings.ts';
 import { testDestination } from './elastic/destination-test.ts';
 import { installIntegrationAssets } from './elastic/fleet.ts';
@@ -99,7 +100,7 @@ export class Engine {
     limitHeapGrowth();
     const dataDir = ensureDataDir(options.dataDir);
     this.logger = new Logger(join(dataDir, 'logs'), { echo: options.echoLog });
-    this.database = openDatabase(dataDir);
+    this.database = openSettingsDatabase(dataDir);
     this.secrets = new RedactingSecretStore(options.secrets ?? new KeytarSecretStore(), this.logger);
     this.sites = new SiteService(this.database, this.secrets, { minPollSeconds: options.minPollSeconds });
     this.store = new SessionStore(this.database.db);

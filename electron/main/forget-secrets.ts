@@ -7,14 +7,15 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase, SETTINGS_FILE } from '../engine/db/database.ts';
+import { SETTINGS_FILE } from '../engine/db/database.ts';
+import { openSettingsDatabase } from '../engine/settings-db.ts';
 import type { SecretStore } from '../engine/secrets/secret-store.ts';
 
 export const FORGET_SECRETS_ARG = '--forget-secrets';
 
 export async function forgetSecrets(dataDir: string, secrets: SecretStore): Promise<{ removed: number }> {
   if (!existsSync(join(dataDir, SETTINGS_FILE))) return { removed: 0 };
-  const database = openDatabase(dataDir);
+  const database = openSettingsDatabase(dataDir);
   try {
     const accounts = await secrets.accounts(`${database.installId}/`);
     let removed = 0;

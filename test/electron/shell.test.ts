@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { SiteStatus } from '../../shared/status.ts';
-import { openDatabase } from '../../electron/engine/db/database.ts';
+import { openSettingsDatabase } from '../../electron/engine/settings-db.ts';
 import { MemorySecretStore, secretAccounts } from '../../electron/engine/secrets/secret-store.ts';
 import { AttentionWatcher, attentionNotification, type AttentionNotice } from '../../electron/main/attention.ts';
 import { DESKTOP_SETTINGS_FILE, HIDDEN_ARG, loginItemSettings, readDesktopSettings, startsHidden, writeDesktopSettings } from '../../electron/main/desktop-settings.ts';
@@ -173,7 +173,7 @@ describe('--forget-secrets (run by the uninstaller when the user removes their d
     assert.deepEqual(await forgetSecrets(dir, secrets), { removed: 0 });
     assert.throws(() => statSync(path.join(dir, 'settings.db')), 'no database was created');
 
-    const db = openDatabase(dir);
+    const db = openSettingsDatabase(dir);
     const installId = db.installId;
     db.close();
     await secrets.set(secretAccounts.siteClientSecret(installId, 1), 's1');

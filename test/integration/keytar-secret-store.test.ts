@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import keytar from 'keytar';
-import { openDatabase } from '../../electron/engine/db/database.ts';
+import { openSettingsDatabase } from '../../electron/engine/settings-db.ts';
 import { KeychainError, KeytarSecretStore } from '../../electron/engine/secrets/keytar-secret-store.ts';
 import { SECRET_SERVICE, secretAccounts } from '../../electron/engine/secrets/secret-store.ts';
 import { SiteService } from '../../electron/engine/sites/site-service.ts';
@@ -116,7 +116,7 @@ describe('KeytarSecretStore against the real keychain', { skip }, () => {
 
   it('removing a site through SiteService removes its secrets from the keychain', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pra-ic-keytar-'));
-    const app = openDatabase(dir);
+    const app = openSettingsDatabase(dir);
     try {
       const service = new SiteService(app, store);
       const prod = await service.addSite({ name: 'Production', host: 'access.example.com', clientId: 'id-1' }, 'prod secret');

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { openDatabase, SETTINGS_FILE, type AppDatabase } from '../../electron/engine/db/database.ts';
-import { MIGRATIONS, MigrationError, runMigrations, SCHEMA_VERSION, userVersion } from '../../electron/engine/db/migrations.ts';
+import { MigrationError, runMigrations, userVersion } from '../../electron/engine/db/migrations.ts';
+import { MIGRATIONS, openSettingsDatabase, SCHEMA_VERSION } from '../../electron/engine/settings-db.ts';
 import { ensureDataDir } from '../../electron/engine/paths.ts';
 import { MemorySecretStore, secretAccounts } from '../../electron/engine/secrets/secret-store.ts';
 import { DuplicateSiteNameError, SiteNotFoundError, SiteRepository, type SiteFields } from '../../electron/engine/sites/site-repository.ts';
@@ -23,7 +24,7 @@ function freshDir(): string {
 }
 
 function withDb<T>(fn: (app: AppDatabase, dir: string) => T, dir = freshDir()): T {
-  const app = openDatabase(dir);
+  const app = openSettingsDatabase(dir);
   try {
     return fn(app, dir);
   } finally {
@@ -32,7 +33,7 @@ function withDb<T>(fn: (app: AppDatabase, dir: string) => T, dir = freshDir()): 
 }
 
 async function withDbAsync<T>(fn: (app: AppDatabase, dir: string) => Promise<T>, dir = freshDir()): Promise<T> {
-  const app = openDatabase(dir);
+  const app = openSettingsDatabase(dir);
   try {
     return await fn(app, dir);
   } finally {
@@ -73,6 +74,36 @@ describe('settings.db', () => {
   it('is at the latest schema version', () => {
     assert.equal(SCHEMA_VERSION, MIGRATIONS.length);
     withDb(({ db }) => assert.equal(userVersion(db), SCHEMA_VERSION));
+  });
+
+  it('registers every module’s migrations in the order they shipped (an existing database’s version means the same)', () => {
+    // Each module owns its migrations; electron/engine/settings-db.ts lists them. Appending is the
+    // only allowed change: version i of every database in the field was made by migration i.
+    assert.deepEqual(
+      MIGRATIONS.map((m) => m.description).slice(0, 6),
+      [
+        'meta (install id) and sites',
+        'session store, extraction state and outbox',
+        'outbox keyed by event, events counted per hour',
+        'events kept as XML text',
+        'session headers kept as XML text',
+        'events keyed by session id',
+      ],
+    );
+  });
+
+  it('a second connection opened without migrations refuses a file that has no schema yet', () => {
+    const dir = freshDir();
+    assert.throws(() => openDatabase(dir, { migrations: null }), /Could not open the settings database .*it has no schema yet/);
+    const app = openSettingsDatabase(dir);
+    const second = openDatabase(dir, { migrations: null });
+    try {
+      assert.equal(second.installId, app.installId);
+      assert.equal(userVersion(second.db), SCHEMA_VERSION);
+    } finally {
+      second.close();
+      app.close();
+    }
   });
 
   it('keeps its install id across reopening; another data dir has another', () => {
@@ -119,7 +150,7 @@ describe('settings.db', () => {
     const raw = new Database(file);
     raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     raw.close();
-    assert.throws(() => openDatabase(dir), {
+    assert.throws(() => openSettingsDatabase(dir), {
       name: 'DatabaseTooNewError',
       message: new RegExp(`settings\\.db was made by a newer version of PRA Integration Client \\(schema version ${SCHEMA_VERSION + 1}; this version knows up to ${SCHEMA_VERSION}\\)`),
     });
@@ -132,7 +163,7 @@ describe('settings.db', () => {
     const dir = freshDir();
     ensureDataDir(dir);
     writeFileSync(path.join(dir, SETTINGS_FILE), 'this is not sqlite at all, just some text that is long enough to be a header'.repeat(20));
-    assert.throws(() => openDatabase(dir), /Could not open the settings database .*not a SQLite database/);
+    assert.throws(() => openSettingsDatabase(dir), /Could not open the settings database .*not a SQLite database/);
   });
 
   it('runs appended migrations in order, each with its version bump', () => {
@@ -451,7 +482,7 @@ describe('SiteService', () => {
           (['utf8', 'utf16le'] as const).some((encoding) => readFileSync(f).indexOf(Buffer.from(text, encoding)) !== -1),
       );
 
-    const app = openDatabase(dir);
+    const app = openSettingsDatabase(dir);
     const secrets = new FlakySecretStore();
     const service = new SiteService(app, secrets);
     const prod = await service.addSite({ ...input, clientId: 'canary-client-id-7d1e' }, secretsUsed[0]!);

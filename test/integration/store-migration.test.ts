@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { openDatabase } from '../../electron/engine/db/database.ts';
-import { MIGRATIONS, SCHEMA_VERSION } from '../../electron/engine/db/migrations.ts';
+import { MIGRATIONS, openSettingsDatabase, SCHEMA_VERSION } from '../../electron/engine/settings-db.ts';
 import { parseElementXml, type XmlElement } from '../../electron/engine/pra/xml-element.ts';
 import { eventColumns, headerRow, SessionStore, storedXml } from '../../electron/engine/store/session-store.ts';
 import { StoreQueries } from '../../electron/engine/store/store-queries.ts';
@@ -66,7 +66,7 @@ describe('session store migration 3 (outbox keyed by event, events counted per h
     const outboxBefore = v2.prepare('SELECT event_id, destination, state, attempts, last_error, updated_at FROM outbox ORDER BY event_id').all();
     old.close();
 
-    const upgraded = openDatabase(dir);
+    const upgraded = openSettingsDatabase(dir);
     const db = upgraded.db;
     try {
       assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
@@ -97,8 +97,8 @@ describe('session store migration 3 (outbox keyed by event, events counted per h
   });
 
   it('a store written in one transaction per group of sessions holds what per-session writes hold', () => {
-    const grouped = openDatabase(tempDir('pra-store-grouped-'));
-    const single = openDatabase(tempDir('pra-store-single-'));
+    const grouped = openSettingsDatabase(tempDir('pra-store-grouped-'));
+    const single = openSettingsDatabase(tempDir('pra-store-single-'));
     try {
       const write = (db: typeof grouped, mode: 'grouped' | 'single') => {
         const siteId = addSite(db.db);
@@ -146,7 +146,7 @@ describe('session store migration 4 (events kept as XML text)', () => {
     old.db.prepare(`INSERT INTO events (site_id, lsid, ordinal, timestamp, event_type, body, tree, stored_at) VALUES (?, 'a', 0, ?, 'Command Shell Session Started', 'x', ?, ?)`).run(siteId, NOW, JSON.stringify(tree), NOW);
     old.close();
 
-    const upgraded = openDatabase(dir);
+    const upgraded = openSettingsDatabase(dir);
     try {
       assert.equal(upgraded.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
       const columns = upgraded.db.prepare("SELECT name FROM pragma_table_info('events')").pluck().all() as string[];
@@ -181,7 +181,7 @@ describe('session store migration 5 (session headers kept as XML text)', () => {
     old.db.prepare(`INSERT INTO sessions (site_id, lsid, host_name, custom_attributes, header_tree, event_count, stored_at, updated_at) VALUES (?, 'a', 'm.example.com', '[]', ?, 0, ?, ?)`).run(siteId, JSON.stringify(tree), NOW, NOW);
     old.close();
 
-    const upgraded = openDatabase(dir);
+    const upgraded = openSettingsDatabase(dir);
     try {
       assert.equal(upgraded.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
       const columns = upgraded.db.prepare("SELECT name FROM pragma_table_info('sessions')").pluck().all() as string[];
@@ -223,7 +223,7 @@ describe('session store migration 6 (events keyed by session id)', () => {
     const sessionsBefore = v5.prepare('SELECT * FROM sessions ORDER BY site_id, lsid').all();
     old.close();
 
-    const upgraded = openDatabase(dir);
+    const upgraded = openSettingsDatabase(dir);
     const db = upgraded.db;
     try {
       assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
@@ -257,7 +257,7 @@ describe('session store migration 6 (events keyed by session id)', () => {
   });
 
   it('refuses events without a header instead of storing them where no session can be found', () => {
-    const database = openDatabase(tempDir('pra-store-headerless-'));
+    const database = openSettingsDatabase(tempDir('pra-store-headerless-'));
     try {
       const siteId = addSite(database.db);
       const store = new SessionStore(database.db, () => NOW);

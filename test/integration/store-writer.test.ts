@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import { openDatabase } from '../../electron/engine/db/database.ts';
+import { openSettingsDatabase } from '../../electron/engine/settings-db.ts';
 import { APP_NODE_MODULES_ENV, ELECTRON_NATIVE_DIR_ENV } from '../../electron/engine/native-addons.ts';
 import { eventColumns, headerRow, SessionStore, type SessionWrite } from '../../electron/engine/store/session-store.ts';
 import { InlineSessionWriter, newStream, StoreWriteError, WorkerSessionWriter, WriteRefusedError } from '../../electron/engine/store/store-writer.ts';
@@ -30,7 +30,7 @@ const part = (lsid: string, from: number, to: number, withHeader: boolean): Sess
 
 function setUp() {
   const dir = tempDir('pra-store-writer-');
-  const database = openDatabase(dir);
+  const database = openSettingsDatabase(dir);
   const siteId = Number(
     database.db.prepare(`INSERT INTO sites (name, host, client_id, enabled, initial_interval_seconds, poll_interval_seconds, timeout_seconds, created_at, updated_at)
       VALUES ('W', 'w.example.com', 'c', 1, 86400, 300, 30, 'x', 'x')`).run().lastInsertRowid,

@@ -143,6 +143,7 @@ describe('what the release needs from electron-builder.yml', () => {
       'renderer/App.tsx',
       'shared/contract.ts',
       'bin/pra-ic.js',
+      'dist/cli/pra-ic.js', // the CLI's build (npm install's prepare): not the app's
       'build/installer.nsh',
       'out/main/index.js.map',
       'node_modules/@fluentui/react-components/package.json',

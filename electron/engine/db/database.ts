@@ -1,12 +1,13 @@
 /**
- * The one SQLite file of a data directory, `settings.db`: sites now, the session store later.
- * It never holds a secret (those live in the OS keychain).
+ * The one SQLite file of a data directory, `settings.db`: the sites, the session store and its
+ * outbox. It never holds a secret (those live in the OS keychain). Its tables are the modules'
+ * (electron/engine/settings-db.ts opens it with their migrations).
  */
 import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ensureDataDir } from '../paths.ts';
-import { DatabaseTooNewError, MIGRATIONS, MigrationError, runMigrations, type Migration } from './migrations.ts';
+import { DatabaseTooNewError, MigrationError, runMigrations, userVersion, type Migration } from './migrations.ts';
 
 export const SETTINGS_FILE = 'settings.db';
 /** Owner only, like the data directory. SQLite gives the -wal and -shm files the same mode. */
@@ -32,8 +33,12 @@ export interface AppDatabase {
 }
 
 export interface OpenDatabaseOptions {
-  /** Replaces the migration list (tests of the migration machinery only). */
-  migrations?: readonly Migration[];
+  /**
+   * The schema's migrations, in order (electron/engine/settings-db.ts lists every module's; tests
+   * of the machinery pass their own). null: do not migrate, the file must have been migrated
+   * already (the store writer thread, whose engine opened the file first).
+   */
+  migrations: readonly Migration[] | null;
 }
 
 /** Creates the file owner-only before SQLite does (SQLite would use 0644 minus umask), and tightens existing ones. */
@@ -46,7 +51,7 @@ function prepareFiles(file: string): void {
 }
 
 /** Opens (creating and migrating as needed) `settings.db` in the data directory. */
-export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {}): AppDatabase {
+export function openDatabase(dataDir: string, options: OpenDatabaseOptions): AppDatabase {
   const dir = ensureDataDir(path.resolve(dataDir));
   const file = path.join(dir, SETTINGS_FILE);
   let db: Database.Database;
@@ -71,7 +76,8 @@ export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {})
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
-    runMigrations(db, options.migrations ?? MIGRATIONS, file);
+    if (options.migrations) runMigrations(db, options.migrations, file);
+    else if (userVersion(db) === 0) throw new Error('it has no schema yet (it is opened without migrations, as a second connection, before the first one made it)');
     const row = db.prepare("SELECT value FROM meta WHERE key = 'install_id'").get() as { value: string } | undefined;
     if (row === undefined || row.value === '') {
       throw new Error('it has no install id (the meta table was damaged); restore it from a backup or use a new data folder');

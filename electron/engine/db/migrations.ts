@@ -1,62 +1,19 @@
 /**
- * Schema migrations of settings.db, keyed on `PRAGMA user_version`.
+ * How settings.db's schema migrations run, keyed on `PRAGMA user_version`: the machinery only.
+ * The migrations themselves belong to the modules whose tables they make (sites/schema.ts,
+ * store/schema.ts, …), and electron/engine/settings-db.ts lists them in the order they shipped:
+ * db/ knows none of them.
  *
- * `MIGRATIONS[i]` takes the schema from version i to i+1. To change the schema, append a
- * migration — never edit or reorder one that has shipped. Each runs in its own transaction
+ * `migrations[i]` takes the schema from version i to i+1. Each runs in its own transaction
  * together with the user_version bump, so a database is always exactly at some version.
  */
-import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { eventSessionIdMigration, eventXmlMigration, headerXmlMigration, sessionStoreMigration, storeIndexesMigration } from '../store/schema.ts';
 
 export interface Migration {
   /** What it does, for error messages. */
   description: string;
   up(db: Database.Database): void;
 }
-
-export const MIGRATIONS: readonly Migration[] = [
-  {
-    description: 'meta (install id) and sites',
-    up(db) {
-      db.exec(`
-        CREATE TABLE meta (
-          key   TEXT PRIMARY KEY,
-          value TEXT NOT NULL
-        ) STRICT;
-
-        -- AUTOINCREMENT: a site id is never reused, so nothing keyed on it (keychain accounts,
-        -- later the session store) can ever be inherited by a new site after a removal.
-        -- No secret column: secrets live in the OS keychain only.
-        CREATE TABLE sites (
-          id                        INTEGER PRIMARY KEY AUTOINCREMENT,
-          name                      TEXT    NOT NULL,
-          host                      TEXT    NOT NULL,
-          client_id                 TEXT    NOT NULL,
-          enabled                   INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
-          initial_interval_seconds  INTEGER NOT NULL,
-          poll_interval_seconds     INTEGER NOT NULL,
-          timeout_seconds           INTEGER NOT NULL,
-          ca_file                   TEXT,
-          proxy_url                 TEXT,
-          created_at                TEXT    NOT NULL,
-          updated_at                TEXT    NOT NULL
-        ) STRICT;
-
-        CREATE UNIQUE INDEX sites_name_nocase ON sites (name COLLATE NOCASE);
-      `);
-      db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('install_id', randomUUID());
-    },
-  },
-  sessionStoreMigration,
-  storeIndexesMigration,
-  eventXmlMigration,
-  headerXmlMigration,
-  eventSessionIdMigration,
-];
-
-/** The schema version this code writes. */
-export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** The database was written by a newer version of the app (its schema is unknown here). */
 export class DatabaseTooNewError extends Error {
@@ -87,7 +44,7 @@ export function userVersion(db: Database.Database): number {
  * re-reads user_version first, so two processes opening the same file at once (the app and
  * `pra-ic`) cannot run a migration twice.
  */
-export function runMigrations(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS, file = 'settings.db'): void {
+export function runMigrations(db: Database.Database, migrations: readonly Migration[], file = 'settings.db'): void {
   const known = migrations.length;
   const before = userVersion(db);
   if (before > known) throw new DatabaseTooNewError(file, before, known);

@@ -19,8 +19,9 @@ const port = parentPort!;
 // A development run of the app: this thread's better-sqlite3 must load its Electron build too
 // (the addon is loaded by the first `new Database`, below).
 redirectNativeAddonsFromEnv(process);
-// The engine's connection has already migrated the file; this open only checks it.
-const database = openDatabase((workerData as { dataDir: string }).dataDir);
+// The engine's connection has already migrated the file (it opens it before it starts this thread):
+// this open does not migrate.
+const database = openDatabase((workerData as { dataDir: string }).dataDir, { migrations: null });
 // The same refusal rule as on the main thread: once a write of a report fails, its later writes are
 // refused, never applied.
 const writer = new InlineSessionWriter(new SessionStore(database.db));
