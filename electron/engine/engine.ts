@@ -6,6 +6,8 @@ import type { SiteTestResult, SiteTestStepResult } from '../../shared/site-test.
 import type { EngineEvent, OutboxCounts, SiteStatus } from '../../shared/status.ts';
 import type { DestinationSettings, DestinationTestStepId, DestinationView } from '../../shared/destination.ts';
 import type { TestResult, TestStep } from '../../shared/site-test.ts';
+import type { ArchiveSettings, ArchiveStatus, ArchiveTestResult, ArchiveTestStepId, ArchiveVerifyResult, ArchiveView } from '../../shared/archive.ts';
+import { Archiver, type ArchivePassResult } from './archive/archiver.ts';
 import type { AppDatabase } from './db/database.ts';
 import { openSettingsDatabase } from './settings-db.ts';
 import { DestinationStore, normalizeApiKey, validateDestination } from './elastic/destination-settings.ts';
@@ -50,6 +52,9 @@ export interface EngineOptions {
    * of its own and passes its URL here. 'inline': store on the engine's thread instead.
    */
   storeWriterScript?: URL | 'inline';
+  /** Test hooks: the archive's share of each account's hourly budget, and how often a paused archive looks at its folder. */
+  archiveBudget?: { share?: number; perHour?: number };
+  archiveResumeCheckMs?: number;
 }
 
 /** A secret store that registers every secret it hands out with the logger's redaction list. */
@@ -92,6 +97,8 @@ export class Engine {
   readonly scheduler: Scheduler;
   readonly destination: DestinationStore;
   readonly shipper: Shipper;
+  /** Session XML and recordings into the archive folder, after each site pass. */
+  readonly archiver: Archiver;
   private readonly emitter = new EventEmitter();
   private readonly progress = new Map<number, ExtractionProgress>();
 
@@ -123,6 +130,9 @@ export class Engine {
       onSiteChanged: (id) => {
         this.publishSite(id);
         this.shipper.notify();
+        // A site pass ended (or a site was planned): archive what it completed. Runs apart, so
+        // the next pass and the shipping never wait for the archive.
+        if (!this.scheduler.isRunning(id)) this.archiver?.requestPass([id]);
       },
       onProgress: (p) => {
         this.progress.set(p.siteId, p);
@@ -135,6 +145,16 @@ export class Engine {
       installId: this.database.installId,
       limits: options.shipLimits,
       onChange: () => this.publishOutbox(),
+    });
+    this.archiver = new Archiver({
+      db: this.database.db,
+      logger: this.logger,
+      listSites: () => this.sites.listSites(),
+      getSite: (id) => this.sites.findSite(id),
+      clientFor: (site) => this.clientFor(site),
+      onChange: () => this.publishArchive(),
+      budget: options.archiveBudget ?? (options.praLimits ? { perHour: options.praLimits.perHour } : undefined),
+      resumeCheckMs: options.archiveResumeCheckMs,
     });
     this.logger.onEntry((entry) =>
       this.emit({ type: 'log', line: { time: entry.time, level: entry.level, topic: entry.topic, message: entry.message, siteId: entry.siteId } }),
@@ -282,13 +302,47 @@ export class Engine {
    * One full pass (`pra-ic run --once`): every given site caught up to now while the outbox ships
    * alongside, then the outbox drained until it is empty or holds only failed events.
    */
-  async runOnce(siteIds?: number[]): Promise<{ sites: SiteRunOutcome[]; shipping: Awaited<ReturnType<Shipper['drain']>> | null }> {
+  async runOnce(
+    siteIds?: number[],
+  ): Promise<{ sites: SiteRunOutcome[]; shipping: Awaited<ReturnType<Shipper['drain']>> | null; archive: ArchivePassResult | null }> {
     const shipping = this.shipper.configured;
     if (shipping) this.shipper.start();
     const sites = await this.scheduler.runNow(siteIds);
-    if (!shipping) return { sites, shipping: null };
+    // The archive (everything due: session XML and recordings of ended sessions) alongside the drain.
+    const archiving = this.archiver.settings.get().dir ? this.archiver.runPass(siteIds) : Promise.resolve(null);
+    if (!shipping) return { sites, shipping: null, archive: await archiving };
     await this.shipper.stop();
-    return { sites, shipping: await this.shipper.drain() };
+    const [drained, archive] = await Promise.all([this.shipper.drain(), archiving]);
+    return { sites, shipping: drained, archive };
+  }
+
+  // ── Archive folder ─────────────────────────────────────────────────────────────────────
+
+  archiveView(): ArchiveView {
+    return this.archiver.view();
+  }
+
+  setArchive(patch: Partial<ArchiveSettings>): ArchiveView {
+    return this.archiver.setSettings(patch);
+  }
+
+  async testArchive(draft?: Partial<ArchiveSettings>, onStep?: (step: TestStep<ArchiveTestStepId>) => void): Promise<ArchiveTestResult> {
+    const result = await this.archiver.test(draft, onStep);
+    this.logger.info('archive', `Test of the archive folder: ${result.ok ? 'passed' : `failed at “${result.steps.find((s) => s.status === 'failed')?.title}”`}.`);
+    return result;
+  }
+
+  async archiveStatus(): Promise<ArchiveStatus> {
+    await this.archiver.refreshFreeSpace();
+    return this.archiver.status();
+  }
+
+  retryArchive(): number {
+    return this.archiver.retryFailed();
+  }
+
+  verifyArchive(): Promise<ArchiveVerifyResult> {
+    return this.archiver.verify();
   }
 
   // ── Elastic destination ────────────────────────────────────────────────────────────────
@@ -401,14 +455,30 @@ export class Engine {
     };
   }
 
-  status(): { sites: SiteStatus[]; outbox: OutboxCounts; outboxFailures: { eventId: number; reason: string }[]; shippingError: string | null; paused: boolean } {
+  status(): {
+    sites: SiteStatus[];
+    outbox: OutboxCounts;
+    outboxFailures: { eventId: number; reason: string }[];
+    shippingError: string | null;
+    archive: ArchiveStatus;
+    paused: boolean;
+  } {
     return {
       sites: this.sites.listSites().map((s) => this.siteStatus(s.id)!),
       outbox: this.queries.outboxCounts(),
       outboxFailures: this.shipper.recentFailures(),
       shippingError: this.shipper.lastError,
+      archive: this.archiver.status(),
       paused: this.scheduler.isPaused,
     };
+  }
+
+  // The archive's status (counts are queries): paced like the outbox, during a backfill of recordings too.
+  private readonly archivePacer = new PacedPublisher(() => {
+    if (this.database.db.open) this.emit({ type: 'archive', status: this.archiver.status() });
+  });
+  private publishArchive() {
+    if (this.emitter.listenerCount('event') !== 0) this.archivePacer.notify();
   }
 
   // Counting the outbox is a query over all its rows: paced (at most four times a second, and at
@@ -446,6 +516,8 @@ export class Engine {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.scheduler.stop();
     await this.shipper.stop();
+    await this.archiver.close();
+    this.archivePacer.cancel();
     // After the last run and batch: nothing notifies them any more.
     this.outboxPacer.cancel();
     for (const pacer of this.progressPacers.values()) pacer.cancel();

@@ -5,6 +5,7 @@
  * database was migrated by. Append a new migration at the end (its module owns it); never edit,
  * remove or reorder one that has shipped (test/integration/settings-db.test.ts holds the order).
  */
+import { archiveQueueMigration } from './archive/archive-ledger.ts';
 import { archiveMigration } from './archive/archive-schema.ts';
 import { openDatabase, type AppDatabase } from './db/database.ts';
 import type { Migration } from './db/migrations.ts';
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   headerXmlMigration, // 5
   eventSessionIdMigration, // 6
   archiveMigration, // 7
+  archiveQueueMigration, // 8
 ];
 
 /** The schema version this code writes. */

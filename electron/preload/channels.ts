@@ -23,6 +23,13 @@ const CONTRACT_CHANNELS: Record<Channel, true> = {
   'destination.test': true,
   'destination.installAssets': true,
   'outbox.retryFailed': true,
+  'archive.get': true,
+  'archive.set': true,
+  'archive.test': true,
+  'archive.status': true,
+  'archive.retryFailed': true,
+  'archive.verify': true,
+  'backup.now': true,
   'engine.setPaused': true,
   'log.recent': true,
 };

@@ -3,6 +3,7 @@ import { parseInput } from '../../../shared/contract.ts';
 import type { SiteInputRaw, SitePatchRaw } from '../../../shared/site-schema.ts';
 import type { SiteTestStepResult } from '../../../shared/site-test.ts';
 import type { LogLine } from '../../../shared/status.ts';
+import { ArchiveSettingsError } from '../archive/archive-settings.ts';
 import { DestinationError } from '../elastic/destination-settings.ts';
 import type { Engine } from '../engine.ts';
 import { PraError } from '../pra/errors.ts';
@@ -37,7 +38,8 @@ export class ApiHandlers {
       }
       this.publish(event);
     });
-    const view = async (site: Awaited<ReturnType<Engine['addSite']>>): Promise<SiteView> => ({ ...site, clientSecretStored: await engine.sites.hasClientSecret(site) });
+    // backupPasswordStored: a stub until site backups (helper D1b) are merged.
+    const view = async (site: Awaited<ReturnType<Engine['addSite']>>): Promise<SiteView> => ({ ...site, clientSecretStored: await engine.sites.hasClientSecret(site), backupPasswordStored: false });
     this.handlers = {
       'app.info': async () => ({ version: VERSION, dataDir: engine.dataDir, installId: engine.installId, transport, paused: engine.scheduler.isPaused }),
       'sites.list': async () => Promise.all(engine.sites.listSites().map(view)),
@@ -55,8 +57,8 @@ export class ApiHandlers {
         return { started: ids.length };
       },
       'status.get': async () => {
-        const { sites, outbox, outboxFailures, paused } = engine.status();
-        return { sites, outbox, outboxFailures, paused };
+        const { sites, outbox, outboxFailures, archive, paused } = engine.status();
+        return { sites, outbox, outboxFailures, archive, paused };
       },
       'status.eventsPerHour': async ({ hours, siteId }) => engine.queries.eventsPerHour(hours, siteId),
       'sessions.list': async (query) => engine.queries.listSessions(query),
@@ -67,6 +69,16 @@ export class ApiHandlers {
         engine.testDestination(draft, { apiKey, password }, (step) => this.publish({ type: 'test-step', testId, step })),
       'destination.installAssets': async (admin) => engine.installAssets(admin),
       'outbox.retryFailed': async () => ({ retried: engine.retryFailed() }),
+      'archive.get': async () => engine.archiveView(),
+      'archive.set': async ({ settings }) => engine.setArchive(settings),
+      'archive.test': async ({ testId, draft }) => engine.testArchive(draft, (step) => this.publish({ type: 'test-step', testId, step })),
+      'archive.status': async () => engine.archiveStatus(),
+      'archive.retryFailed': async () => ({ retried: engine.retryArchive() }),
+      'archive.verify': async () => engine.verifyArchive(),
+      // Site backups are helper D1b's (engine.backupNow); until merged the channel says so.
+      'backup.now': async () => {
+        throw new Error('Site backups are not available in this build.');
+      },
       'engine.setPaused': async ({ paused }) => {
         engine.setPaused(paused);
         return { paused };
@@ -105,6 +117,7 @@ export class ApiHandlers {
 export function toErrorBody(error: unknown): ApiErrorBody {
   if (error instanceof SiteValidationError) return { code: 'invalid-input', message: error.message, issues: error.issues };
   if (error instanceof DestinationError) return { code: 'invalid-input', message: error.message, issues: error.issues };
+  if (error instanceof ArchiveSettingsError) return { code: 'invalid-input', message: error.message, issues: error.issues };
   if (error instanceof DuplicateSiteNameError) return { code: 'conflict', message: `${error.message}: choose another name.`, issues: [{ field: 'name', message: `${error.message}: choose another name.` }] };
   if (error instanceof SiteNotFoundError) return { code: 'not-found', message: error.message };
   return { code: 'failed', message: error instanceof Error ? error.message : String(error) };

@@ -223,6 +223,16 @@ export class PraClient {
    * parser throws rather than pretending a partial report was complete.
    */
   private async openReport(report: string, params: Record<string, string>, signal?: AbortSignal): Promise<AsyncIterable<Buffer>> {
+    return this.guardBody((await this.openReportResponse(report, params, signal)).request, report);
+  }
+
+  /**
+   * The 200 answer of a report, head and unguarded body stream, through the account's limiter,
+   * token cache, retries and re-authentication (the archive downloads recordings with it: a
+   * recording is a report whose answer is a file, checked against its Content-Length there). The
+   * caller reads or destroys `request`.
+   */
+  async openReportResponse(report: string, params: Record<string, string>, signal?: AbortSignal): Promise<StreamResponse> {
     let reauthenticated = false;
     for (;;) {
       const token = await this.token();
@@ -235,7 +245,7 @@ export class PraClient {
         return responseOf(request);
       }, signal);
       const status = stream.statusCode;
-      if (status === 200) return this.guardBody(stream.request, report);
+      if (status === 200) return stream;
       const text = await readSmall(this.guardBody(stream.request, report));
       if (status === 401 && !reauthenticated) {
         this.account.tokens.invalidate(token);
@@ -345,7 +355,7 @@ function queryParams(query: AccessSessionQuery): Record<string, string> {
     : { end_time: int(query.endTime), duration: int(query.duration) };
 }
 
-interface StreamResponse {
+export interface StreamResponse {
   statusCode: number;
   headers: Record<string, string | string[] | undefined>;
   request: Readable;
