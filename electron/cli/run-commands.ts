@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../shared/durations.ts';
 import { openEngine, withEngine, type GlobalOptions } from './context.ts';
+import { printStatus as printArchiveStatus } from './archive-commands.ts';
 import { printJson, table, when } from './io.ts';
 import { progressPrinter } from './progress.ts';
 
@@ -17,7 +18,7 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
       try {
         const siteIds = o.site ? [engine.sites.getSite(o.site).id] : undefined;
         if (o.once) {
-          const { sites: outcomes, shipping } = await engine.runOnce(siteIds);
+          const { sites: outcomes, shipping, archive } = await engine.runOnce(siteIds);
           if (outcomes.length === 0) process.stderr.write('No enabled site to run. Add one with: pra-ic site add …\n');
           for (const outcome of outcomes) {
             const site = engine.sites.findSite(outcome.siteId);
@@ -34,7 +35,14 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
             if (shipping.gaveUp) process.stderr.write(`Shipping stopped: ${shipping.gaveUp} The ${outbox.pending} pending event(s) stay queued for the next run.\n`);
             if (outbox.failed > 0) process.stderr.write(`${outbox.failed} event(s) were rejected by Elasticsearch; see pra-ic status, fix the cause, then retry them from the app.\n`);
           } else process.stdout.write('No Elasticsearch destination yet: events are stored locally and queued. Set one with: pra-ic destination set …\n');
-          process.exitCode = outcomes.every((x) => x.ok) && !shipping?.gaveUp ? 0 : 1;
+          // The archive: expired recordings are not failures; a failed file or a paused archive is.
+          if (archive) {
+            process.stdout.write(`Archive: ${archive.files} file(s), ${archive.bytes} bytes written this run; ${archive.expired} recording(s) expired on the appliance.\n`);
+            if (archive.failed) process.stderr.write(`Archive: ${archive.failed} file(s) failed (retried later); see pra-ic archive show.\n`);
+            if (archive.paused) process.stderr.write(`Archive paused: ${archive.paused}\n`);
+          }
+          const archiveOk = !archive || (archive.failed === 0 && archive.paused === null);
+          process.exitCode = outcomes.every((x) => x.ok) && !shipping?.gaveUp && archiveOk ? 0 : 1;
           return;
         }
         if (siteIds) throw new Error('--site goes with --once; without it every enabled site runs on its schedule.');
@@ -84,6 +92,7 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
         const { pending, sent, failed } = status.outbox;
         process.stdout.write(`\nOutbox (Elasticsearch): ${pending} pending, ${sent} sent, ${failed} failed.\n`);
         for (const f of status.outboxFailures) process.stdout.write(`  failed event ${f.eventId}: ${f.reason}\n`);
+        printArchiveStatus(status.archive);
       });
     });
 

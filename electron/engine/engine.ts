@@ -309,7 +309,7 @@ export class Engine {
     if (shipping) this.shipper.start();
     const sites = await this.scheduler.runNow(siteIds);
     // The archive (everything due: session XML and recordings of ended sessions) alongside the drain.
-    const archiving = this.archiver.settings.get().dir ? this.archiver.runPass(siteIds) : Promise.resolve(null);
+    const archiving = this.archiver.settings.get().dir ? this.archiver.runPassWithCurrent(siteIds) : Promise.resolve(null);
     if (!shipping) return { sites, shipping: null, archive: await archiving };
     await this.shipper.stop();
     const [drained, archive] = await Promise.all([this.shipper.drain(), archiving]);

@@ -53,6 +53,7 @@ export class Archiver {
   readonly ledger: ArchiveLedger;
   private readonly budget: ArchiveBudget;
   private chain: Promise<unknown> = Promise.resolve();
+  private running: Promise<ArchivePassResult> | null = null;
   private queued: { sites: Set<number> | 'all'; promise: Promise<ArchivePassResult> } | null = null;
   private abort = new AbortController();
   private pausedReason: string | null = null;
@@ -109,11 +110,33 @@ export class Archiver {
     const entry: { sites: Set<number> | 'all'; promise: Promise<ArchivePassResult> } = { sites: siteIds ? new Set(siteIds) : 'all', promise: null! };
     entry.promise = this.chain.then(() => {
       this.queued = null;
-      return this.pass(entry.sites);
+      this.running = entry.promise;
+      return this.pass(entry.sites).finally(() => {
+        if (this.running === entry.promise) this.running = null;
+      });
     });
     this.queued = entry;
     this.chain = entry.promise.catch(() => undefined);
     return entry.promise;
+  }
+
+  /**
+   * Like runPass, and the totals include the pass already running when it was called (`run --once`:
+   * the end of a site pass has already started one in the background).
+   */
+  async runPassWithCurrent(siteIds?: number[]): Promise<ArchivePassResult> {
+    const running = this.running;
+    const next = await this.runPass(siteIds);
+    if (!running) return next;
+    const first = await running.catch(() => EMPTY_RESULT());
+    return {
+      files: first.files + next.files,
+      bytes: first.bytes + next.bytes,
+      expired: first.expired + next.expired,
+      failed: first.failed + next.failed,
+      paused: next.paused,
+      stopped: [...first.stopped, ...next.stopped],
+    };
   }
 
   private async pass(which: Set<number> | 'all'): Promise<ArchivePassResult> {

@@ -17,6 +17,7 @@ import type { SiteLocale } from './no-data-texts.ts';
 import { DOCUMENTED_RATE_LIMITS, RateLimiter, type RateLimitSettings } from './rate-limits.ts';
 import { REPORTING_NAMESPACES, type RenderCache } from './report-xml.ts';
 import { handleReporting } from './reporting-endpoint.ts';
+import { RecordingCatalog } from './recordings.ts';
 import { RequestLog, type RequestLogEntry } from './request-log.ts';
 import { SessionStore } from './session-store.ts';
 import type { SimState, SiteSettings } from './sim-state.ts';
@@ -31,6 +32,7 @@ export { DOCUMENTED_RATE_LIMITS, type RateLimitSettings } from './rate-limits.ts
 export { DOCUMENTED_REPORTS, PARAMETER_ERROR_TEXTS } from './report-query.ts';
 export { REPORTING_NAMESPACES } from './report-xml.ts';
 export { REPORTING_PERMISSION, permissionErrorDocument } from './reporting-endpoint.ts';
+export { EXPIRED_RECORDING_TEXT, NO_RECORDING_TEXT, defaultRecordingSize, recordingChunks, recordingSha256, type RecordingCatalog, type RecordingSpec } from './recordings.ts';
 export type { RequestLogEntry } from './request-log.ts';
 export type * from './types.ts';
 
@@ -92,6 +94,8 @@ export interface PraSimulator {
   certPem: string;
   /** With `renderCache`: pass it in a RenderContext to warm it. */
   renderCache: RenderCache | undefined;
+  /** Recordings: sizes, expiry, headers; how many times each was served in full. */
+  recordings: RecordingCatalog;
   close(): Promise<void>;
 
   // Sessions
@@ -173,6 +177,7 @@ export async function startPraSimulator(options: PraSimulatorOptions = {}): Prom
     faults: new FaultQueue(),
     store: new SessionStore(),
     log: new RequestLog(),
+    recordings: new RecordingCatalog(),
     site,
     serverNowMs,
   };
@@ -209,6 +214,7 @@ export async function startPraSimulator(options: PraSimulatorOptions = {}): Prom
     caFile: pki.caFile,
     certPem: tls.certPem,
     renderCache: site.renderCache,
+    recordings: state.recordings,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       for (const socket of sockets) socket.destroy();

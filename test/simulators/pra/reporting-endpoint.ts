@@ -12,6 +12,7 @@
 import { bearerToken, enactFault, json, parseForm, respond, sinkFor, writeHead, XML_TYPE, type Exchange } from './http-exchange.ts';
 import { noDataText } from './no-data-texts.ts';
 import { parseReportRequest } from './report-query.ts';
+import { handleRecording, isRecordingReport } from './recordings.ts';
 import {
   emptyListDocument, errorDocument, listElementFor, renderAccessSessionReport, renderListingReport, XML_DECLARATION,
   type RenderContext,
@@ -77,6 +78,8 @@ export async function handleReporting(ex: Exchange, state: SimState): Promise<vo
     ex.entry.outcome = 'forbidden';
     return respond(ex, 403, { 'Content-Type': XML_TYPE }, permissionErrorDocument(site.namespace), cut);
   }
+
+  if (isRecordingReport(params.generate_report)) return handleRecording(ex, state, params, cut);
 
   const parsed = parseReportRequest(params);
   if (!parsed.ok) {

@@ -4,6 +4,7 @@ import type { ApiAccounts } from './api-accounts.ts';
 import type { FaultQueue } from './faults.ts';
 import type { SiteLocale } from './no-data-texts.ts';
 import type { RateLimiter } from './rate-limits.ts';
+import type { RecordingCatalog } from './recordings.ts';
 import type { RenderCache } from './report-xml.ts';
 import type { RequestLog } from './request-log.ts';
 import type { SessionStore } from './session-store.ts';
@@ -26,6 +27,8 @@ export interface SimState {
   faults: FaultQueue;
   store: SessionStore;
   log: RequestLog;
+  /** Recordings' sizes, expiry and headers (recordings.ts). */
+  recordings: RecordingCatalog;
   site: SiteSettings;
   /** Server clock, ms since the epoch. */
   serverNowMs(): number;
