@@ -11,7 +11,7 @@ import { ApiHandlers } from '../engine/api/handlers.ts';
 import { KeytarSecretStore } from '../engine/secrets/keytar-secret-store.ts';
 import { Engine } from '../engine/engine.ts';
 import { DATA_DIR_ENV, resolveDataDir } from '../engine/paths.ts';
-import { AttentionWatcher, attentionNotification } from './attention.ts';
+import { ArchivePauseWatcher, AttentionWatcher, archivePausedNotification, attentionNotification } from './attention.ts';
 import { FORGET_SECRETS_ARG, forgetSecrets } from './forget-secrets.ts';
 import { loginItemSettings, readDesktopSettings, startsHidden, writeDesktopSettings, type DesktopSettings } from './desktop-settings.ts';
 import { createIpcRegistrar, forwardUiEvents, type IpcRegistrar } from './ipc.ts';
@@ -86,6 +86,12 @@ export function main(): void {
     if (!Notification.isSupported()) return;
     // A NativeImage, not a path: the icon is inside app.asar, which Windows' toast host cannot read.
     const notification = new Notification({ ...attentionNotification(notice), icon: nativeImage.createFromPath(appIcon) });
+    notification.on('click', () => showWindow());
+    notification.show();
+  });
+  const archivePause = new ArchivePauseWatcher((reason) => {
+    if (!Notification.isSupported()) return;
+    const notification = new Notification({ ...archivePausedNotification(reason), icon: nativeImage.createFromPath(appIcon) });
     notification.on('click', () => showWindow());
     notification.show();
   });
@@ -226,8 +232,10 @@ export function main(): void {
     registrar.register();
     forwardUiEvents(api, mainWebContents);
     attention.prime(engine.status().sites);
+    archivePause.prime(engine.status().archive);
     api.onEvent((event) => {
       attention.handle(event);
+      archivePause.handle(event);
       // What the tray shows: sites (status, added, removed) and pause/resume, from the window or the tray.
       const affectsTray = event.type === 'site-status' || event.type === 'site-removed' || (event.type === 'log' && (event.line.topic === 'engine' || event.line.topic === 'site'));
       if (affectsTray) tray?.refresh();

@@ -57,3 +57,34 @@ export function attentionNotification(notice: AttentionNotice): { title: string;
     body: `${notice.reason}\nOpen PRA Integration Client to fix it: collection from this site is paused until then.`,
   };
 }
+
+/**
+ * Tells the shell when the archive *enters* the paused state (its folder is full or unreachable),
+ * so it raises one OS notification per incident; resuming (by itself, once the folder takes files
+ * again) re-arms it. Pure.
+ */
+export class ArchivePauseWatcher {
+  private paused = false;
+
+  constructor(private readonly onPause: (reason: string) => void) {}
+
+  /** Takes the state at start-up as known: no notification for a pause the window already shows. */
+  prime(status: { state: string } | undefined): void {
+    this.paused = status?.state === 'paused';
+  }
+
+  handle(event: UiEvent): void {
+    if (event.type !== 'archive') return;
+    const paused = event.status.state === 'paused';
+    if (paused && !this.paused) this.onPause(event.status.pausedReason ?? 'The archive folder cannot take files.');
+    this.paused = paused;
+  }
+}
+
+/** The OS notification for a paused archive. */
+export function archivePausedNotification(reason: string): { title: string; body: string } {
+  return {
+    title: 'Archive paused',
+    body: `${reason}\nSession XML and recordings are archived again as soon as the folder takes files; shipping to Elasticsearch goes on.`,
+  };
+}
