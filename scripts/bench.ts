@@ -29,6 +29,8 @@ const ROLE = argv.find((a) => a.startsWith('--role='))?.slice('--role='.length) 
 const QUICK = argv.includes('--quick');
 /** Only phases 1 and 2 (parse-only and end to end): a quicker loop while working on their ratio. */
 const EXTRACT_ONLY = argv.includes('--extract-only');
+/** Only the archive phase (scripts/bench-archive.ts). */
+const ARCHIVE_ONLY = argv.includes('--archive-only');
 const DAY = 86_400;
 /** The simulators' fixed clock: every phase sees the same data. */
 const T = Number(argv.find((a) => a.startsWith('--t='))?.slice('--t='.length)) || Math.floor(Date.now() / 1000 / 3600) * 3600;
@@ -536,6 +538,12 @@ async function main() {
   const work = mkdtempSync(join(tmpdir(), 'pra-ic-bench-'));
   const keep = argv.includes('--keep');
   const line = (s = '') => process.stdout.write(`${s}\n`);
+  // The archive phase (scripts/bench-archive.ts): imported here only, so the bundle's phases never run it.
+  const { benchArchive } = await import('./bench-archive.ts');
+  if (ARCHIVE_ONLY) {
+    await benchArchive(line);
+    return;
+  }
   line(`PRA Integration Client benchmark (${SIZES.label}${QUICK ? '' : '; --quick for a small run'})`);
   line(`Machine: ${machine()}`);
   line(`Work directory: ${work}${keep ? ' (kept)' : ''}`);
@@ -667,6 +675,13 @@ async function main() {
     sims.proc.send({ cmd: 'exit' });
     await sims.exited;
     if (!keep) rmSync(work, { recursive: true, force: true });
+  }
+  if (!EXTRACT_ONLY) {
+    line();
+    await benchArchive(line).catch((error: unknown) => {
+      failed = true;
+      process.stderr.write(`bench: ${(error as Error).stack ?? error}\n`);
+    });
   }
   line();
   line(`Total ${((performance.now() - wall) / 1000 / 60).toFixed(1)} min.`);
