@@ -105,21 +105,37 @@ export async function downloadRecording(
     if (first.length === 0) throw new RecordingDownloadError(`${host} answered ${what} with an empty body.`);
     const ext = extensionFromResponse(header('content-disposition'), contentType);
     let received = 0;
+    // Progress is told per MiB, not per TLS record (a 2 GB recording is 130,000 of them).
+    let untold = 0;
+    const tell = (n: number) => {
+      untold += n;
+      if (untold >= 1024 * 1024) {
+        options.onBytes?.(untold);
+        untold = 0;
+      }
+    };
     const source = async function* (): AsyncGenerator<Buffer> {
       for (const chunk of head) {
         received += chunk.length;
-        options.onBytes?.(chunk.length);
+        tell(chunk.length);
         yield chunk;
       }
       if (!ended) {
+        // The body's own iterator, called directly: each layer of async iteration costs every chunk promises.
         for (;;) {
-          const next = await readNext(iterator, host, what, client);
+          let next: IteratorResult<Buffer>;
+          try {
+            next = await iterator.next();
+          } catch (error) {
+            throw new RecordingDownloadError(`The connection to ${host} broke while ${what} was downloading (${networkProblem(error, client.connection)}).`, { cause: error });
+          }
           if (next.done) break;
           received += next.value.length;
-          options.onBytes?.(next.value.length);
+          tell(next.value.length);
           yield next.value;
         }
       }
+      if (untold) options.onBytes?.(untold);
       if (expectedLength !== null && received !== expectedLength) {
         throw new RecordingDownloadError(`${what} arrived incomplete from ${host}: ${received} of ${expectedLength} bytes.`);
       }
