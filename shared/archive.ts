@@ -73,7 +73,7 @@ export interface ArchiveStatus {
   /** Free bytes on the folder's volume; null when unknown (e.g. unreachable). */
   freeBytes: number | null;
   written: { files: number; bytes: number };
-  /** Files due (sessions ended, recordings listed, backups due) but not on disk yet. */
+  /** Ended sessions whose files are not all archived yet (each has one to many files). */
   pending: number;
   /** Recordings the appliance had already expired: never retried, not an error. */
   expired: number;
@@ -81,7 +81,11 @@ export interface ArchiveStatus {
   /** The latest few failures, with their reasons. */
   failures: ArchiveFailure[];
   backups: SiteBackupStatus[];
-  /** While a pass downloads: files done of the files it found due; null when idle. */
+  /**
+   * While a pass runs: sessions done of the sessions it found due (a session has one to many files:
+   * its XML, recording, shell recordings; their number is known only once each is looked at), and
+   * bytes written so far; null when idle.
+   */
   progress: { done: number; total: number; bytes: number } | null;
 }
 
