@@ -246,6 +246,31 @@ describe('archive against the PRA simulator', () => {
   });
 });
 
+describe('archive: a slow download', () => {
+  it('a recording that trickles in for longer than the site timeout, but keeps moving, arrives complete', async () => {
+    const sim = await startPraSimulator();
+    const engine = newEngine();
+    const dir = tempDir('pra-ic-archive-');
+    try {
+      const start = Math.floor(Date.now() / 1000) - 7200;
+      sim.addSession({ lsid: 'slow0000000000000000000000000000', startTime: start, endTime: start + 60, hasRecording: true });
+      // 160 KiB at 64 KiB/s: 2.5 s in all, a 16 KiB piece every 0.25 s; the site's timeout is 1 s.
+      sim.recordings.set('slow0000000000000000000000000000', null, { bytes: 160 * 1024, bytesPerSecond: 64 * 1024 });
+      await engine.addSite({ name: 'Slow', host: sim.host, clientId: DEFAULT_CLIENT.clientId, caFile: sim.caFile, initialIntervalSeconds: DAY, timeoutSeconds: 1 }, DEFAULT_CLIENT.clientSecret);
+      engine.setArchive({ dir, sessionXml: false });
+      const run = await engine.runOnce();
+      assert.equal(run.archive?.failed, 0, JSON.stringify(engine.archiver.status().failures));
+      assert.equal(engine.archiver.status().written.files, 1);
+      const [file] = filesUnder(dir);
+      const { createHash } = await import('node:crypto');
+      assert.equal(createHash('sha256').update(readFileSync(join(dir, file!))).digest('hex'), recordingSha256('slow0000000000000000000000000000', null, 160 * 1024));
+    } finally {
+      await engine.close();
+      await sim.close();
+    }
+  });
+});
+
 /** The simulator's own AccessSession answer for one session. */
 function renderOne(s: SimSession, now: number, sim: PraSimulator): AsyncGenerator<Buffer> {
   void sim;

@@ -43,6 +43,8 @@ export interface RecordingSpec {
   fileName?: string | null;
   /** Chunked (no Content-Length). */
   chunked?: boolean;
+  /** A slow download: the body trickles at this rate, in 16 KiB pieces (a slow link, not a stall). */
+  bytesPerSecond?: number;
 }
 
 function keyOf(lsid: string, instance: number | null): string {
@@ -167,6 +169,14 @@ export async function handleRecording(ex: Exchange, state: SimState, params: Rec
       return;
     }
     sent += piece.length;
+    if (spec.bytesPerSecond) {
+      for (let at = 0; at < piece.length && !res.destroyed; at += 16 * 1024) {
+        const slice = piece.subarray(at, at + 16 * 1024);
+        if (!res.write(slice)) await drained(res);
+        await new Promise((r) => setTimeout(r, (slice.length / spec.bytesPerSecond!) * 1000));
+      }
+      continue;
+    }
     if (!res.write(piece)) await drained(res);
   }
   ex.entry.bytes = sent;
