@@ -222,6 +222,8 @@ describe('settings.db', () => {
         'proxy_url',
         'created_at',
         'updated_at',
+        'backup_schedule',
+        'keep_backups',
       ]);
     });
   });
