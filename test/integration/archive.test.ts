@@ -246,6 +246,30 @@ describe('archive against the PRA simulator', () => {
   });
 });
 
+describe('archive: its share of the hourly request budget', () => {
+  it('downloads stop at the archive\'s share of the account\'s hourly budget; the rest waits, pending', async () => {
+    const clock = createManualClock(T);
+    const corpus = generateCorpus({ seed: 'archive-budget', from: T - DAY, to: T - 3600, sessions: 30, inProgressShare: 0 });
+    const sim = await startPraSimulator({ now: clock.now, sessions: corpus });
+    // An hourly budget of 10 requests, half of it the archive's: 5 recordings an hour.
+    const engine = newEngine({ archiveBudget: { perHour: 10, share: 0.5 } });
+    const dir = tempDir('pra-ic-archive-');
+    try {
+      await addSite(engine, sim);
+      engine.setArchive({ dir, sessionXml: false });
+      const run = await engine.runOnce();
+      assert.equal(run.sites[0]!.ok, true);
+      assert.equal(recordingRequests(sim).length, 5, 'five recording requests, no more');
+      assert.equal(run.archive!.files, 5);
+      assert.equal(run.archive!.failed, 0, 'waiting for the budget is not a failure');
+      assert.ok(engine.archiver.status().pending > 0, 'the rest is pending');
+    } finally {
+      await engine.close();
+      await sim.close();
+    }
+  });
+});
+
 describe('archive: a slow download', () => {
   it('a recording that trickles in for longer than the site timeout, but keeps moving, arrives complete', async () => {
     const sim = await startPraSimulator();
