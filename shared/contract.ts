@@ -6,6 +6,7 @@
  * No channel returns a secret: the UI can set, replace or clear one and learn whether one is stored.
  */
 import { z } from 'zod';
+import type { ArchiveStatus, ArchiveTestResult, ArchiveVerifyResult, ArchiveView } from './archive.ts';
 import type { DestinationView } from './destination.ts';
 import type { Site } from './models.ts';
 import type { HourlyCount, SessionDetail, SessionRow } from './sessions.ts';
@@ -19,6 +20,16 @@ const siteFields = z.record(z.string(), z.unknown(), { error: 'Expected the site
 /** A secret travels only towards the engine. `null` on edit: keep the stored one. */
 const secret = z.string().max(4096, { error: 'That secret is too long.' });
 const testId = z.string().min(1).max(64);
+
+const archiveFields = z
+  .object({
+    dir: z.string().max(4096).nullable().optional(),
+    layout: z.string().max(1024).optional(),
+    sessionXml: z.boolean().optional(),
+    recordings: z.boolean().optional(),
+    shellRecordings: z.boolean().optional(),
+  })
+  .strict();
 
 const destinationFields = z
   .object({
@@ -36,11 +47,15 @@ const destinationFields = z
 export const inputSchemas = {
   'app.info': none,
   'sites.list': none,
-  'sites.add': z.object({ site: siteFields, clientSecret: secret }).strict(),
-  'sites.edit': z.object({ id, patch: siteFields, clientSecret: secret.nullable().optional() }).strict(),
+  /** `backupPassword`: optional; applied to every backup of the site (kept in the OS keychain). */
+  'sites.add': z.object({ site: siteFields, clientSecret: secret, backupPassword: secret.nullable().optional() }).strict(),
+  /** `backupPassword`: null or absent keeps the stored one; `clearBackupPassword` removes it. */
+  'sites.edit': z
+    .object({ id, patch: siteFields, clientSecret: secret.nullable().optional(), backupPassword: secret.nullable().optional(), clearBackupPassword: z.boolean().optional() })
+    .strict(),
   'sites.remove': z.object({ id }).strict(),
   /** Tests a stored site (`id`), or the dialog's unsaved values (`draft`, with `clientSecret` or the stored one of `id`). */
-  'sites.test': z.object({ testId, id: id.optional(), draft: siteFields.optional(), clientSecret: secret.optional() }).strict(),
+  'sites.test': z.object({ testId, id: id.optional(), draft: siteFields.optional(), clientSecret: secret.optional(), backupPassword: secret.optional() }).strict(),
   'sites.runNow': z.object({ id: id.optional() }).strict(),
   'status.get': none,
   'status.eventsPerHour': z.object({ hours: z.number().int().min(1).max(24 * 30), siteId: id.optional() }).strict(),
@@ -65,6 +80,15 @@ export const inputSchemas = {
     .object({ apiKey: secret.optional(), username: z.string().max(256).optional(), password: secret.optional() })
     .strict(),
   'outbox.retryFailed': none,
+  'archive.get': none,
+  /** Patches the archive settings; `dir: null` turns the archive off (nothing on disk is touched). */
+  'archive.set': z.object({ settings: archiveFields }).strict(),
+  /** Tests the stored folder, or the form's unsaved `draft`. */
+  'archive.test': z.object({ testId, draft: archiveFields.optional() }).strict(),
+  'archive.status': none,
+  'archive.retryFailed': none,
+  'archive.verify': none,
+  'backup.now': z.object({ siteId: id }).strict(),
   'engine.setPaused': z.object({ paused: z.boolean() }).strict(),
   'log.recent': z.object({ limit: z.number().int().min(1).max(5000).optional() }).strict(),
 } as const;
@@ -83,6 +107,7 @@ export interface AppInfo {
 
 export interface SiteView extends Site {
   clientSecretStored: boolean;
+  backupPasswordStored: boolean;
 }
 
 export interface EngineStatus {
@@ -90,6 +115,8 @@ export interface EngineStatus {
   outbox: OutboxCounts;
   /** Why the outbox's last failed items failed (the latest few), to show with a retry button. */
   outboxFailures: { eventId: number; reason: string }[];
+  /** The archive folder's counts (state `off` when no folder is set). */
+  archive: ArchiveStatus;
   paused: boolean;
 }
 
@@ -110,6 +137,14 @@ export interface ChannelOutputs {
   'destination.test': TestResult;
   'destination.installAssets': { ok: boolean; detail: string };
   'outbox.retryFailed': { retried: number };
+  'archive.get': ArchiveView;
+  'archive.set': ArchiveView;
+  'archive.test': ArchiveTestResult;
+  'archive.status': ArchiveStatus;
+  'archive.retryFailed': { retried: number };
+  'archive.verify': ArchiveVerifyResult;
+  /** The new backup's path relative to the archive folder, and its size. */
+  'backup.now': { file: string; bytes: number };
   'engine.setPaused': { paused: boolean };
   'log.recent': LogLine[];
 }

@@ -1,3 +1,5 @@
+import type { BackupSchedule } from './archive.ts';
+
 /** A configured PRA site as stored in the settings database. It never carries a secret. */
 export interface Site {
   id: number;
@@ -17,6 +19,10 @@ export interface Site {
   caFile: string | null;
   /** `http://` or `https://` proxy URL, without credentials in it. */
   proxyUrl: string | null;
+  /** Site backups (`POST /api/backup`) into the archive folder: off, daily or weekly. */
+  backupSchedule: BackupSchedule;
+  /** How many of the site's backups the archive keeps (older `.nsb` files are deleted once a newer one is complete). */
+  keepBackups: number;
   /** ISO 8601 UTC. */
   createdAt: string;
   updatedAt: string;

@@ -5,6 +5,7 @@
  * Pure: runs in the renderer too.
  */
 import { z } from 'zod';
+import { BACKUP_SCHEDULES, DEFAULT_KEEP_BACKUPS, MAX_KEEP_BACKUPS, type BackupSchedule } from './archive.ts';
 import { formatDuration, parseDuration } from './durations.ts';
 import { normalizeSiteHost } from './host.ts';
 
@@ -40,6 +41,8 @@ export const SITE_FIELD_LABELS = {
   timeoutSeconds: 'Timeout',
   caFile: 'CA certificate file',
   proxyUrl: 'Proxy URL',
+  backupSchedule: 'Backups',
+  keepBackups: 'Backups to keep',
 } as const;
 export type SiteField = keyof typeof SITE_FIELD_LABELS;
 
@@ -163,6 +166,15 @@ const proxyUrlField = nullableText('Proxy URL', `Proxy URL must be a URL such as
   },
 );
 
+const backupScheduleField = z.enum(BACKUP_SCHEDULES as [BackupSchedule, ...BackupSchedule[]], {
+  error: 'Backups must be off, daily or weekly.',
+});
+const keepBackupsField = z
+  .number({ error: `Backups to keep must be a whole number from 1 to ${MAX_KEEP_BACKUPS}.` })
+  .int({ error: `Backups to keep must be a whole number from 1 to ${MAX_KEEP_BACKUPS}.` })
+  .min(1, { error: `Backups to keep must be at least 1 (default ${DEFAULT_KEEP_BACKUPS}).` })
+  .max(MAX_KEEP_BACKUPS, { error: `Backups to keep must be at most ${MAX_KEEP_BACKUPS}.` });
+
 function fields(options: SiteSchemaOptions) {
   const minPoll = options.minPollSeconds ?? MIN_POLL_INTERVAL_APP;
   if (!Number.isSafeInteger(minPoll) || minPoll < 1 || minPoll > MAX_POLL_INTERVAL) {
@@ -178,6 +190,8 @@ function fields(options: SiteSchemaOptions) {
     timeoutSeconds: durationField('Timeout', MIN_TIMEOUT, MAX_TIMEOUT, '30s'),
     caFile: caFileField,
     proxyUrl: proxyUrlField,
+    backupSchedule: backupScheduleField,
+    keepBackups: keepBackupsField,
   };
 }
 
@@ -197,6 +211,8 @@ export function siteInputSchema(options: SiteSchemaOptions = {}) {
       timeoutSeconds: f.timeoutSeconds.default(DEFAULT_TIMEOUT),
       caFile: f.caFile.default(null),
       proxyUrl: f.proxyUrl.default(null),
+      backupSchedule: f.backupSchedule.default('off'),
+      keepBackups: f.keepBackups.default(DEFAULT_KEEP_BACKUPS),
     },
     { error: NOT_AN_OBJECT },
   );
@@ -219,6 +235,8 @@ export function sitePatchSchema(options: SiteSchemaOptions = {}) {
       timeoutSeconds: f.timeoutSeconds.optional(),
       caFile: f.caFile.optional(),
       proxyUrl: f.proxyUrl.optional(),
+      backupSchedule: f.backupSchedule.optional(),
+      keepBackups: f.keepBackups.optional(),
     },
     { error: 'Site changes must be an object of the fields to change.' },
   );

@@ -1,3 +1,4 @@
+import type { ArchiveStatus } from './archive.ts';
 /** What the engine tells the CLI and the UI about its work. Plain data: it crosses IPC and HTTP. */
 
 /** `waiting`: enabled but no run has succeeded yet; `idle`: caught up, waiting for its next run. */
@@ -42,4 +43,6 @@ export type EngineEvent =
   | { type: 'site-status'; status: SiteStatus }
   | { type: 'site-removed'; siteId: number }
   | { type: 'outbox'; counts: OutboxCounts }
+  /** The archive's status changed (a file written, a pause, a backfill's progress). */
+  | { type: 'archive'; status: ArchiveStatus }
   | { type: 'log'; line: LogLine };
