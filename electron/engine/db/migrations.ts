@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { archiveMigration } from '../archive/archive-schema.ts';
 import { eventSessionIdMigration, eventXmlMigration, headerXmlMigration, sessionStoreMigration, storeIndexesMigration } from '../store/schema.ts';
 
 export interface Migration {
@@ -53,6 +54,7 @@ export const MIGRATIONS: readonly Migration[] = [
   eventXmlMigration,
   headerXmlMigration,
   eventSessionIdMigration,
+  archiveMigration,
 ];
 
 /** The schema version this code writes. */
