@@ -23,6 +23,7 @@ const CONTRACT_CHANNELS: Record<Channel, true> = {
   'destination.test': true,
   'destination.installAssets': true,
   'outbox.retryFailed': true,
+  'backup.now': true,
   'engine.setPaused': true,
   'log.recent': true,
 };

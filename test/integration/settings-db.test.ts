@@ -54,6 +54,8 @@ const fields = (over: Partial<SiteFields> = {}): SiteFields => ({
   timeoutSeconds: 30,
   caFile: null,
   proxyUrl: null,
+  backupSchedule: 'off',
+  keepBackups: 30,
   ...over,
 });
 
@@ -191,6 +193,8 @@ describe('settings.db', () => {
         'proxy_url',
         'created_at',
         'updated_at',
+        'backup_schedule',
+        'keep_backups',
       ]);
     });
   });

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { archiveMigration } from '../archive/archive-schema.ts';
+import { backupStateMigration } from '../backup/backup-schema.ts';
 import { eventSessionIdMigration, eventXmlMigration, headerXmlMigration, sessionStoreMigration, storeIndexesMigration } from '../store/schema.ts';
 
 export interface Migration {
@@ -55,6 +56,7 @@ export const MIGRATIONS: readonly Migration[] = [
   headerXmlMigration,
   eventSessionIdMigration,
   archiveMigration,
+  backupStateMigration,
 ];
 
 /** The schema version this code writes. */
