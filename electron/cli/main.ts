@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../engine/version.ts';
+import { registerBackupCommands } from './backup-commands.ts';
 import type { GlobalOptions } from './context.ts';
 import { registerDestinationCommands } from './destination-commands.ts';
 import { registerRunCommands } from './run-commands.ts';
@@ -19,6 +20,7 @@ registerSiteCommands(program, global);
 registerRunCommands(program, global);
 registerDestinationCommands(program, global);
 registerUiCommand(program, global);
+registerBackupCommands(program, global);
 
 try {
   await program.parseAsync(process.argv);

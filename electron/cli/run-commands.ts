@@ -17,7 +17,7 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
       try {
         const siteIds = o.site ? [engine.sites.getSite(o.site).id] : undefined;
         if (o.once) {
-          const { sites: outcomes, shipping } = await engine.runOnce(siteIds);
+          const { sites: outcomes, shipping, backups } = await engine.runOnce(siteIds);
           if (outcomes.length === 0) process.stderr.write('No enabled site to run. Add one with: pra-ic site add …\n');
           for (const outcome of outcomes) {
             const site = engine.sites.findSite(outcome.siteId);
@@ -34,7 +34,11 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
             if (shipping.gaveUp) process.stderr.write(`Shipping stopped: ${shipping.gaveUp} The ${outbox.pending} pending event(s) stay queued for the next run.\n`);
             if (outbox.failed > 0) process.stderr.write(`${outbox.failed} event(s) were rejected by Elasticsearch; see pra-ic status, fix the cause, then retry them from the app.\n`);
           } else process.stdout.write('No Elasticsearch destination yet: events are stored locally and queued. Set one with: pra-ic destination set …\n');
-          process.exitCode = outcomes.every((x) => x.ok) && !shipping?.gaveUp ? 0 : 1;
+          for (const b of backups) {
+            if (b.ok) process.stdout.write(`${b.siteName}: backup saved — ${b.result!.file} (${b.result!.bytes} bytes).\n`);
+            else process.stderr.write(`${b.siteName}: backup FAILED — ${b.error}\n`);
+          }
+          process.exitCode = outcomes.every((x) => x.ok) && !shipping?.gaveUp && backups.every((b) => b.ok) ? 0 : 1;
           return;
         }
         if (siteIds) throw new Error('--site goes with --once; without it every enabled site runs on its schedule.');

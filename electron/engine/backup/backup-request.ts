@@ -182,7 +182,12 @@ function judgeHead(head: Buffer, contentType: string, ended: boolean): Verdict |
 function isText(bytes: Buffer): boolean {
   const text = bytes.toString('utf8');
   if (text.includes('\uFFFD')) return false;
-  return !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(text);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // Control characters other than tab, line feed and carriage return: binary.
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return false;
+  }
+  return true;
 }
 
 function refusal(host: string, verdict: Verdict, raw: string, contentType: string, text: string): BackupFailedError {
