@@ -192,18 +192,19 @@ function isText(bytes: Buffer): boolean {
 
 function refusal(host: string, verdict: Verdict, raw: string, contentType: string, text: string): BackupFailedError {
   if (verdict === 'empty') return new BackupFailedError(`${host} answered the backup request with an empty body: no backup was saved.`, 'empty');
-  const said = text ? `: ${text}` : '';
+  const said = text ? `: ${text.replace(/[.\s]+$/, '')}` : '';
+  // A web page first: a login page mentions passwords without being the appliance's refusal.
+  if (contentType.includes('html') || /<html\b|<!doctype html/i.test(raw)) {
+    return new BackupFailedError(`${host} answered the backup request with a web page instead of a backup file (a proxy or login page?)${said}.`, 'not-a-backup');
+  }
   if (/password/i.test(text)) {
     return new BackupFailedError(`${host} refused the backup password${said}. Check the site's backup password.`, 'password');
   }
   if (/permission|not allowed|access denied|not authori[sz]ed|unauthori[sz]ed|forbidden|invalid credentials/i.test(text)) {
     return new BackupFailedError(`The API account may not take backups${said}. In /login → Management → API Configuration, give it the permission “${BACKUP_PERMISSION}”.`, 'permission');
   }
-  if (contentType.includes('html') || /<html\b|<!doctype html/i.test(raw)) {
-    return new BackupFailedError(`${host} answered the backup request with a web page instead of a backup file (a proxy or login page?)${said}`, 'not-a-backup');
-  }
-  if (/<error\b/i.test(raw)) return new BackupFailedError(`${host} refused the backup${said}`, 'refused');
-  return new BackupFailedError(`${host} answered the backup request with a message instead of a backup file${said}`, 'not-a-backup');
+  if (/<error\b/i.test(raw)) return new BackupFailedError(`${host} refused the backup${said}.`, 'refused');
+  return new BackupFailedError(`${host} answered the backup request with a message instead of a backup file${said}.`, 'not-a-backup');
 }
 
 function brokenBody(client: PraClient, error: unknown, bytes: number): PraError {

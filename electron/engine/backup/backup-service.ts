@@ -8,6 +8,7 @@
  * only leaves a row whose file is already gone (the next prune marks it). A failed backup leaves no
  * `.nsb` and no row; its reason (never the password) is the site's last error, retried with backoff.
  */
+import { existsSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
@@ -171,15 +172,11 @@ export class BackupService {
     const { logger } = this.deps;
     const startedMs = this.now();
     const started = Math.floor(startedMs / 1000);
-    const relative = backupRelativePath(site.host, startedMs);
-    const absolute = path.join(dir, ...relative.split('/'));
     const signals = AbortSignal.any([this.abort.signal, ...(signal ? [signal] : [])]);
     let password: string | null = null;
     try {
       password = await this.deps.backupPassword(site);
-      if (this.store.hasPath(relative)) {
-        throw new PraError(`A backup of “${site.name}” was already saved this second (${relative}); try again in a second.`);
-      }
+      const { relative, absolute } = this.freeName(site, dir, startedMs);
       logger.info('backup', `Backup of ${site.name} started${password ? ' (with its backup password)' : ''}.`, { siteId: site.id });
       const opened = await openBackup(this.deps.clientFor(site), password, signals);
       let written;
@@ -210,6 +207,20 @@ export class BackupService {
       }
       throw error instanceof PraError && message === raw ? error : new PraError(message);
     }
+  }
+
+  /**
+   * The backup's name from the second it starts; if that name is taken (two sites of one host, two
+   * backups within a second, a file left by a crash before it was recorded), the next free second:
+   * a complete backup is never overwritten.
+   */
+  private freeName(site: Site, dir: string, startedMs: number): { relative: string; absolute: string } {
+    for (let i = 0; i < 3600; i++) {
+      const relative = backupRelativePath(site.host, startedMs + i * 1000);
+      const absolute = path.join(dir, ...relative.split('/'));
+      if (!this.store.hasPath(relative) && !existsSync(absolute)) return { relative, absolute };
+    }
+    throw new PraError(`Every backup name of ${site.host} for the hour after ${new Date(startedMs).toISOString()} is taken in ${dir}.`);
   }
 
   /** Deletes the site's complete backups beyond its keep count, oldest first; returns their paths. */
