@@ -141,6 +141,9 @@ describe('site backups against the PRA simulator', () => {
     };
     sim.injectFaults([{ kind: 'error-root', text: 'Backup generation failed: disk error', endpoint: 'backup' }]);
     await attempt(/refused the backup: Backup generation failed: disk error/);
+    // Longer than what is peeked: judged by its label and its first bytes, not by its length.
+    sim.injectFaults([{ kind: 'error-root', text: `Backup failed: ${'detail '.repeat(1000)}`, endpoint: 'backup' }]);
+    await attempt(/refused the backup: Backup failed: detail detail/);
     sim.injectFaults([{ kind: 'html', endpoint: 'backup' }]);
     await attempt(/web page instead of a backup file.*Privileged Remote Access Login/);
     sim.injectFaults([{ kind: 'empty', endpoint: 'backup' }]);
@@ -162,7 +165,7 @@ describe('site backups against the PRA simulator', () => {
     assert.equal(sim.requests.filter((r) => r.endpoint === 'backup').at(-1)!.params.password, 'absent');
     sim.setPermissions(DEFAULT_CLIENT.clientId, { backup: false });
     await attempt(new RegExp(`may not take backups: ${BACKUP_PERMISSION_TEXT.replace(/[.]/g, '\\.')}.*Backup API: Allow Access`));
-    assert.equal(backups.store.state(site.id).failures, 10);
+    assert.equal(backups.store.state(site.id).failures, 11);
   });
 
   it('a slow appliance is waited for; a backup stopped mid-way leaves nothing', async () => {
