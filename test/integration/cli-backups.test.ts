@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -127,6 +129,44 @@ describe('pra-ic site … --backups / --backup-password-stdin, backup now, run -
     assert.equal(removed.code, 0);
     const again = await cli(['run', '--once']);
     assert.equal(again.code, 0, again.stdout + again.stderr);
+  });
+
+  it('SIGKILL during a backup: the .part never counts, and a later backup removes it once stale', async () => {
+    const backups = join(archive, sim.host.replace(':', '_'), 'backups');
+    const recorded = () => {
+      const db = new Database(join(dataDir, 'settings.db'), { readonly: true });
+      try {
+        return (db.prepare("SELECT path FROM archive_files WHERE kind = 'backup' ORDER BY id").all() as { path: string }[]).map((r) => r.path.split('/').at(-1)!);
+      } finally {
+        db.close();
+      }
+    };
+    const before = recorded();
+    sim.backup.settings = { ...sim.backup.settings, bytes: 4 * 1024 * 1024, chunkDelayMs: 100 };
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../../bin/pra-ic.js', import.meta.url)), '--data-dir', dataDir, 'backup', 'now', 'Prod'], { stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    const partOf = () => readdirSync(backups).find((f) => f.endsWith('.nsb.part'));
+    while (!partOf() || statSync(join(backups, partOf()!)).size < 256 * 1024) {
+      assert.equal(child.exitCode, null, 'the backup ended before it could be killed');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill('SIGKILL');
+    assert.equal(await exited, 'SIGKILL');
+    const part = partOf()!;
+    assert.deepEqual(recorded(), before, 'nothing recorded for the killed backup');
+    assert.ok(!readdirSync(backups).includes(part.replace(/\.part$/, '')));
+
+    // A fresh .part may be another process's backup in progress: left alone. An old one is removed.
+    sim.backup.settings = { ...sim.backup.settings, bytes: 300 * 1024, chunkDelayMs: 0 };
+    assert.equal((await cli(['backup', 'now', 'Prod'])).code, 0);
+    assert.ok(readdirSync(backups).includes(part));
+    const hoursAgo = (Date.now() - 2 * 3600_000) / 1000;
+    utimesSync(join(backups, part), hoursAgo, hoursAgo);
+    const r = await cli(['backup', 'now', 'Prod']);
+    assert.equal(r.code, 0, r.stderr);
+    const files = readdirSync(backups).sort();
+    assert.ok(!files.includes(part), 'the stale .part was removed');
+    assert.deepEqual(files, recorded().slice(-4).sort(), 'on disk: exactly the kept, recorded backups (keep 4)');
   });
 
   it('the password is nowhere in the data folder or the archive', () => {

@@ -9,16 +9,16 @@
  * `.nsb` and no row; its reason (never the password) is the site's last error, retried with backoff.
  */
 import { existsSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { SiteBackupStatus } from '../../../shared/archive.ts';
 import type { Site } from '../../../shared/models.ts';
-import { writeFileAtomically } from '../archive/atomic-file.ts';
+import { PART_SUFFIX, writeFileAtomically } from '../archive/atomic-file.ts';
 import type { Logger } from '../log/logger.ts';
 import { PraError } from '../pra/errors.ts';
 import type { PraClient } from '../pra/pra-client.ts';
-import { openBackup } from './backup-request.ts';
+import { BACKUP_WAIT_SECONDS, openBackup } from './backup-request.ts';
 import { backupRelativePath, nextDueAt } from './backup-schedule.ts';
 import { BackupStore } from './backup-store.ts';
 
@@ -39,6 +39,9 @@ export interface BackupServiceDeps {
   /** The clock, ms (tests pin it). */
   now?: () => number;
 }
+
+/** A `.part` this much older than any write of a backup in progress is left over from an interrupted one. */
+const STALE_PART_MS = 6 * BACKUP_WAIT_SECONDS * 1000;
 
 /** No archive folder is set: a backup has nowhere to go. */
 export class NoArchiveFolderError extends PraError {
@@ -188,6 +191,7 @@ export class BackupService {
       }
       this.store.recordSuccess(site.id, started, { path: relative, bytes: written.bytes, sha256: written.sha256 }, Math.floor(this.now() / 1000));
       const deleted = await this.prune(site, dir);
+      await this.removeStaleParts(site, path.dirname(absolute));
       logger.info(
         'backup',
         `Backup of ${site.name} saved: ${relative} (${written.bytes} bytes)${deleted.length ? `; ${deleted.length} older backup(s) deleted to keep ${site.keepBackups}` : ''}.`,
@@ -221,6 +225,33 @@ export class BackupService {
       if (!this.store.hasPath(relative) && !existsSync(absolute)) return { relative, absolute };
     }
     throw new PraError(`Every backup name of ${site.host} for the hour after ${new Date(startedMs).toISOString()} is taken in ${dir}.`);
+  }
+
+  /**
+   * Removes `.nsb.part` files a killed process left in the site's backups folder (they never counted:
+   * nothing records a `.part`). Only old ones: a backup in progress — here or in another process,
+   * say `pra-ic backup now` beside the app — writes to its `.part` at least every BACKUP_WAIT_SECONDS.
+   */
+  private async removeStaleParts(site: Site, folder: string): Promise<void> {
+    const before = this.now() - STALE_PART_MS;
+    let names: string[];
+    try {
+      names = await readdir(folder);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (!name.endsWith(`.nsb${PART_SUFFIX}`)) continue;
+      const file = path.join(folder, name);
+      try {
+        if ((await stat(file)).mtimeMs < before) {
+          await unlink(file);
+          this.deps.logger.info('backup', `Removed ${name}, the unfinished file of a backup of ${site.name} that was interrupted.`, { siteId: site.id });
+        }
+      } catch {
+        // Gone meanwhile, or not ours to remove: the next backup looks again.
+      }
+    }
   }
 
   /** Deletes the site's complete backups beyond its keep count, oldest first; returns their paths. */
