@@ -22,6 +22,8 @@ export const SITE_TEST_STEPS = [
   { id: 'token', title: 'Sign-in with client ID and secret' },
   { id: 'reporting', title: 'Permission to read access session reports' },
   { id: 'clock', title: 'Clock agreement with the site' },
+  /** Only when the site's backups are on (else `skipped`): may the API account take site backups? */
+  { id: 'backup', title: 'Permission to take site backups' },
 ] as const;
 
 export type SiteTestStepId = (typeof SITE_TEST_STEPS)[number]['id'];

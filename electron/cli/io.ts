@@ -43,6 +43,27 @@ export async function readSecretFromStdin(prompt: string): Promise<string> {
   }
 }
 
+/**
+ * Reads several secrets from standard input: piped, one per line in the order given (a secret
+ * cannot hold a line break); on a terminal, each typed after its prompt without echo. One secret
+ * alone is read as readSecretFromStdin does (everything piped in).
+ */
+export async function readSecretsFromStdin(prompts: string[]): Promise<string[]> {
+  if (prompts.length <= 1 || process.stdin.isTTY) {
+    const out: string[] = [];
+    for (const prompt of prompts) out.push(await readSecretFromStdin(prompt));
+    return out;
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const lines = Buffer.concat(chunks).toString('utf8').split(/\r?\n/);
+  if (lines.length > prompts.length && lines.slice(prompts.length).every((l) => l === '')) lines.length = prompts.length;
+  if (lines.length < prompts.length) {
+    throw new Error(`Standard input holds ${lines.length} line(s); ${prompts.length} are expected, one per secret, in this order: ${prompts.map((p) => p.replace(/:\s*$/, '').toLowerCase()).join(', then ')}.`);
+  }
+  return lines.slice(0, prompts.length);
+}
+
 /** A plain text table: columns padded to their widest cell. */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../engine/version.ts';
 import { registerArchiveCommands } from './archive-commands.ts';
+import { registerBackupCommands } from './backup-commands.ts';
 import type { GlobalOptions } from './context.ts';
 import { registerDestinationCommands } from './destination-commands.ts';
 import { registerRunCommands } from './run-commands.ts';
@@ -21,6 +22,7 @@ registerRunCommands(program, global);
 registerDestinationCommands(program, global);
 registerUiCommand(program, global);
 registerArchiveCommands(program, global);
+registerBackupCommands(program, global);
 
 try {
   await program.parseAsync(process.argv);

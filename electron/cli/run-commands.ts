@@ -18,7 +18,7 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
       try {
         const siteIds = o.site ? [engine.sites.getSite(o.site).id] : undefined;
         if (o.once) {
-          const { sites: outcomes, shipping, archive } = await engine.runOnce(siteIds);
+          const { sites: outcomes, shipping, archive, backups } = await engine.runOnce(siteIds);
           if (outcomes.length === 0) process.stderr.write('No enabled site to run. Add one with: pra-ic site add …\n');
           for (const outcome of outcomes) {
             const site = engine.sites.findSite(outcome.siteId);
@@ -35,6 +35,10 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
             if (shipping.gaveUp) process.stderr.write(`Shipping stopped: ${shipping.gaveUp} The ${outbox.pending} pending event(s) stay queued for the next run.\n`);
             if (outbox.failed > 0) process.stderr.write(`${outbox.failed} event(s) were rejected by Elasticsearch; see pra-ic status, fix the cause, then retry them from the app.\n`);
           } else process.stdout.write('No Elasticsearch destination yet: events are stored locally and queued. Set one with: pra-ic destination set …\n');
+          for (const b of backups) {
+            if (b.ok) process.stdout.write(`${b.siteName}: backup saved — ${b.result!.file} (${b.result!.bytes} bytes).\n`);
+            else process.stderr.write(`${b.siteName}: backup FAILED — ${b.error}\n`);
+          }
           // The archive: expired recordings are not failures; a failed file or a paused archive is.
           if (archive) {
             process.stdout.write(`Archive: ${archive.files} file(s), ${archive.bytes} bytes written this run; ${archive.expired} recording(s) expired on the appliance.\n`);
@@ -42,7 +46,7 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
             if (archive.paused) process.stderr.write(`Archive paused: ${archive.paused}\n`);
           }
           const archiveOk = !archive || (archive.failed === 0 && archive.paused === null);
-          process.exitCode = outcomes.every((x) => x.ok) && !shipping?.gaveUp && archiveOk ? 0 : 1;
+          process.exitCode = outcomes.every((x) => x.ok) && !shipping?.gaveUp && archiveOk && backups.every((b) => b.ok) ? 0 : 1;
           return;
         }
         if (siteIds) throw new Error('--site goes with --once; without it every enabled site runs on its schedule.');

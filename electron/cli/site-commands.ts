@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { normalizeSiteHost } from '../../shared/host.ts';
 import type { SitePatchRaw } from '../../shared/site-schema.ts';
 import { withEngine, type GlobalOptions } from './context.ts';
-import { printJson, printStep, readSecretFromStdin, table, when } from './io.ts';
+import { printJson, printStep, readSecretsFromStdin, table, when } from './io.ts';
 
 interface SiteOptions {
   name?: string;
@@ -16,6 +16,10 @@ interface SiteOptions {
   proxy?: string;
   enable?: boolean;
   disable?: boolean;
+  backups?: string;
+  keepBackups?: string;
+  backupPasswordStdin?: boolean;
+  clearBackupPassword?: boolean;
 }
 
 function withSiteOptions(command: Command, requireAll: boolean): Command {
@@ -29,7 +33,20 @@ function withSiteOptions(command: Command, requireAll: boolean): Command {
     .option('--initial-interval <duration>', 'how far back the first run reaches, e.g. 24h, 7d (at most 90d)')
     .option('--interval <duration>', 'time between runs, e.g. 5m')
     .option('--timeout <duration>', 'HTTP timeout, e.g. 30s')
-    .option('--proxy <url>', 'HTTP(S) proxy, e.g. http://proxy.example.com:3128');
+    .option('--proxy <url>', 'HTTP(S) proxy, e.g. http://proxy.example.com:3128')
+    .option('--backups <schedule>', 'site backups (.nsb) into the archive folder: off, daily or weekly')
+    .option('--keep-backups <n>', 'how many of the site\'s backups to keep (default 30); older ones are deleted once a newer one is complete')
+    .option('--backup-password-stdin', 'read the backup password from standard input (after the client secret\'s line when both are read)');
+}
+
+/**
+ * The secrets the options ask for, from standard input: with both flags, two lines (the client
+ * secret, then the backup password).
+ */
+async function secretsFrom(o: SiteOptions, clientSecretPrompt: string): Promise<{ secret?: string; backupPassword?: string }> {
+  const prompts = [...(o.clientSecretStdin ? [clientSecretPrompt] : []), ...(o.backupPasswordStdin ? ['Backup password: '] : [])];
+  const values = await readSecretsFromStdin(prompts);
+  return { secret: o.clientSecretStdin ? values[0] : undefined, backupPassword: o.backupPasswordStdin ? values[values.length - 1] : undefined };
 }
 
 function fieldsFrom(o: SiteOptions): SitePatchRaw {
@@ -44,6 +61,9 @@ function fieldsFrom(o: SiteOptions): SitePatchRaw {
   if (o.proxy !== undefined) fields.proxyUrl = o.proxy === '' ? null : o.proxy;
   if (o.enable) fields.enabled = true;
   if (o.disable) fields.enabled = false;
+  // Passed on as typed: the site schema says what is wrong with a bad value.
+  if (o.backups !== undefined) fields.backupSchedule = o.backups.trim().toLowerCase() as SitePatchRaw['backupSchedule'];
+  if (o.keepBackups !== undefined) fields.keepBackups = (/^\s*\d+\s*$/.test(o.keepBackups) ? Number(o.keepBackups) : o.keepBackups) as number;
   return fields;
 }
 
@@ -60,10 +80,10 @@ export function registerSiteCommands(program: Command, global: () => GlobalOptio
 
   withSiteOptions(site.command('add').description('add a site; its client secret goes to the OS keychain'), true).action(async (o: SiteOptions) => {
     if (!o.clientSecretStdin) throw new Error('The client secret is read from standard input: add --client-secret-stdin and pipe it in (or type it when asked).');
-    const secret = await readSecretFromStdin('Client secret: ');
+    const { secret, backupPassword } = await secretsFrom(o, 'Client secret: ');
     hostNotice(o.host);
     await withEngine(global(), async (engine) => {
-      const added = await engine.addSite(fieldsFrom(o) as Parameters<typeof engine.addSite>[0], secret);
+      const added = await engine.addSite(fieldsFrom(o) as Parameters<typeof engine.addSite>[0], secret!, backupPassword);
       process.stdout.write(`Added site “${added.name}” (${added.host}, id ${added.id}). Check it with: pra-ic site test "${added.name}"\n`);
     });
   });
@@ -71,12 +91,15 @@ export function registerSiteCommands(program: Command, global: () => GlobalOptio
   withSiteOptions(site.command('edit').argument('<site>', 'name or id').description("change a site's settings; leave out --client-secret-stdin to keep the stored secret"), false)
     .option('--enable', 'enable the site')
     .option('--disable', 'disable the site (it is not extracted until enabled)')
+    .option('--clear-backup-password', 'remove the stored backup password (backups are then taken without one)')
     .action(async (ref: string, o: SiteOptions) => {
-      const secret = o.clientSecretStdin ? await readSecretFromStdin('New client secret: ') : undefined;
+      if (o.clearBackupPassword && o.backupPasswordStdin) throw new Error('Give either --backup-password-stdin or --clear-backup-password, not both.');
+      const { secret, backupPassword } = await secretsFrom(o, 'New client secret: ');
       hostNotice(o.host);
       await withEngine(global(), async (engine) => {
-        const edited = await engine.editSite(ref, fieldsFrom(o), secret);
-        process.stdout.write(`Changed site “${edited.name}”${secret ? ' and stored its new client secret' : ''}.\n`);
+        const edited = await engine.editSite(ref, fieldsFrom(o), secret, { password: backupPassword, clear: o.clearBackupPassword });
+        const stored = [secret ? 'its new client secret' : '', backupPassword ? 'its new backup password' : ''].filter(Boolean).join(' and ');
+        process.stdout.write(`Changed site “${edited.name}”${stored ? ` and stored ${stored}` : ''}${o.clearBackupPassword ? '; its backup password was removed' : ''}.\n`);
       });
     });
 
@@ -88,7 +111,9 @@ export function registerSiteCommands(program: Command, global: () => GlobalOptio
       await withEngine(global(), async (engine) => {
         const sites = engine.sites.listSites();
         if (o.json) {
-          const withSecret = await Promise.all(sites.map(async (s) => ({ ...s, clientSecretStored: await engine.sites.hasClientSecret(s) })));
+          const withSecret = await Promise.all(
+            sites.map(async (s) => ({ ...s, clientSecretStored: await engine.sites.hasClientSecret(s), backupPasswordStored: await engine.sites.hasBackupPassword(s) })),
+          );
           return printJson(withSecret);
         }
         if (sites.length === 0) return void process.stdout.write('No sites yet. Add one with: pra-ic site add --name NAME --host HOST --client-id ID --client-secret-stdin\n');

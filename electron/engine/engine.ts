@@ -10,6 +10,8 @@ import type { ArchiveSettings, ArchiveStatus, ArchiveTestResult, ArchiveTestStep
 import { Archiver, type ArchivePassResult } from './archive/archiver.ts';
 import type { AppDatabase } from './db/database.ts';
 import { openSettingsDatabase } from './settings-db.ts';
+import { backupPermissionCheck } from './backup/backup-request.ts';
+import { BackupService, type BackupOutcome, type BackupResult } from './backup/backup-service.ts';
 import { DestinationStore, normalizeApiKey, validateDestination } from './elastic/destination-settings.ts';
 import { testDestination } from './elastic/destination-test.ts';
 import { installIntegrationAssets } from './elastic/fleet.ts';
@@ -24,7 +26,7 @@ import type { RateLimits } from './pra/rate-limiter.ts';
 import { testSite } from './pra/site-test.ts';
 import { KeytarSecretStore } from './secrets/keytar-secret-store.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
-import { SiteService, SiteValidationError, type SiteRef } from './sites/site-service.ts';
+import { cleanBackupPassword, SiteService, SiteValidationError, type BackupPasswordChange, type SiteRef } from './sites/site-service.ts';
 import { SessionStore } from './store/session-store.ts';
 import { getRetentionDays, pruneExpired, setRetentionDays } from './store/retention.ts';
 import { StoreQueries } from './store/store-queries.ts';
@@ -56,6 +58,9 @@ export interface EngineOptions {
   archiveBudget?: { share?: number; perHour?: number };
   archiveResumeCheckMs?: number;
 }
+
+/** How often the running engine looks for due backups. */
+const BACKUP_CHECK_MS = 60_000;
 
 /** A secret store that registers every secret it hands out with the logger's redaction list. */
 class RedactingSecretStore implements SecretStore {
@@ -99,6 +104,8 @@ export class Engine {
   readonly shipper: Shipper;
   /** Session XML and recordings into the archive folder, after each site pass. */
   readonly archiver: Archiver;
+  /** Site backups (`.nsb`) into the archive folder, on each site's schedule or on demand. */
+  readonly backups: BackupService;
   private readonly emitter = new EventEmitter();
   private readonly progress = new Map<number, ExtractionProgress>();
 
@@ -155,6 +162,18 @@ export class Engine {
       onChange: () => this.publishArchive(),
       budget: options.archiveBudget ?? (options.praLimits ? { perHour: options.praLimits.perHour } : undefined),
       resumeCheckMs: options.archiveResumeCheckMs,
+      backupStatuses: () => this.backups.statuses(),
+    });
+    this.backups = new BackupService({
+      db: this.database.db,
+      listSites: () => this.sites.listSites(),
+      getSite: (id) => this.sites.findSite(id),
+      clientFor: (site) => this.clientFor(site),
+      backupPassword: (site) => this.sites.getBackupPassword(site),
+      logger: this.logger,
+      archiveDir: () => this.archiveDir(),
+      // Rejected credentials stop a site's scheduled work until it is edited or tested.
+      mayRun: (site) => !this.store.siteState(site.id)?.needsAttention,
     });
     this.logger.onEntry((entry) =>
       this.emit({ type: 'log', line: { time: entry.time, level: entry.level, topic: entry.topic, message: entry.message, siteId: entry.siteId } }),
@@ -194,18 +213,19 @@ export class Engine {
 
   // ── Sites ──────────────────────────────────────────────────────────────────────────────
 
-  async addSite(input: SiteInputRaw, clientSecret: string): Promise<Site> {
-    const site = await this.sites.addSite(input, clientSecret);
+  async addSite(input: SiteInputRaw, clientSecret: string, backupPassword?: string | null): Promise<Site> {
+    const site = await this.sites.addSite(input, clientSecret, backupPassword);
     this.logger.info('site', `Site “${site.name}” added (${site.host}).`, { siteId: site.id });
     this.scheduler.reschedule(site.id);
     return site;
   }
 
   /** An edit clears "needs attention": the admin has looked at the site. */
-  async editSite(ref: SiteRef, patch: SitePatchRaw, newSecret?: string | null): Promise<Site> {
-    const site = await this.sites.editSite(ref, patch, newSecret);
+  async editSite(ref: SiteRef, patch: SitePatchRaw, newSecret?: string | null, backup: BackupPasswordChange = {}): Promise<Site> {
+    const site = await this.sites.editSite(ref, patch, newSecret, backup);
     this.store.setNeedsAttention(site.id, null);
-    this.logger.info('site', `Site “${site.name}” changed${newSecret ? ' (new client secret)' : ''}.`, { siteId: site.id });
+    const password = cleanBackupPassword(backup.password) !== null ? ' (new backup password)' : backup.clear ? ' (backup password removed)' : '';
+    this.logger.info('site', `Site “${site.name}” changed${newSecret ? ' (new client secret)' : ''}${password}.`, { siteId: site.id });
     this.scheduler.reschedule(site.id);
     return site;
   }
@@ -226,7 +246,8 @@ export class Engine {
     const site = this.sites.getSite(ref);
     const secret = await this.sites.getClientSecret(site);
     if (!secret) throw new SiteValidationError(`No client secret is stored for “${site.name}”: edit the site and enter it.`);
-    const result = await testSite(site, secret, this.accounts, { onStep, client: { retry: this.options.praRetry, userAgent: USER_AGENT } });
+    const backup = { schedule: site.backupSchedule, check: backupPermissionCheck(await this.sites.getBackupPassword(site)) };
+    const result = await testSite(site, secret, this.accounts, { onStep, backup, client: { retry: this.options.praRetry, userAgent: USER_AGENT } });
     this.logger.info('site', `Test of “${site.name}”: ${result.ok ? 'passed' : `failed at “${result.steps.find((s) => s.status === 'failed')?.title}”`}.`, { siteId: site.id });
     if (result.ok && this.store.siteState(site.id)?.needsAttention) {
       this.store.setNeedsAttention(site.id, null);
@@ -239,9 +260,16 @@ export class Engine {
    * Tests the New/Edit dialog's unsaved values: `draft` over the stored site `id` (if any), with the
    * typed secret or, when none was typed, the stored one.
    */
-  async testSiteDraft(draft: SiteInputRaw | undefined, clientSecret: string | undefined, id: number | undefined, onStep?: (step: SiteTestStepResult) => void): Promise<SiteTestResult> {
+  async testSiteDraft(
+    draft: SiteInputRaw | undefined,
+    clientSecret: string | undefined,
+    id: number | undefined,
+    onStep?: (step: SiteTestStepResult) => void,
+    backupPassword?: string,
+  ): Promise<SiteTestResult> {
     const stored = id === undefined ? null : this.sites.getSite(id);
-    if (stored && !draft && !clientSecret) return this.testStoredSite(stored.id, onStep);
+    const typedPassword = cleanBackupPassword(backupPassword);
+    if (stored && !draft && !clientSecret && typedPassword === null) return this.testStoredSite(stored.id, onStep);
     // A Test needs no name: the dialog may be tested before one is typed.
     const merged: Record<string, unknown> = { ...(stored ?? {}), ...(draft ?? {}) };
     if (typeof merged.name !== 'string' || merged.name.trim() === '') merged.name = 'Unsaved site';
@@ -250,7 +278,11 @@ export class Engine {
     const secret = clientSecret?.trim() || (stored ? await this.sites.getClientSecret(stored) : null);
     if (!secret) throw new SiteValidationError('Enter the Client Secret to test the site.', [{ field: null, message: 'Enter the Client Secret to test the site.' }]);
     this.logger.redact(secret);
-    const result = await testSite(parsed.data, secret, this.accounts, { onStep, client: { retry: this.options.praRetry, userAgent: USER_AGENT } });
+    this.logger.redact(typedPassword);
+    // The typed backup password, else the stored one of the site being edited.
+    const password = typedPassword ?? (stored ? await this.sites.getBackupPassword(stored) : null);
+    const backup = { schedule: parsed.data.backupSchedule, check: backupPermissionCheck(password) };
+    const result = await testSite(parsed.data, secret, this.accounts, { onStep, backup, client: { retry: this.options.praRetry, userAgent: USER_AGENT } });
     this.logger.info('site', `Test of ${parsed.data.host}: ${result.ok ? 'passed' : `failed at “${result.steps.find((s) => s.status === 'failed')?.title}”`}.`, stored ? { siteId: stored.id } : {});
     return result;
   }
@@ -258,14 +290,39 @@ export class Engine {
   // ── Extraction ─────────────────────────────────────────────────────────────────────────
 
   private pruneTimer: NodeJS.Timeout | null = null;
+  private backupTimer: NodeJS.Timeout | null = null;
 
-  /** Extraction on schedule, shipping and retention pruning in the background, until close(). */
+  /** Extraction on schedule, shipping, retention pruning and due backups in the background, until close(). */
   start() {
     this.scheduler.start();
     this.shipper.start();
     const prune = () => this.prune();
     this.pruneTimer = setInterval(prune, 3_600_000);
     setTimeout(prune, 60_000).unref();
+    // Backups are due at most daily: a look every minute is plenty (runDue takes only what is due).
+    this.backupTimer = setInterval(() => void this.runDueBackups(), BACKUP_CHECK_MS);
+    setTimeout(() => void this.runDueBackups(), 5_000).unref();
+  }
+
+  /** The backups that are due now (not while paused); failures are logged and kept as each site's last error. */
+  async runDueBackups(siteIds?: number[]): Promise<BackupOutcome[]> {
+    if (this.scheduler.isPaused || !this.database.db.open) return [];
+    try {
+      return await this.backups.runDue({ siteIds });
+    } catch (error) {
+      this.logger.error('backup', `Backups could not run: ${(error as Error).message}`);
+      return [];
+    }
+  }
+
+  /** One backup of the site now, into the archive folder (`pra-ic backup now`, the UI's button). */
+  backupNow(ref: SiteRef): Promise<BackupResult> {
+    return this.backups.takeBackup(this.sites.getSite(ref));
+  }
+
+  /** The archive folder, or null (backups go into it too). */
+  archiveDir(): string | null {
+    return this.archiver.settings.get().dir;
   }
 
   get retentionDays() {
@@ -304,16 +361,26 @@ export class Engine {
    */
   async runOnce(
     siteIds?: number[],
-  ): Promise<{ sites: SiteRunOutcome[]; shipping: Awaited<ReturnType<Shipper['drain']>> | null; archive: ArchivePassResult | null }> {
+  ): Promise<{
+    sites: SiteRunOutcome[];
+    shipping: Awaited<ReturnType<Shipper['drain']>> | null;
+    archive: ArchivePassResult | null;
+    backups: BackupOutcome[];
+  }> {
     const shipping = this.shipper.configured;
     if (shipping) this.shipper.start();
     const sites = await this.scheduler.runNow(siteIds);
     // The archive (everything due: session XML and recordings of ended sessions) alongside the drain.
     const archiving = this.archiver.settings.get().dir ? this.archiver.runPassWithCurrent(siteIds) : Promise.resolve(null);
-    if (!shipping) return { sites, shipping: null, archive: await archiving };
+    // The backups that are due, after the sites' runs (a site whose credentials were just rejected takes none).
+    const backingUp = this.backups.runDue({ siteIds });
+    if (!shipping) {
+      const [archive, backups] = await Promise.all([archiving, backingUp]);
+      return { sites, shipping: null, archive, backups };
+    }
     await this.shipper.stop();
-    const [drained, archive] = await Promise.all([this.shipper.drain(), archiving]);
-    return { sites, shipping: drained, archive };
+    const [drained, archive, backups] = await Promise.all([this.shipper.drain(), archiving, backingUp]);
+    return { sites, shipping: drained, archive, backups };
   }
 
   // ── Archive folder ─────────────────────────────────────────────────────────────────────
@@ -514,6 +581,8 @@ export class Engine {
 
   async close() {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    if (this.backupTimer) clearInterval(this.backupTimer);
+    await this.backups.close();
     await this.scheduler.stop();
     await this.shipper.stop();
     await this.archiver.close();

@@ -7,6 +7,7 @@
  */
 import { archiveQueueMigration } from './archive/archive-ledger.ts';
 import { archiveMigration } from './archive/archive-schema.ts';
+import { backupStateMigration } from './backup/backup-schema.ts';
 import { openDatabase, type AppDatabase } from './db/database.ts';
 import type { Migration } from './db/migrations.ts';
 import { sitesMigration } from './sites/schema.ts';
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   eventSessionIdMigration, // 6
   archiveMigration, // 7
   archiveQueueMigration, // 8
+  backupStateMigration, // 9
 ];
 
 /** The schema version this code writes. */

@@ -42,8 +42,16 @@ export function stepRunner<Id extends string>(
       steps.push(step);
       onStep?.(step);
     },
+    /** A check that does not apply (e.g. backups are off): `skipped` with the reason, not a failure. */
+    skip(id: Id, detail: string) {
+      const title = catalogue.find((s) => s.id === id)!.title;
+      const step: TestStep<Id> = { id, title, status: 'skipped', detail: failed ? `Not run: fix “${failed}” first.` : detail, durationMs: 0 };
+      steps.push(step);
+      onStep?.(step);
+    },
     result(): TestResult<Id> {
-      return { ok: steps.every((s) => s.status === 'ok'), steps };
+      // Steps are skipped after a failure, or because they do not apply: only a failure fails the Test.
+      return { ok: steps.length > 0 && steps.every((s) => s.status !== 'failed'), steps };
     },
   };
 }

@@ -55,6 +55,8 @@ const fields = (over: Partial<SiteFields> = {}): SiteFields => ({
   timeoutSeconds: 30,
   caFile: null,
   proxyUrl: null,
+  backupSchedule: 'off',
+  keepBackups: 30,
   ...over,
 });
 

@@ -40,6 +40,8 @@ describe('siteInputSchema', () => {
       timeoutSeconds: DEFAULT_TIMEOUT,
       caFile: null,
       proxyUrl: null,
+      backupSchedule: 'off',
+      keepBackups: 30,
     });
     assert.equal(DEFAULT_INITIAL_INTERVAL, 86_400);
     assert.equal(DEFAULT_POLL_INTERVAL, 300);
@@ -128,6 +130,15 @@ describe('siteInputSchema', () => {
     assert.equal(schema.parse({ ...base, timeoutSeconds: '10m' }).timeoutSeconds, 600);
     assert.match(one({ ...base, timeoutSeconds: 0 }), /Timeout must be at least 1s/);
     assert.match(one({ ...base, timeoutSeconds: 601 }), /Timeout must be at most 10m/);
+  });
+
+  it('backups: off, daily or weekly; keep 1 to 1000 (default 30)', () => {
+    assert.equal(schema.parse({ ...base, backupSchedule: 'weekly' }).backupSchedule, 'weekly');
+    assert.match(one({ ...base, backupSchedule: 'hourly' }), /Backups must be off, daily or weekly/);
+    assert.equal(schema.parse({ ...base, keepBackups: 1000 }).keepBackups, 1000);
+    assert.match(one({ ...base, keepBackups: 0 }), /at least 1 \(default 30\)/);
+    assert.match(one({ ...base, keepBackups: 1001 }), /at most 1000/);
+    assert.match(one({ ...base, keepBackups: 2.5 }), /whole number/);
   });
 
   it('proxyUrl: http(s) only, no credentials (never repeated), no path', () => {

@@ -38,18 +38,22 @@ export class ApiHandlers {
       }
       this.publish(event);
     });
-    // backupPasswordStored: a stub until site backups (helper D1b) are merged.
-    const view = async (site: Awaited<ReturnType<Engine['addSite']>>): Promise<SiteView> => ({ ...site, clientSecretStored: await engine.sites.hasClientSecret(site), backupPasswordStored: false });
+    const view = async (site: Awaited<ReturnType<Engine['addSite']>>): Promise<SiteView> => ({
+      ...site,
+      clientSecretStored: await engine.sites.hasClientSecret(site),
+      backupPasswordStored: await engine.sites.hasBackupPassword(site),
+    });
     this.handlers = {
       'app.info': async () => ({ version: VERSION, dataDir: engine.dataDir, installId: engine.installId, transport, paused: engine.scheduler.isPaused }),
       'sites.list': async () => Promise.all(engine.sites.listSites().map(view)),
-      'sites.add': async ({ site, clientSecret }) => view(await engine.addSite(site as SiteInputRaw, clientSecret)),
-      'sites.edit': async ({ id, patch, clientSecret }) => view(await engine.editSite(id, patch as SitePatchRaw, clientSecret ?? undefined)),
+      'sites.add': async ({ site, clientSecret, backupPassword }) => view(await engine.addSite(site as SiteInputRaw, clientSecret, backupPassword)),
+      'sites.edit': async ({ id, patch, clientSecret, backupPassword, clearBackupPassword }) =>
+        view(await engine.editSite(id, patch as SitePatchRaw, clientSecret ?? undefined, { password: backupPassword, clear: clearBackupPassword })),
       'sites.remove': async ({ id }) => ({ id: (await engine.removeSite(id)).id }),
-      'sites.test': async ({ testId, id, draft, clientSecret }) => {
+      'sites.test': async ({ testId, id, draft, clientSecret, backupPassword }) => {
         const onStep = (step: SiteTestStepResult) => this.publish({ type: 'test-step', testId, step });
-        if (id !== undefined && !draft && !clientSecret) return engine.testStoredSite(id, onStep);
-        return engine.testSiteDraft(draft as SiteInputRaw | undefined, clientSecret, id, onStep);
+        if (id !== undefined && !draft && !clientSecret && !backupPassword) return engine.testStoredSite(id, onStep);
+        return engine.testSiteDraft(draft as SiteInputRaw | undefined, clientSecret, id, onStep, backupPassword);
       },
       'sites.runNow': async ({ id }) => {
         const ids = id === undefined ? engine.sites.listSites().filter((s) => s.enabled).map((s) => s.id) : [engine.sites.getSite(id).id];
@@ -75,9 +79,9 @@ export class ApiHandlers {
       'archive.status': async () => engine.archiveStatus(),
       'archive.retryFailed': async () => ({ retried: engine.retryArchive() }),
       'archive.verify': async () => engine.verifyArchive(),
-      // Site backups are helper D1b's (engine.backupNow); until merged the channel says so.
-      'backup.now': async () => {
-        throw new Error('Site backups are not available in this build.');
+      'backup.now': async ({ siteId }) => {
+        const { file, bytes } = await engine.backupNow(siteId);
+        return { file, bytes };
       },
       'engine.setPaused': async ({ paused }) => {
         engine.setPaused(paused);

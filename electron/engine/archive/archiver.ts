@@ -10,7 +10,7 @@
  * `resumeCheckMs`; once it takes a file again, the archive resumes by itself.
  */
 import type Database from 'better-sqlite3';
-import type { ArchiveSettings, ArchiveStatus, ArchiveTestResult, ArchiveTestStepId, ArchiveVerifyResult, ArchiveView } from '../../../shared/archive.ts';
+import type { ArchiveSettings, ArchiveStatus, ArchiveTestResult, ArchiveTestStepId, ArchiveVerifyResult, ArchiveView, SiteBackupStatus } from '../../../shared/archive.ts';
 import type { Site } from '../../../shared/models.ts';
 import type { TestStep } from '../../../shared/site-test.ts';
 import type { Logger } from '../log/logger.ts';
@@ -33,6 +33,8 @@ export interface ArchiverDeps {
   budget?: { share?: number; perHour?: number };
   /** How often a paused archive looks at its folder again (default 30 s). */
   resumeCheckMs?: number;
+  /** Each site's backups (the backup module keeps them; they land in the same folder). */
+  backupStatuses?(): SiteBackupStatus[];
 }
 
 export interface ArchivePassResult {
@@ -297,7 +299,7 @@ export class Archiver {
         attempts: f.attempts,
         nextAttemptAt: f.nextAttemptAt ? new Date(f.nextAttemptAt * 1000).toISOString() : null,
       })),
-      backups: [],
+      backups: this.deps.backupStatuses?.() ?? [],
       progress: this.progress ? { ...this.progress } : null,
     };
   }

@@ -263,6 +263,47 @@ export class PraClient {
   }
 
   /**
+   * An authenticated request whose answer the caller streams and judges itself (site backups: a
+   * binary file, not a report): the account's limiter, token cache and retries as for reports, and
+   * one re-authentication on a 401. Any other status is returned; the caller must read or destroy
+   * `body`. `waitSeconds` (at least the site's timeout) is how long the appliance may take to start
+   * answering and may stay silent in the middle of the body: building a backup takes a while.
+   */
+  async openStream(
+    path: string,
+    options: { method?: 'GET' | 'POST'; json?: unknown; label?: string; waitSeconds?: number } = {},
+    signal?: AbortSignal,
+  ): Promise<StreamResponse> {
+    const waitMs = Math.max(this.connection.timeoutSeconds, options.waitSeconds ?? 0) * 1000;
+    let reauthenticated = false;
+    for (;;) {
+      const token = await this.token();
+      const response = await this.exchange(path, options.label, (requestSignal) => {
+        const request = this.http.stream(`${this.baseUrl}${path}`, {
+          method: options.method ?? 'POST',
+          headers: { authorization: `Bearer ${token.value}` },
+          // A POST stream without a body would wait for the caller to write one: send an empty one.
+          ...(options.json !== undefined ? { json: options.json } : (options.method ?? 'POST') === 'POST' ? { body: '' } : {}),
+          timeout: { response: waitMs, socket: waitMs },
+          signal: requestSignal,
+        });
+        return responseOf(request);
+      }, signal);
+      if (response.statusCode === 401 && !reauthenticated) {
+        discard(response);
+        this.account.tokens.invalidate(token);
+        reauthenticated = true;
+        continue;
+      }
+      if (response.statusCode === 401) {
+        discard(response);
+        throw new CredentialsRejectedError('The site rejected a freshly issued token: the client secret may have been regenerated or the API account disabled. Enter the new secret in the site settings.');
+      }
+      return response;
+    }
+  }
+
+  /**
    * The body's chunks, cut off when the site sends too slowly (body-guard.ts); connection failures
    * in the middle of it become a typed, readable error.
    */

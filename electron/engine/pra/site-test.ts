@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import tls, { type PeerCertificate, type TLSSocket } from 'node:tls';
+import type { BackupSchedule } from '../../../shared/archive.ts';
 import { SITE_TEST_STEPS, type SiteTestResult, type SiteTestStepResult } from '../../../shared/site-test.ts';
 import { stepRunner } from '../step-runner.ts';
 import { CredentialsRejectedError, PermissionDeniedError, PraError, ReportError } from './errors.ts';
@@ -22,7 +23,15 @@ export async function testSite(
   connection: PraConnection,
   secret: string,
   accounts: PraAccounts,
-  options: { onStep?: (step: SiteTestStepResult) => void; client?: PraClientOptions } = {},
+  options: {
+    onStep?: (step: SiteTestStepResult) => void;
+    client?: PraClientOptions;
+    /**
+     * The site's backups: when they are on, the last step checks that the account may take them
+     * (see backupCheck, which the engine passes in: the backup module sits above this one).
+     */
+    backup?: { schedule: BackupSchedule; check: (client: PraClient) => Promise<string> };
+  } = {},
 ): Promise<SiteTestResult> {
   const { hostname, port } = splitHost(connection.host);
   let client: PraClient | null = null;
@@ -85,6 +94,10 @@ export async function testSite(
     }
     return `This computer's clock is ${words}: close enough.`;
   });
+
+  const backup = options.backup;
+  if (!backup || backup.schedule === 'off') steps.skip('backup', 'Backups are off for this site: nothing to check.');
+  else await run('backup', () => backup.check(client!));
 
   return steps.result();
 }

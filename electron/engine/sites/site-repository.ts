@@ -3,6 +3,7 @@
  * SiteService); maps rows to the shared Site model. Never sees a secret.
  */
 import type Database from 'better-sqlite3';
+import type { BackupSchedule } from '../../../shared/archive.ts';
 import type { Site } from '../../../shared/models.ts';
 
 /** A site's own settings: everything but the id and timestamps. */
@@ -43,6 +44,8 @@ interface SiteRow {
   timeout_seconds: number;
   ca_file: string | null;
   proxy_url: string | null;
+  backup_schedule: string;
+  keep_backups: number;
   created_at: string;
   updated_at: string;
 }
@@ -57,6 +60,8 @@ const COLUMNS: { [K in keyof SiteFields]: keyof SiteRow } = {
   timeoutSeconds: 'timeout_seconds',
   caFile: 'ca_file',
   proxyUrl: 'proxy_url',
+  backupSchedule: 'backup_schedule',
+  keepBackups: 'keep_backups',
 };
 
 function toSite(row: SiteRow): Site {
@@ -71,6 +76,8 @@ function toSite(row: SiteRow): Site {
     timeoutSeconds: row.timeout_seconds,
     caFile: row.ca_file,
     proxyUrl: row.proxy_url,
+    backupSchedule: row.backup_schedule as BackupSchedule,
+    keepBackups: row.keep_backups,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -69,6 +69,22 @@ function cleanSecret(secret: unknown, message: string): string {
   return value;
 }
 
+/**
+ * A backup password as typed or piped: line breaks around it (a paste, a piped line) are dropped,
+ * nothing else (a password may begin or end with a space). Empty means none.
+ */
+export function cleanBackupPassword(password: string | null | undefined): string | null {
+  if (typeof password !== 'string') return null;
+  const value = password.replace(/^[\r\n]+|[\r\n]+$/g, '');
+  return value.trim() === '' ? null : value;
+}
+
+/** What an edit does to the backup password: `password` (non-empty) replaces it, `clear` removes it, neither keeps it. */
+export interface BackupPasswordChange {
+  password?: string | null;
+  clear?: boolean;
+}
+
 export class SiteService {
   readonly repository: SiteRepository;
   private readonly db: Database.Database;
@@ -112,10 +128,11 @@ export class SiteService {
    * Adds a site and stores its client secret in the keychain. The row is written first; if the
    * keychain refuses the secret, the row is removed again and a SiteSecretError is thrown.
    */
-  async addSite(input: SiteInputRaw, clientSecret: string): Promise<Site> {
+  async addSite(input: SiteInputRaw, clientSecret: string, backupPassword?: string | null): Promise<Site> {
     const parsed = this.inputSchema.safeParse(input);
     if (!parsed.success) throw new SiteValidationError(formatSiteIssues(parsed.error), siteIssues(parsed.error));
     const secret = cleanSecret(clientSecret, 'Client secret is required: paste the API account\'s Client secret.');
+    const password = cleanBackupPassword(backupPassword);
     const fields = parsed.data;
 
     const existing = this.repository.findByName(fields.name);
@@ -132,6 +149,19 @@ export class SiteService {
       }
       throw secretError('Could not store the client secret in the OS keychain', error, [secret, clientSecret], `The site “${site.name}” was not added.`);
     }
+    if (password !== null) {
+      try {
+        await this.secrets.set(secretAccounts.siteBackupPassword(this.installId, site.id), password);
+      } catch (error) {
+        try {
+          await this.secrets.delete(secretAccounts.siteClientSecret(this.installId, site.id));
+          this.db.transaction(() => this.repository.remove(site.id)).immediate();
+        } catch {
+          // The keychain error is the one to report.
+        }
+        throw secretError('Could not store the backup password in the OS keychain', error, [password, backupPassword, secret], `The site “${site.name}” was not added.`);
+      }
+    }
     return site;
   }
 
@@ -140,7 +170,7 @@ export class SiteService {
    * the stored one is kept). The secret is replaced first; if the row then cannot be updated, the
    * previous secret is put back.
    */
-  async editSite(ref: SiteRef, patch: SitePatchRaw, newSecret?: string | null): Promise<Site> {
+  async editSite(ref: SiteRef, patch: SitePatchRaw, newSecret?: string | null, backup: BackupPasswordChange = {}): Promise<Site> {
     const site = this.getSite(ref);
     const parsed = this.patchSchema.safeParse(patch);
     if (!parsed.success) throw new SiteValidationError(formatSiteIssues(parsed.error), siteIssues(parsed.error));
@@ -165,16 +195,42 @@ export class SiteService {
         throw secretError('Could not store the client secret in the OS keychain', error, [secret, newSecret, previous], `The site “${site.name}” was not changed.`);
       }
     }
+    const restoreSecret = async () => {
+      if (secret === null) return;
+      try {
+        if (previous === null) await this.secrets.delete(account);
+        else await this.secrets.set(account, previous);
+      } catch {
+        // Best effort: the error the caller throws is what the user must see.
+      }
+    };
+
+    // The backup password: replaced (a non-empty one typed), removed (clear), else kept.
+    const password = cleanBackupPassword(backup.password);
+    const passwordAccount = secretAccounts.siteBackupPassword(this.installId, site.id);
+    const passwordChanges = password !== null || backup.clear === true;
+    let previousPassword: string | null = null;
+    if (passwordChanges) {
+      try {
+        previousPassword = await this.secrets.get(passwordAccount);
+        if (password !== null) await this.secrets.set(passwordAccount, password);
+        else await this.secrets.delete(passwordAccount);
+      } catch (error) {
+        await restoreSecret();
+        throw secretError(`Could not ${password !== null ? 'store' : 'remove'} the backup password in the OS keychain`, error, [password, backup.password, previousPassword, secret], `The site “${site.name}” was not changed.`);
+      }
+    }
 
     try {
       return this.db.transaction(() => this.repository.update(site.id, changes)).immediate();
     } catch (error) {
-      if (secret !== null) {
+      await restoreSecret();
+      if (passwordChanges) {
         try {
-          if (previous === null) await this.secrets.delete(account);
-          else await this.secrets.set(account, previous);
+          if (previousPassword === null) await this.secrets.delete(passwordAccount);
+          else await this.secrets.set(passwordAccount, previousPassword);
         } catch {
-          // Best effort: the update error below is what the user must see.
+          // Best effort, as above.
         }
       }
       throw error;
@@ -209,5 +265,18 @@ export class SiteService {
 
   async hasClientSecret(site: Pick<Site, 'id'>): Promise<boolean> {
     return (await this.getClientSecret(site)) !== null;
+  }
+
+  /** The site's backup password, or null if none is stored (backups are then taken without one). */
+  async getBackupPassword(site: Pick<Site, 'id'>): Promise<string | null> {
+    try {
+      return await this.secrets.get(secretAccounts.siteBackupPassword(this.installId, site.id));
+    } catch (error) {
+      throw secretError('Could not read the backup password from the OS keychain', error, []);
+    }
+  }
+
+  async hasBackupPassword(site: Pick<Site, 'id'>): Promise<boolean> {
+    return (await this.getBackupPassword(site)) !== null;
   }
 }

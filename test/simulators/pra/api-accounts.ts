@@ -21,6 +21,7 @@ interface Account {
   clientId: string;
   secret: string;
   reporting: boolean;
+  backup: boolean;
   disabled: boolean;
   /** This account's tokens, oldest first (pruned of dead ones when a token is issued). */
   tokens: TokenRecord[];
@@ -45,6 +46,7 @@ export class ApiAccounts {
       clientId: input.clientId,
       secret: input.clientSecret,
       reporting: input.permissions?.reporting ?? true,
+      backup: input.permissions?.backup ?? true,
       disabled: input.disabled ?? false,
       tokens: [],
       issued: 0,
@@ -85,13 +87,13 @@ export class ApiAccounts {
     return this.tokens.get(token)?.clientId;
   }
 
-  validate(token: string): { ok: true; clientId: string; reporting: boolean } | { ok: false; reason: TokenRejection } {
+  validate(token: string): { ok: true; clientId: string; reporting: boolean; backup: boolean } | { ok: false; reason: TokenRejection } {
     const record = this.tokens.get(token);
     if (!record) return { ok: false, reason: 'unknown' };
     if (record.revoked) return { ok: false, reason: record.revoked };
     if (record.expiresAtMs <= this.settings.clockMs()) return { ok: false, reason: 'expired' };
     const account = this.require(record.clientId);
-    return { ok: true, clientId: account.clientId, reporting: account.reporting };
+    return { ok: true, clientId: account.clientId, reporting: account.reporting, backup: account.backup };
   }
 
   rotateSecret(clientId: string, newSecret: string): void {
@@ -106,9 +108,10 @@ export class ApiAccounts {
     if (disabled) this.revokeAll(account);
   }
 
-  setPermissions(clientId: string, permissions: { reporting?: boolean }): void {
+  setPermissions(clientId: string, permissions: { reporting?: boolean; backup?: boolean }): void {
     const account = this.require(clientId);
     if (permissions.reporting !== undefined) account.reporting = permissions.reporting;
+    if (permissions.backup !== undefined) account.backup = permissions.backup;
   }
 
   /** Makes every current token of the account expired now (as if an hour had passed). */

@@ -25,16 +25,19 @@ export type FaultSpec =
   /** 200 with an <error> as the root element (PRA 25.x) or inside the list element. */
   | { kind: 'error-root' | 'error-in-list'; text: string }
   /** 200 labelled text/xml whose body is not XML at all. */
-  | { kind: 'not-xml' };
+  | { kind: 'not-xml' }
+  /** 200 with no body at all (a backup that came out empty). */
+  | { kind: 'empty' };
 
 export type Fault = FaultSpec & {
   /** How many requests it hits (default 1). */
   count?: number;
   /** Which endpoint consumes it (default 'reporting'). */
-  endpoint?: 'reporting' | 'token';
+  endpoint?: FaultEndpoint;
 };
 
 export type FaultKind = FaultSpec['kind'];
+export type FaultEndpoint = 'reporting' | 'token' | 'backup';
 
 export class FaultQueue {
   private queue: Array<{ fault: Fault; left: number }> = [];
@@ -47,7 +50,7 @@ export class FaultQueue {
   }
 
   /** Takes one use of the first fault for `endpoint`, if any. */
-  take(endpoint: 'reporting' | 'token'): FaultSpec | undefined {
+  take(endpoint: FaultEndpoint): FaultSpec | undefined {
     const i = this.queue.findIndex((q) => (q.fault.endpoint ?? 'reporting') === endpoint);
     if (i < 0) return undefined;
     const entry = this.queue[i]!;

@@ -131,5 +131,8 @@ export async function enactFault(
     case 'not-xml':
       await respond(ex, 200, { 'Content-Type': XML_TYPE }, NOT_XML_BODY);
       return 'answered';
+    case 'empty':
+      await respond(ex, 200, { 'Content-Type': 'application/octet-stream' }, '');
+      return 'answered';
   }
 }

@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { makeTestPki } from '../../support/certs.ts';
 import { ApiAccounts } from './api-accounts.ts';
+import { BackupEndpoint, type BackupSettings } from './backup-endpoint.ts';
 import { FaultQueue, type Fault } from './faults.ts';
 import { readBody, respond, type Exchange } from './http-exchange.ts';
 import type { SiteLocale } from './no-data-texts.ts';
@@ -24,6 +25,7 @@ import type { SimState, SiteSettings } from './sim-state.ts';
 import { handleToken } from './token-endpoint.ts';
 import type { ApiAccountInput, SessionInput, SimEvent, SimSession } from './types.ts';
 
+export { BACKUP_PASSWORD_TEXT, BACKUP_PERMISSION_TEXT, backupBytes, type BackupEndpoint, type BackupSettings } from './backup-endpoint.ts';
 export { createManualClock, type ManualClock } from './clock.ts';
 export { generateCorpus, type CorpusOptions } from './corpus.ts';
 export { LOGIN_PAGE_HTML, NOT_XML_BODY, type Fault, type FaultKind, type FaultSpec } from './faults.ts';
@@ -79,6 +81,8 @@ export interface PraSimulatorOptions {
   renderCache?: boolean;
   /** Sessions present from the start. */
   sessions?: SessionInput[];
+  /** `/api/backup`: the site's backup password, the backups' size and pace (see backup-endpoint.ts). */
+  backup?: Partial<BackupSettings>;
 }
 
 export interface PraSimulator {
@@ -117,7 +121,7 @@ export interface PraSimulator {
   /** Disables the account: no new token, every token stops working at once. */
   disableClient(clientId: string): void;
   enableClient(clientId: string): void;
-  setPermissions(clientId: string, permissions: { reporting?: boolean }): void;
+  setPermissions(clientId: string, permissions: { reporting?: boolean; backup?: boolean }): void;
   /** Expires every current token of the account (as if its hour had passed). */
   expireTokens(clientId: string): void;
   tokensIssued(clientId: string): number;
@@ -138,6 +142,9 @@ export interface PraSimulator {
   resetRateLimits(clientId?: string): void;
   /** Server clock, Unix seconds. */
   serverNow(): number;
+
+  /** `/api/backup`: its `settings` (password, size, pace) may be changed at run time; `served` counts backups sent. */
+  readonly backup: BackupEndpoint;
 
   // Introspection
   readonly requests: readonly RequestLogEntry[];
@@ -184,9 +191,10 @@ export async function startPraSimulator(options: PraSimulatorOptions = {}): Prom
   for (const account of options.clients ?? [DEFAULT_CLIENT]) state.accounts.add(account);
   for (const session of options.sessions ?? []) state.store.add(session);
 
+  const backup = new BackupEndpoint(options.backup);
   const sockets = new Set<Socket>();
   const server: Server = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
-    void handle(req, res, state);
+    void handle(req, res, state, backup);
   });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -261,6 +269,7 @@ export async function startPraSimulator(options: PraSimulatorOptions = {}): Prom
     setRateLimits: (limits) => state.limiter.setLimits(limits),
     resetRateLimits: (clientId) => state.limiter.reset(clientId),
     serverNow: () => Math.floor(serverNowMs() / 1000),
+    backup,
 
     get requests() {
       return state.log.entries;
@@ -271,11 +280,11 @@ export async function startPraSimulator(options: PraSimulatorOptions = {}): Prom
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, state: SimState): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, state: SimState, backup: BackupEndpoint): Promise<void> {
   req.on('error', () => {});
   res.on('error', () => {});
   const url = new URL(req.url ?? '/', 'https://simulator.invalid');
-  const endpoint = url.pathname === '/oauth2/token' ? 'token' : url.pathname === '/api/reporting' ? 'reporting' : 'other';
+  const endpoint = url.pathname === '/oauth2/token' ? 'token' : url.pathname === '/api/reporting' ? 'reporting' : url.pathname === '/api/backup' ? 'backup' : 'other';
   const serverNowMs = state.serverNowMs();
   const entry = state.log.start({ method: req.method ?? 'GET', path: url.pathname, endpoint, serverTime: Math.floor(serverNowMs / 1000) });
   const ex: Exchange = { req, res, url, body: Buffer.alloc(0), entry, serverNowMs };
@@ -288,6 +297,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SimState
     }
     if (endpoint === 'token') await handleToken(ex, state);
     else if (endpoint === 'reporting') await handleReporting(ex, state);
+    else if (endpoint === 'backup') await backup.handle(ex, state);
     else {
       entry.outcome = 'not-found';
       await respond(ex, 404, { 'Content-Type': 'text/plain; charset=UTF-8' }, 'Not Found\n');

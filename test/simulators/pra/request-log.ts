@@ -14,7 +14,7 @@ export interface RequestLogEntry {
   serverTime: number;
   method: string;
   path: string;
-  endpoint: 'token' | 'reporting' | 'other';
+  endpoint: 'token' | 'reporting' | 'backup' | 'other';
   /** generate_report, for reporting requests. */
   report?: string;
   /** Query string and form body merged (body wins). Secrets are not logged: the token endpoint logs grant_type only. */

@@ -119,6 +119,6 @@ export interface ApiAccountInput {
   clientId: string;
   clientSecret: string;
   /** Reporting API "Allow Access to Access Session Reports and Recordings" (default true). */
-  permissions?: { reporting?: boolean };
+  permissions?: { reporting?: boolean; /** Backup API "Allow Access" (default true). */ backup?: boolean };
   disabled?: boolean;
 }
