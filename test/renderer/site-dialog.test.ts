@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { screenshot } from './support/browser.ts';
 import type { PageGlobals } from './support/dom.ts';
 import { calls, respond } from './support/fake-api.ts';
-import { ATTENTION_REASON, LAB, PRODUCTION, config, siteStatus, siteTestSteps } from './support/fixtures.ts';
+import { ATTENTION_REASON, LAB, PRODUCTION, config, siteStatus, siteTestSteps, status } from './support/fixtures.ts';
 import { startHarness, type Harness } from './support/harness.ts';
 
 let harness: Harness;
@@ -258,12 +258,9 @@ describe('site dialog', () => {
   test('the needs-attention banner opens the Edit dialog of that site', async () => {
     const { page } = await harness.open(
       config({
-        'status.get': {
-          sites: [siteStatus(PRODUCTION), siteStatus(LAB, { state: 'needs-attention', needsAttention: ATTENTION_REASON })],
+        'status.get': status([siteStatus(PRODUCTION), siteStatus(LAB, { state: 'needs-attention', needsAttention: ATTENTION_REASON })], {
           outbox: { pending: 0, sent: 10, failed: 0 },
-          outboxFailures: [],
-          paused: false,
-        },
+        }),
       }),
     );
     await page.getByRole('button', { name: 'Edit site Lab' }).first().click();
