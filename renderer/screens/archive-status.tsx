@@ -97,7 +97,7 @@ export function ArchiveStateBadge({ status, testId }: { status: ArchiveStatus; t
         ? status.progress
           ? (['brand', 'tint', 'Downloading'] as const)
           : (['success', 'tint', 'Archiving'] as const)
-        : (['subtle', 'outline', 'Off'] as const);
+        : (['informative', 'outline', 'Off'] as const);
   return (
     <Badge appearance={appearance} color={color} data-testid={testId} data-state={status.state}>
       {label}

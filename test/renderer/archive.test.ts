@@ -229,6 +229,22 @@ describe('archive screen', () => {
     assert.deepEqual(await calls(page, 'archive.set'), [{ settings: { dir: null } }]);
   });
 
+  test('dark, 150 % scaling in a narrow window: the archive at work fits without horizontal scrolling', async () => {
+    const { page, errors } = await harness.open(config({ 'archive.get': ARCHIVE_VIEW_SET, 'archive.status': { ...ARCHIVE_WITH_FAILURES, progress: ARCHIVE_BACKFILL.progress } }), {
+      screen: 'archive',
+      context: { viewport: { width: 900, height: 640 }, deviceScaleFactor: 1.5, colorScheme: 'dark' },
+    });
+    await page.getByTestId('archive-failures').waitFor();
+    await page.getByTestId('archive-progress').waitFor();
+    const { scrollWidth, clientWidth } = await page.evaluate(() => {
+      const root = (globalThis as unknown as PageGlobals).document.documentElement;
+      return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth };
+    });
+    assert.ok(scrollWidth <= clientWidth, `the page is ${scrollWidth}px wide in a ${clientWidth}px window`);
+    await screenshot(page, 'archive-at-work-150');
+    assert.deepEqual(errors, []);
+  });
+
   test('the Status screen sums the archive up, live, and opens the Archive screen', async () => {
     const sites = [siteStatus(PRODUCTION), siteStatus(LAB), siteStatus(EMEA)];
     const { page } = await harness.open(config({ 'status.get': status(sites, { archive: ARCHIVE_PAUSED }), 'archive.get': ARCHIVE_VIEW_SET, 'archive.status': ARCHIVE_PAUSED }), {

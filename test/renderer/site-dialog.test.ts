@@ -180,7 +180,11 @@ describe('site dialog', () => {
       timeoutSeconds: 30,
       caFile: null,
       proxyUrl: 'http://proxy.example.com:3128',
+      backupSchedule: 'off',
+      keepBackups: 30,
     });
+    // No backup password typed: none is sent.
+    assert.equal(call.backupPassword, undefined);
     // The new site is listed, and the secret is nowhere in the page.
     await page.getByTestId('site-row-7').waitFor();
     assert.ok(!(await domText(page)).includes(SECRET));

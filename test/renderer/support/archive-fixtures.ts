@@ -104,6 +104,8 @@ export const ARCHIVE_BACKFILL: ArchiveStatus = {
   written: { files: 1_532, bytes: 88.4 * GB },
   pending: 3_468,
   expired: 12,
+  failed: 1,
+  failures: [FAILURES[0]!],
   progress: { done: 1_532, total: 5_000, bytes: 88.4 * GB },
 };
 
