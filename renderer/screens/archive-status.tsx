@@ -134,12 +134,13 @@ function Tile({ label, value, sub, danger, testId }: { label: string; value: str
 function Progress({ progress }: { progress: NonNullable<ArchiveStatus['progress']> }) {
   const styles = useStyles();
   const share = progress.total > 0 ? Math.min(1, progress.done / progress.total) : 0;
-  const text = `${formatCount(progress.done)} of ${formatCount(progress.total)} files · ${formatBytes(progress.bytes)}`;
+  // The engine counts a pass in sessions (each has one to many files), and the bytes it wrote.
+  const text = `${formatCount(progress.done)} of ${formatCount(progress.total)} sessions · ${formatBytes(progress.bytes)}`;
   return (
     <div className={styles.progress} data-testid="archive-progress">
       <div className={styles.progressLine}>
         <Text id="archive-progress-label" weight="semibold">
-          Downloading recordings and session files
+          Archiving ended sessions and their recordings
         </Text>
         <Text className={styles.numbers} data-testid="archive-progress-text">
           {text}
@@ -184,7 +185,7 @@ export function ArchiveCounts({ status, onChanged }: { status: ArchiveStatus; on
       {status.progress ? <Progress progress={status.progress} /> : null}
       <div className={styles.tiles}>
         <Tile label="Files written" value={formatCount(status.written.files)} sub={formatBytes(status.written.bytes)} testId="archive-written" />
-        <Tile label="Pending" value={formatCount(status.pending)} testId="archive-pending" />
+        <Tile label="Pending" value={formatCount(status.pending)} sub="Sessions with files still to archive" testId="archive-pending" />
         <Tile label="Expired on the appliance" value={formatCount(status.expired)} sub="Gone before they were archived" testId="archive-expired" />
         <Tile label="Failed" value={formatCount(status.failed)} danger={status.failed > 0} testId="archive-failed" />
         <Tile label="Free space" value={status.freeBytes === null ? 'Unknown' : formatBytes(status.freeBytes)} testId="archive-free" />

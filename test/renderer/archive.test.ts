@@ -86,15 +86,15 @@ describe('archive screen', () => {
     const { page } = await harness.open(config({ 'archive.get': ARCHIVE_VIEW_SET, 'archive.status': ARCHIVE_BACKFILL }), { screen: 'archive' });
     await page.getByTestId('archive-progress').waitFor();
     assert.equal(await text(page, 'archive-state'), 'Downloading');
-    assert.equal(await text(page, 'archive-progress-text'), '1,532 of 5,000 files · 88.4 GB');
+    assert.equal(await text(page, 'archive-progress-text'), '1,532 of 5,000 sessions · 88.4 GB');
     assert.equal(await page.getByRole('progressbar').getAttribute('aria-valuenow'), String(1532 / 5000));
     await screenshot(page, 'archive');
 
     // Live: each `archive` event moves the bar without a reload.
-    await emit(page, { type: 'archive', status: { ...ARCHIVE_BACKFILL, written: { files: 4_100, bytes: 301 * 1024 ** 3 }, progress: { done: 4_100, total: 5_000, bytes: 301 * 1024 ** 3 } } });
-    await page.locator('[data-testid="archive-progress-text"]', { hasText: '4,100 of 5,000 files · 301 GB' }).waitFor();
+    await emit(page, { type: 'archive', status: { ...ARCHIVE_BACKFILL, written: { files: 11_020, bytes: 301 * 1024 ** 3 }, progress: { done: 4_100, total: 5_000, bytes: 301 * 1024 ** 3 } } });
+    await page.locator('[data-testid="archive-progress-text"]', { hasText: '4,100 of 5,000 sessions · 301 GB' }).waitFor();
     assert.equal(await page.getByRole('progressbar').getAttribute('aria-valuenow'), String(4100 / 5000));
-    assert.equal(await text(page, 'archive-written'), '4,100');
+    assert.equal(await text(page, 'archive-written'), '11,020');
 
     // The share fills up: paused, with the reason, the free space, and the pending files.
     await emit(page, { type: 'archive', status: ARCHIVE_PAUSED });
@@ -259,7 +259,7 @@ describe('archive screen', () => {
     await page.locator('[data-testid="status-archive-state"]', { hasText: 'Downloading' }).waitFor();
     assert.equal(await page.getByTestId('status-archive-paused').count(), 0);
     assert.equal(await text(page, 'status-archive-pending'), '3,468');
-    assert.equal(await page.getByRole('progressbar', { name: /Downloading recordings/ }).getAttribute('aria-valuenow'), String(1532 / 5000));
+    assert.equal(await page.getByRole('progressbar', { name: /Archiving ended sessions/ }).getAttribute('aria-valuenow'), String(1532 / 5000));
     await page.getByTestId('status-archive').scrollIntoViewIfNeeded();
     await screenshot(page, 'status-archive', false);
     await page.getByTestId('status-archive-open').click();

@@ -101,7 +101,7 @@ export const ARCHIVE_PAUSED: ArchiveStatus = {
 /** The first pass after the folder was set: thousands of recordings from the last 90 days. */
 export const ARCHIVE_BACKFILL: ArchiveStatus = {
   ...ARCHIVE_IDLE,
-  written: { files: 1_532, bytes: 88.4 * GB },
+  written: { files: 4_211, bytes: 88.4 * GB },
   pending: 3_468,
   expired: 12,
   failed: 1,
