@@ -269,7 +269,9 @@ export function BackupsTable({ backups, configured, onChanged }: { backups: Site
       testId="archive-backups"
     >
       {backups.length === 0 ? (
-        <Caption1 className={styles.muted}>No site yet.</Caption1>
+        <Caption1 className={styles.muted} data-testid="archive-backups-empty">
+          No site backups yet: choose daily or weekly backups in a site's dialog.
+        </Caption1>
       ) : (
         <TableScroll>
           <Table size="small" aria-label="Site backups" data-testid="archive-backups-table">
