@@ -18,6 +18,7 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import {
+  Archive20Regular,
   CloudArrowUp20Regular,
   DataBarVertical20Regular,
   DocumentSearch20Regular,
@@ -34,17 +35,19 @@ import { errorMessage } from './api/errors.ts';
 import { ErrorBar } from './components/layout.tsx';
 import { AppToaster, useNotify } from './components/notify.tsx';
 import { ActivityScreen } from './screens/ActivityScreen.tsx';
+import { ArchiveScreen } from './screens/ArchiveScreen.tsx';
 import { ElasticScreen } from './screens/ElasticScreen.tsx';
 import { SessionsScreen } from './screens/SessionsScreen.tsx';
 import { SiteDialog, type SiteDialogTarget } from './screens/SiteDialog.tsx';
 import { SitesScreen } from './screens/SitesScreen.tsx';
 import { StatusScreen } from './screens/StatusScreen.tsx';
 
-type ScreenId = 'sites' | 'elastic' | 'status' | 'sessions' | 'activity';
+type ScreenId = 'sites' | 'elastic' | 'archive' | 'status' | 'sessions' | 'activity';
 
 const SCREENS: { id: ScreenId; label: string; icon: ReactElement }[] = [
   { id: 'sites', label: 'Sites', icon: <Server20Regular /> },
   { id: 'elastic', label: 'Elastic', icon: <CloudArrowUp20Regular /> },
+  { id: 'archive', label: 'Archive', icon: <Archive20Regular /> },
   { id: 'status', label: 'Status', icon: <DataBarVertical20Regular /> },
   { id: 'sessions', label: 'Sessions', icon: <DocumentSearch20Regular /> },
   { id: 'activity', label: 'Activity', icon: <TextBulletListLtr20Regular /> },
@@ -146,6 +149,7 @@ export function App() {
   const info = useLoad(() => api.invoke('app.info', {}), [api]);
   const sites = useLoad(() => api.invoke('sites.list', {}), [api]);
   const destination = useLoad(() => api.invoke('destination.get', {}), [api]);
+  const archive = useLoad(() => api.invoke('archive.get', {}), [api]);
   const [screen, setScreen] = useScreen();
   const [dialog, setDialog] = useState<SiteDialogTarget | null>(null);
   const [pausing, setPausing] = useState(false);
@@ -203,8 +207,11 @@ export function App() {
     case 'elastic':
       content = <ElasticScreen destination={destination.data} loading={destination.loading} error={destination.error} onReload={destination.reload} onSaved={(d) => destination.setData(() => d)} />;
       break;
+    case 'archive':
+      content = <ArchiveScreen view={archive.data} loading={archive.loading} error={archive.error} onReload={archive.reload} onSaved={(a) => archive.setData(() => a)} />;
+      break;
     case 'status':
-      content = <StatusScreen status={status} onEditSite={(id) => void openEdit(id)} />;
+      content = <StatusScreen status={status} onEditSite={(id) => void openEdit(id)} onOpenArchive={() => setScreen('archive')} />;
       break;
     case 'sessions':
       content = <SessionsScreen sites={sites.data ?? []} />;
@@ -321,7 +328,7 @@ export function App() {
         ) : null}
         {content}
       </main>
-      <SiteDialog target={dialog} onClose={() => setDialog(null)} onSaved={onSaved} />
+      <SiteDialog target={dialog} onClose={() => setDialog(null)} onSaved={onSaved} archiveConfigured={archive.data ? archive.data.configured : null} />
       <AppToaster />
     </div>
   );

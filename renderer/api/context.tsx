@@ -98,14 +98,16 @@ function applyEvent(status: EngineStatus, event: UiEvent): EngineStatus {
       return { ...status, sites: status.sites.filter((s) => s.siteId !== event.siteId) };
     case 'outbox':
       return { ...status, outbox: event.counts };
+    case 'archive':
+      return { ...status, archive: event.status };
     default:
       return status;
   }
 }
 
 /**
- * The engine's status: `status.get`, then kept current by `site-status`, `site-removed` and
- * `outbox` events. Loaded again after the event stream reconnects (events may have been missed)
+ * The engine's status: `status.get`, then kept current by `site-status`, `site-removed`, `outbox`
+ * and `archive` events. Loaded again after the event stream reconnects (events may have been missed)
  * and when the number of failed deliveries changes (the failure reasons come only with status.get).
  */
 export function useStatus(): StatusState {
@@ -148,7 +150,7 @@ export function useStatus(): StatusState {
   }, [api, generation]);
 
   useEngineEvents((event) => {
-    if (event.type !== 'site-status' && event.type !== 'site-removed' && event.type !== 'outbox') return;
+    if (event.type !== 'site-status' && event.type !== 'site-removed' && event.type !== 'outbox' && event.type !== 'archive') return;
     if (pending.current) {
       pending.current.push(event);
       return;

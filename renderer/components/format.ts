@@ -67,3 +67,24 @@ export function formatPercent(share: number): string {
   // 99.96% would round to 100%: only a finished backfill shows 100%.
   return percent.format(clamped < 1 ? Math.min(clamped, 0.999) : 1);
 }
+
+const BYTE_UNITS = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
+const oneDecimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+
+/** A size as Windows Explorer writes it (units of 1,024): "512 bytes", "1.4 MB", "2.1 TB". */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '—';
+  if (bytes < 1024) return bytes === 1 ? '1 byte' : `${numbers.format(bytes)} bytes`;
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  // 1023.96 KB would print as "1,024 KB": write it in the next unit up instead.
+  if (value >= 1023.95 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value >= 100 ? numbers.format(Math.round(value)) : oneDecimal.format(value)} ${BYTE_UNITS[unit]}`;
+}

@@ -36,6 +36,7 @@ import { toApiError } from '../api/errors.ts';
 import { useLiveTest } from '../components/live-test.ts';
 import { SecretInput } from '../components/secret-input.tsx';
 import { TestSteps } from '../components/test-steps.tsx';
+import { BACKUP_FIELD_IDS, BackupFields } from './site-backup-fields.tsx';
 import {
   ADVANCED_FIELDS,
   FORM_KEY,
@@ -109,17 +110,26 @@ export function SiteDialog({
   target,
   onClose,
   onSaved,
+  archiveConfigured = null,
 }: {
   target: SiteDialogTarget | null;
   onClose: () => void;
   onSaved: (site: SiteView, mode: 'new' | 'edit') => void;
+  /** Whether an archive folder is set (backups go there); null when unknown. */
+  archiveConfigured?: boolean | null;
 }) {
   const styles = useStyles();
   return (
     <Dialog open={target !== null} onOpenChange={(_, data) => (data.open ? undefined : onClose())} modalType="modal">
       <DialogSurface className={styles.surface} data-testid="site-dialog" aria-describedby={undefined}>
         {target ? (
-          <SiteForm key={target.mode === 'edit' ? `edit-${target.site.id}` : 'new'} target={target} onClose={onClose} onSaved={onSaved} />
+          <SiteForm
+            key={target.mode === 'edit' ? `edit-${target.site.id}` : 'new'}
+            target={target}
+            onClose={onClose}
+            onSaved={onSaved}
+            archiveConfigured={archiveConfigured}
+          />
         ) : null}
       </DialogSurface>
     </Dialog>
@@ -137,11 +147,22 @@ const FIELD_IDS: Record<SiteFormField, string> = {
   timeoutSeconds: 'site-timeout',
   caFile: 'site-ca-file',
   proxyUrl: 'site-proxy-url',
+  ...BACKUP_FIELD_IDS,
 };
 
-const FIELD_ORDER: SiteFormField[] = ['name', 'host', 'clientId', 'clientSecret', ...ADVANCED_FIELDS];
+const FIELD_ORDER: SiteFormField[] = ['name', 'host', 'clientId', 'clientSecret', 'backupSchedule', 'keepBackups', 'backupPassword', ...ADVANCED_FIELDS];
 
-function SiteForm({ target, onClose, onSaved }: { target: SiteDialogTarget; onClose: () => void; onSaved: (site: SiteView, mode: 'new' | 'edit') => void }) {
+function SiteForm({
+  target,
+  onClose,
+  onSaved,
+  archiveConfigured,
+}: {
+  target: SiteDialogTarget;
+  onClose: () => void;
+  onSaved: (site: SiteView, mode: 'new' | 'edit') => void;
+  archiveConfigured: boolean | null;
+}) {
   const styles = useStyles();
   const api = useApi();
   const editing = target.mode === 'edit' ? target.site : null;
@@ -149,6 +170,9 @@ function SiteForm({ target, onClose, onSaved }: { target: SiteDialogTarget; onCl
   // The secret lives only in the (uncontrolled) password input and this ref: never in React state or the DOM.
   const secretInput = useRef<HTMLInputElement | null>(null);
   const [secretTyped, setSecretTyped] = useState(false);
+  // The backup password, likewise: only in its input. On Edit, empty keeps the stored one.
+  const backupPasswordInput = useRef<HTMLInputElement | null>(null);
+  const [clearBackupPassword, setClearBackupPassword] = useState(false);
   /** Fields the user changed and then left: their messages show from then on. */
   const [touched, setTouched] = useState<Set<SiteFormField>>(() => new Set());
   const dirty = useRef<Set<SiteFormField>>(new Set());
@@ -220,6 +244,11 @@ function SiteForm({ target, onClose, onSaved }: { target: SiteDialogTarget; onCl
   }
 
   const secretValue = () => secretInput.current?.value.trim() ?? '';
+  /** A password may begin or end with a space: it is sent exactly as typed (only an all-blank field counts as empty). */
+  const backupPasswordValue = () => {
+    const value = backupPasswordInput.current?.value ?? '';
+    return clearBackupPassword || value.trim() === '' ? '' : value;
+  };
 
   async function runTest() {
     setAttempt((a) => (a === 'save' ? a : 'test'));
@@ -232,12 +261,14 @@ function SiteForm({ target, onClose, onSaved }: { target: SiteDialogTarget; onCl
       return;
     }
     const secret = secretValue();
+    const backupPassword = backupPasswordValue();
     const outcome = await test.run((testId) =>
       api.invoke('sites.test', {
         testId,
         draft: draft.value,
         ...(editing ? { id: editing.id } : {}),
         ...(secret ? { clientSecret: secret } : {}),
+        ...(backupPassword ? { backupPassword } : {}),
       }),
     );
     if (outcome instanceof Error) showApiError(outcome);
@@ -252,12 +283,21 @@ function SiteForm({ target, onClose, onSaved }: { target: SiteDialogTarget; onCl
       return;
     }
     const secret = secretValue();
+    const backupPassword = backupPasswordValue();
     setSaving(true);
     try {
+      // The backup password: typed = replace; empty = keep the stored one (null); "Remove" = clear it.
       const saved = editing
-        ? await api.invoke('sites.edit', { id: editing.id, patch: checked.value, clientSecret: secret === '' ? null : secret })
-        : await api.invoke('sites.add', { site: checked.value, clientSecret: secret });
+        ? await api.invoke('sites.edit', {
+            id: editing.id,
+            patch: checked.value,
+            clientSecret: secret === '' ? null : secret,
+            backupPassword: backupPassword === '' ? null : backupPassword,
+            ...(clearBackupPassword ? { clearBackupPassword: true } : {}),
+          })
+        : await api.invoke('sites.add', { site: checked.value, clientSecret: secret, ...(backupPassword ? { backupPassword } : {}) });
       if (secretInput.current) secretInput.current.value = '';
+      if (backupPasswordInput.current) backupPasswordInput.current.value = '';
       onSaved(saved, editing ? 'edit' : 'new');
     } catch (e) {
       showApiError(toApiError(e));
@@ -373,6 +413,22 @@ function SiteForm({ target, onClose, onSaved }: { target: SiteDialogTarget; onCl
               checked={values.enabled}
               onChange={(_, d) => change('enabled', d.checked)}
               label={values.enabled ? 'Collect sessions from this site' : 'Collection is turned off for this site'}
+            />
+            <BackupFields
+              values={values}
+              editing={editing}
+              archiveConfigured={archiveConfigured}
+              clear={clearBackupPassword}
+              onClear={setClearBackupPassword}
+              passwordRef={backupPasswordInput}
+              change={change}
+              leave={leave}
+              message={message}
+              state={state}
+              onPasswordChange={() => {
+                dirty.current.add('backupPassword');
+                if (serverErrors.backupPassword) setServerErrors(({ backupPassword: _dropped, ...rest }) => rest);
+              }}
             />
             <Accordion collapsible openItems={advancedOpen || advancedHasError ? ['advanced'] : []} onToggle={onAccordionToggle}>
               <AccordionItem value="advanced">
@@ -502,3 +558,4 @@ function Verdict({ state }: { state: ReturnType<typeof useLiveTest>['state'] }) 
   }
   return null;
 }
+

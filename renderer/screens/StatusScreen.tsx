@@ -31,6 +31,7 @@ import { EmptyState, ErrorBar, Loading, Page, Section, TableScroll } from '../co
 import { useNotify } from '../components/notify.tsx';
 import { StateBadge } from '../components/state-badge.tsx';
 import { useNow } from '../components/use-now.ts';
+import { ArchiveSummary } from './archive-status.tsx';
 
 const CHART_HOURS = 72;
 
@@ -93,7 +94,7 @@ const useStyles = makeStyles({
   mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200 },
 });
 
-export function StatusScreen({ status, onEditSite }: { status: StatusState; onEditSite: (siteId: number) => void }) {
+export function StatusScreen({ status, onEditSite, onOpenArchive }: { status: StatusState; onEditSite: (siteId: number) => void; onOpenArchive?: () => void }) {
   const styles = useStyles();
   const api = useApi();
   const now = useNow();
@@ -156,6 +157,7 @@ export function StatusScreen({ status, onEditSite }: { status: StatusState; onEd
             </Section>
             <OutboxCard status={status} />
           </div>
+          <ArchiveSummary status={engine.archive} onOpen={onOpenArchive} />
         </>
       )}
     </Page>

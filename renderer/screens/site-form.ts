@@ -2,6 +2,7 @@
  * The site dialog's values and their checks: the dialog holds text as typed, the shared schema
  * (the same one the engine applies) turns it into a site or says, by field, what to fix.
  */
+import { DEFAULT_KEEP_BACKUPS, type BackupSchedule } from '../../shared/archive.ts';
 import type { SiteView } from '../../shared/contract.ts';
 import { formatDuration } from '../../shared/durations.ts';
 import {
@@ -27,10 +28,14 @@ export interface SiteFormValues {
   timeout: string;
   caFile: string;
   proxyUrl: string;
+  /** Site backups into the archive folder. */
+  backupSchedule: BackupSchedule;
+  /** As typed; the schema reads a whole number. */
+  keepBackups: string;
 }
 
-/** Every field the dialog can show a message by (the schema's fields plus the secret). */
-export type SiteFormField = SiteField | 'clientSecret';
+/** Every field the dialog can show a message by (the schema's fields plus the two secrets). */
+export type SiteFormField = SiteField | 'clientSecret' | 'backupPassword';
 export type SiteFormErrors = Partial<Record<SiteFormField, string>>;
 
 /** Schema field → dialog value it comes from. */
@@ -44,6 +49,8 @@ export const FORM_KEY: Record<SiteField, keyof SiteFormValues> = {
   timeoutSeconds: 'timeout',
   caFile: 'caFile',
   proxyUrl: 'proxyUrl',
+  backupSchedule: 'backupSchedule',
+  keepBackups: 'keepBackups',
 };
 
 export const ADVANCED_FIELDS: SiteFormField[] = ['initialIntervalSeconds', 'pollIntervalSeconds', 'timeoutSeconds', 'caFile', 'proxyUrl'];
@@ -59,6 +66,8 @@ export function emptySiteForm(): SiteFormValues {
     timeout: formatDuration(DEFAULT_TIMEOUT),
     caFile: '',
     proxyUrl: '',
+    backupSchedule: 'off',
+    keepBackups: String(DEFAULT_KEEP_BACKUPS),
   };
 }
 
@@ -73,6 +82,8 @@ export function siteFormFrom(site: SiteView): SiteFormValues {
     timeout: formatDuration(site.timeoutSeconds),
     caFile: site.caFile ?? '',
     proxyUrl: site.proxyUrl ?? '',
+    backupSchedule: site.backupSchedule ?? 'off',
+    keepBackups: String(site.keepBackups ?? DEFAULT_KEEP_BACKUPS),
   };
 }
 
@@ -88,14 +99,22 @@ export function rawSite(values: SiteFormValues) {
     timeoutSeconds: values.timeout,
     caFile: values.caFile,
     proxyUrl: values.proxyUrl,
+    backupSchedule: values.backupSchedule,
+    keepBackups: wholeNumber(values.keepBackups),
   };
 }
 
-const FIELDS = new Set<string>([...Object.keys(SITE_FIELD_LABELS), 'clientSecret']);
+/** "30" → 30; anything else stays text, which the schema rejects with its message ("a whole number from 1 to …"). */
+function wholeNumber(text: string): number | string {
+  const trimmed = text.trim();
+  return /^\d{1,7}$/.test(trimmed) ? Number(trimmed) : trimmed;
+}
+
+const FIELDS = new Set<string>([...Object.keys(SITE_FIELD_LABELS), 'clientSecret', 'backupPassword']);
 
 /** Drops the "Client ID: " a message starts with when it is shown under the field of that label. */
 function withoutLabel(field: SiteFormField, message: string): string {
-  const label = field === 'clientSecret' ? 'Client secret' : SITE_FIELD_LABELS[field];
+  const label = field === 'clientSecret' ? 'Client secret' : field === 'backupPassword' ? 'Backup password' : SITE_FIELD_LABELS[field];
   const prefix = `${label}: `;
   if (message.toLowerCase().startsWith(prefix.toLowerCase())) {
     const rest = message.slice(prefix.length);
@@ -116,6 +135,8 @@ export function issuesByField(issues: { field: string | null; message: string }[
     const field = issue.field?.split('.').find((part) => FIELDS.has(part)) as SiteFormField | undefined;
     if (field) {
       errors[field] ??= withoutLabel(field, issue.message);
+    } else if (issue.field === null && /\bbackup password\b/i.test(issue.message)) {
+      errors.backupPassword ??= issue.message;
     } else if (issue.field === null && /\bsecret\b/i.test(issue.message)) {
       // The engine reports a missing or unusable secret without a field.
       errors.clientSecret ??= issue.message;
@@ -152,7 +173,7 @@ export function checkTestDraft(values: SiteFormValues): Checked<SitePatch> {
 
 /** The fields that concern an empty required value: their message waits until the user leaves the field or saves. */
 export function requiredEmpty(values: SiteFormValues, field: SiteFormField): boolean {
-  if (field === 'clientSecret' || field === 'enabled') return false;
+  if (field === 'clientSecret' || field === 'backupPassword' || field === 'enabled' || field === 'backupSchedule') return false;
   const value = values[FORM_KEY[field]];
   return typeof value === 'string' && value.trim() === '';
 }

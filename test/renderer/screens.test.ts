@@ -332,7 +332,7 @@ describe('screens', () => {
     const { page, errors } = await harness.open(config({ 'status.get': MIXED }), {
       context: { viewport: { width: 1100, height: 700 }, deviceScaleFactor: 1.25 },
     });
-    for (const screen of ['sites', 'elastic', 'status', 'sessions', 'activity'] as const) {
+    for (const screen of ['sites', 'elastic', 'archive', 'status', 'sessions', 'activity'] as const) {
       await page.getByTestId(`nav-${screen}`).click();
       await page.getByTestId(`${screen}-screen`).waitFor();
       await assertNoHorizontalOverflow(page, screen);
@@ -345,7 +345,7 @@ describe('screens', () => {
     const { page, errors } = await harness.open(config({ 'status.get': MIXED }), {
       context: { viewport: { width: 900, height: 640 }, deviceScaleFactor: 1.5 },
     });
-    for (const screen of ['sites', 'elastic', 'status', 'sessions', 'activity'] as const) {
+    for (const screen of ['sites', 'elastic', 'archive', 'status', 'sessions', 'activity'] as const) {
       await page.getByTestId(`nav-${screen}`).click();
       await page.getByTestId(`${screen}-screen`).waitFor();
       await page.waitForTimeout(150);
@@ -366,6 +366,9 @@ describe('screens', () => {
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('Enter');
     await page.getByTestId('elastic-screen').waitFor();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('archive-screen').waitFor();
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('Enter');
     await page.getByTestId('status-screen').waitFor();

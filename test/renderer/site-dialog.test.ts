@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { screenshot } from './support/browser.ts';
 import type { PageGlobals } from './support/dom.ts';
 import { calls, respond } from './support/fake-api.ts';
-import { ATTENTION_REASON, LAB, PRODUCTION, config, siteStatus, siteTestSteps } from './support/fixtures.ts';
+import { ATTENTION_REASON, LAB, PRODUCTION, config, siteStatus, siteTestSteps, status } from './support/fixtures.ts';
 import { startHarness, type Harness } from './support/harness.ts';
 
 let harness: Harness;
@@ -180,7 +180,11 @@ describe('site dialog', () => {
       timeoutSeconds: 30,
       caFile: null,
       proxyUrl: 'http://proxy.example.com:3128',
+      backupSchedule: 'off',
+      keepBackups: 30,
     });
+    // No backup password typed: none is sent.
+    assert.equal(call.backupPassword, undefined);
     // The new site is listed, and the secret is nowhere in the page.
     await page.getByTestId('site-row-7').waitFor();
     assert.ok(!(await domText(page)).includes(SECRET));
@@ -258,12 +262,9 @@ describe('site dialog', () => {
   test('the needs-attention banner opens the Edit dialog of that site', async () => {
     const { page } = await harness.open(
       config({
-        'status.get': {
-          sites: [siteStatus(PRODUCTION), siteStatus(LAB, { state: 'needs-attention', needsAttention: ATTENTION_REASON })],
+        'status.get': status([siteStatus(PRODUCTION), siteStatus(LAB, { state: 'needs-attention', needsAttention: ATTENTION_REASON })], {
           outbox: { pending: 0, sent: 10, failed: 0 },
-          outboxFailures: [],
-          paused: false,
-        },
+        }),
       }),
     );
     await page.getByRole('button', { name: 'Edit site Lab' }).first().click();

@@ -19,9 +19,12 @@ export interface FakeTestScript {
   error?: ApiErrorBody;
 }
 
+/** The channels whose calls play a Test (test-step events, then the result). */
+export type TestChannel = 'sites.test' | 'destination.test' | 'archive.test';
+
 export interface FakeConfig {
   responses: FakeResponses;
-  tests?: Partial<Record<'sites.test' | 'destination.test', FakeTestScript>>;
+  tests?: Partial<Record<TestChannel, FakeTestScript>>;
   delayMs?: number;
 }
 
@@ -41,6 +44,6 @@ export async function respond<C extends Channel>(page: Page, channel: C, answer:
   await page.evaluate(`globalThis.__fake.respond(${JSON.stringify(channel)}, ${JSON.stringify(answer)})`);
 }
 
-export async function script(page: Page, channel: 'sites.test' | 'destination.test', test: FakeTestScript): Promise<void> {
+export async function script(page: Page, channel: TestChannel, test: FakeTestScript): Promise<void> {
   await page.evaluate(`globalThis.__fake.script(${JSON.stringify(channel)}, ${JSON.stringify(test)})`);
 }

@@ -1,4 +1,5 @@
 /** Canned engine data for the fake transport: realistic sites, statuses, sessions and log lines. */
+import { DEFAULT_ARCHIVE_LAYOUT, type ArchiveStatus, type ArchiveView } from '../../../shared/archive.ts';
 import type { AppInfo, EngineStatus, SiteView } from '../../../shared/contract.ts';
 import type { DestinationView } from '../../../shared/destination.ts';
 import type { HourlyCount, SessionDetail, SessionRow } from '../../../shared/sessions.ts';
@@ -24,9 +25,12 @@ export function site(id: number, name: string, host: string, extra: Partial<Site
     timeoutSeconds: 30,
     caFile: null,
     proxyUrl: null,
+    backupSchedule: 'off',
+    keepBackups: 30,
     createdAt: iso(NOW - 10 * 86_400_000),
     updatedAt: iso(NOW - 86_400_000),
     clientSecretStored: true,
+    backupPasswordStored: false,
     ...extra,
   };
 }
@@ -57,8 +61,24 @@ export const EMEA = site(3, 'EMEA', 'emea.access.example.com');
 export const ATTENTION_REASON =
   'The site rejected the client secret (HTTP 401). Create a new secret in /login > Management > API Configuration and enter it here with Edit.';
 
+/** No archive folder set (archive-fixtures.ts has the archive at work). */
+export const ARCHIVE_VIEW_OFF: ArchiveView = { dir: null, layout: DEFAULT_ARCHIVE_LAYOUT, sessionXml: true, recordings: true, shellRecordings: true, configured: false };
+export const ARCHIVE_STATUS_OFF: ArchiveStatus = {
+  state: 'off',
+  pausedReason: null,
+  dir: null,
+  freeBytes: null,
+  written: { files: 0, bytes: 0 },
+  pending: 0,
+  expired: 0,
+  failed: 0,
+  failures: [],
+  backups: [],
+  progress: null,
+};
+
 export function status(sites: SiteStatus[], extra: Partial<EngineStatus> = {}): EngineStatus {
-  return { sites, outbox: { pending: 12, sent: 48_201, failed: 0 }, outboxFailures: [], paused: false, ...extra };
+  return { sites, outbox: { pending: 12, sent: 48_201, failed: 0 }, outboxFailures: [], archive: ARCHIVE_STATUS_OFF, paused: false, ...extra };
 }
 
 export const DESTINATION_EMPTY: DestinationView = {
@@ -166,6 +186,8 @@ export function siteTestSteps(failAt?: string, detail = 'The site rejected the C
     token: 'Client ID and secret accepted; the token is valid for 60 minutes.',
     reporting: 'The API account may read access session reports.',
     clock: 'This computer\'s clock agrees with the site (2 s apart).',
+    // The step a site with backups on gains (issue #15).
+    backup: 'The API account may take site backups ("Allowed to use the backup API").',
   };
   return SITE_TEST_STEPS.map((s, i) => {
     if (failed) return { id: s.id, title: s.title, status: 'skipped' as const, detail: 'Not run: fix the failed step first.', durationMs: 0 };
@@ -192,6 +214,8 @@ export function responses(overrides: FakeResponses = {}, sites: SiteView[] = [PR
     'sites.runNow': { started: 1 },
     'engine.setPaused': { paused: true },
     'outbox.retryFailed': { retried: 3 },
+    'archive.get': ARCHIVE_VIEW_OFF,
+    'archive.status': ARCHIVE_STATUS_OFF,
     ...overrides,
   };
 }
