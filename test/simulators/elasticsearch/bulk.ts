@@ -98,6 +98,20 @@ export function executeBulk(ops: BulkOp[], ctx: BulkContext): BulkOutcome {
   let ingestRan = false;
   const items: JsonObject[] = [];
   const statuses: number[] = [];
+  // A request's items nearly always share one target: its name check and privilege answers are
+  // computed once per request (neither can change while the request runs).
+  const nameChecks = new Map<string, EsException | null>();
+  const checkName = (name: string): EsException | null => {
+    if (!nameChecks.has(name)) nameChecks.set(name, invalidIndexName(name));
+    return nameChecks.get(name)!;
+  };
+  const allowed = new Map<string, boolean>();
+  const allows = (name: string, action: string): boolean => {
+    const key = `${name}\0${action}`;
+    let yes = allowed.get(key);
+    if (yes === undefined) allowed.set(key, (yes = indexAllows(identity.privileges, name, action)));
+    return yes;
+  };
 
   ops.forEach((op, i) => {
     const position = i + 1;
@@ -114,7 +128,7 @@ export function executeBulk(ops: BulkOp[], ctx: BulkContext): BulkOutcome {
       statuses.push(status);
     };
 
-    const nameProblem = invalidIndexName(name);
+    const nameProblem = checkName(name);
     if (nameProblem) return fail(400, nameProblem);
 
     let target = store.resolve(name);
@@ -124,7 +138,7 @@ export function executeBulk(ops: BulkOp[], ctx: BulkContext): BulkOutcome {
       if (op.requireDataStream && !becomesDataStream) {
         return fail(404, indexNotFound(name, `no such index [${name}] and the index creation request requires a data stream`));
       }
-      if (!indexAllows(identity.privileges, name, 'indices:admin/auto_create')) {
+      if (!allows(name, 'indices:admin/auto_create')) {
         return fail(403, unauthorizedIndex(identity, 'indices:admin/auto_create', name));
       }
       target = store.autoCreate(name);
@@ -134,11 +148,11 @@ export function executeBulk(ops: BulkOp[], ctx: BulkContext): BulkOutcome {
     if (target.kind === 'data_stream' && key !== 'create') {
       return fail(400, exception('illegal_argument_exception', 'only write ops with an op_type of create are allowed in data streams'));
     }
-    if (!indexAllows(identity.privileges, name, 'indices:data/write/bulk[s]')) {
+    if (!allows(name, 'indices:data/write/bulk[s]')) {
       return fail(403, unauthorizedIndex(identity, 'indices:data/write/bulk[s]', name));
     }
     const writeAction = WRITE_ACTION[key] as string;
-    if (!indexAllows(identity.privileges, name, writeAction)) return fail(403, unauthorizedIndex(identity, writeAction, name));
+    if (!allows(name, writeAction)) return fail(403, unauthorizedIndex(identity, writeAction, name));
 
     const index: IndexState = target.kind === 'data_stream' ? target.write : target.index;
     resultIndex = index.name;

@@ -60,6 +60,12 @@ export interface ElasticsearchSimulatorOptions {
   strictBulkActionLines?: boolean;
   /** Clock for backing index dates, event.ingested and expirations. */
   now?: () => Date;
+  /**
+   * Delay every `_bulk` answer by this many milliseconds (default 0), as the network round trip to a real
+   * cluster does (tens of ms). The documents are indexed before the delay, as a real cluster has indexed
+   * them before its answer travels back. Changeable later with `setBulkLatency`.
+   */
+  bulkLatencyMs?: number;
 }
 
 export interface DataStreamInfo {
@@ -97,6 +103,8 @@ export interface ElasticsearchSimulator {
   dataStreams(): DataStreamInfo[];
   readonly bulkRequests: readonly BulkRequestLog[];
   readonly requests: readonly RequestLog[];
+  /** Delay of every following `_bulk` answer (see `bulkLatencyMs`). */
+  setBulkLatency(ms: number): void;
   /** Forget documents, data streams, logs and faults (templates, pipelines and credentials stay). */
   reset(): void;
 
@@ -137,6 +145,7 @@ export async function startElasticsearchSimulator(options: ElasticsearchSimulato
     strictBulk: options.strictBulkActionLines ?? true,
     bulkRequests,
     requests,
+    bulkLatencyMs: options.bulkLatencyMs ?? 0,
   };
   const listener = await startListener(handler(state), { tls: options.tls, host: options.host, port: options.port });
 
@@ -176,6 +185,9 @@ export async function startElasticsearchSimulator(options: ElasticsearchSimulato
       })),
     bulkRequests,
     requests,
+    setBulkLatency(ms: number) {
+      state.bulkLatencyMs = ms;
+    },
     reset() {
       store.clearDocuments();
       bulkRequests.length = 0;

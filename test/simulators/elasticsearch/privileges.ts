@@ -36,9 +36,17 @@ export const SUPERUSER: Privileges = { cluster: ['all'], indices: [{ names: ['*'
 /** Glob match with `*` only (the wildcard form of index patterns and action patterns). */
 export function globMatch(pattern: string, value: string): boolean {
   if (!pattern.includes('*')) return pattern === value;
-  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  // Compiled once per pattern: a bulk request checks every item's index against the key's patterns.
+  let re = GLOBS.get(pattern);
+  if (!re) {
+    re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+    if (GLOBS.size > 1000) GLOBS.clear();
+    GLOBS.set(pattern, re);
+  }
   return re.test(value);
 }
+
+const GLOBS = new Map<string, RegExp>();
 
 /**
  * Is every name matched by glob `inner` also matched by glob `outer`? (`*` only.) Exact for a single outer

@@ -66,6 +66,8 @@ export interface SimState {
   strictBulk: boolean;
   bulkRequests: BulkRequestLog[];
   requests: RequestLog[];
+  /** Delay of every `_bulk` answer (ms): a network round trip to a real cluster. */
+  bulkLatencyMs: number;
 }
 
 /** Lucene version and compatibility floors per Elasticsearch minor (root API `version` object). */
@@ -261,6 +263,7 @@ const bulk: Endpoint = async (c, vars) => {
   if (statusFault) {
     log.faults.push(`status:${statusFault.status}`);
     if (slow) await sleep(slow.delayMs);
+    if (state.bulkLatencyMs > 0) await sleep(state.bulkLatencyMs);
     const f = statusFault;
     const answer = statusFailure(f);
     log.status = f.status;
@@ -296,6 +299,7 @@ const bulk: Endpoint = async (c, vars) => {
   log.itemStatuses = outcome.statuses;
   log.errors = outcome.body.errors;
   if (slow) await sleep(slow.delayMs);
+  if (state.bulkLatencyMs > 0) await sleep(state.bulkLatencyMs);
   const headers: Record<string, string[]> = {};
   if (parsed.warnings.length) {
     headers.warning = parsed.warnings.map((w) => `299 Elasticsearch-${state.version}-0000000000000000000000000000000000000000 "${w}"`);
