@@ -11,7 +11,7 @@ import type { DestinationView } from './destination.ts';
 import type { Site } from './models.ts';
 import type { HourlyCount, SessionDetail, SessionRow } from './sessions.ts';
 import type { SiteTestResult, TestResult } from './site-test.ts';
-import type { EngineEvent, LogLine, OutboxCounts, SiteStatus } from './status.ts';
+import type { EngineEvent, LogLine, OutboxCounts, ShippingErrorView, SiteStatus } from './status.ts';
 
 const id = z.number({ error: 'Expected a numeric id.' }).int().positive();
 const none = z.object({}).strict();
@@ -117,6 +117,8 @@ export interface EngineStatus {
   outboxFailures: { eventId: number; reason: string }[];
   /** The archive folder's counts (state `off` when no folder is set). */
   archive: ArchiveStatus;
+  /** Why shipping last failed (e.g. the API key was rejected), until a delivery succeeds; absent or null when it works. */
+  shippingError?: ShippingErrorView | null;
   paused: boolean;
 }
 

@@ -25,6 +25,15 @@ export interface SiteStatus {
   backfill: { from: string; coveredUntil: string; progress: number } | null;
 }
 
+/** Why shipping to Elasticsearch last failed, kept until a delivery succeeds (ISO times). */
+export interface ShippingErrorView {
+  message: string;
+  /** First failure with this message. */
+  since: string;
+  /** Latest failure. */
+  at: string;
+}
+
 export interface OutboxCounts {
   pending: number;
   sent: number;

@@ -95,6 +95,7 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
         }
         const { pending, sent, failed } = status.outbox;
         process.stdout.write(`\nOutbox (Elasticsearch): ${pending} pending, ${sent} sent, ${failed} failed.\n`);
+        if (status.shippingError) process.stdout.write(`Shipping error (since ${when(status.shippingError.since)}, last ${when(status.shippingError.at)}): ${status.shippingError.message}\n`);
         for (const f of status.outboxFailures) process.stdout.write(`  failed event ${f.eventId}: ${f.reason}\n`);
         printArchiveStatus(status.archive);
       });

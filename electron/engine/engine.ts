@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Site } from '../../shared/models.ts';
 import { formatSiteIssues, siteInputSchema, siteIssues, type SiteInputRaw, type SitePatchRaw } from '../../shared/site-schema.ts';
 import type { SiteTestResult, SiteTestStepResult } from '../../shared/site-test.ts';
-import type { EngineEvent, OutboxCounts, SiteStatus } from '../../shared/status.ts';
+import type { EngineEvent, OutboxCounts, ShippingErrorView, SiteStatus } from '../../shared/status.ts';
 import type { DestinationSettings, DestinationTestStepId, DestinationView } from '../../shared/destination.ts';
 import type { TestResult, TestStep } from '../../shared/site-test.ts';
 import type { ArchiveSettings, ArchiveStatus, ArchiveTestResult, ArchiveTestStepId, ArchiveVerifyResult, ArchiveView } from '../../shared/archive.ts';
@@ -15,7 +15,7 @@ import { BackupService, type BackupOutcome, type BackupResult } from './backup/b
 import { DestinationStore, normalizeApiKey, validateDestination } from './elastic/destination-settings.ts';
 import { testDestination } from './elastic/destination-test.ts';
 import { installIntegrationAssets } from './elastic/fleet.ts';
-import { Shipper, type SHIP_LIMITS } from './elastic/shipper.ts';
+import { Shipper, type ShipLimits } from './elastic/shipper.ts';
 import { Scheduler, type SiteRunOutcome } from './extract/scheduler.ts';
 import { SETTLE_SECONDS, type ExtractionProgress } from './extract/site-extractor.ts';
 import { Logger, type LogEntry } from './log/logger.ts';
@@ -47,7 +47,7 @@ export interface EngineOptions {
   praLimits?: RateLimits;
   praRetry?: Partial<RetryPolicy>;
   /** Test hooks: shipping batch sizes and backoff. */
-  shipLimits?: Partial<typeof SHIP_LIMITS>;
+  shipLimits?: Partial<ShipLimits>;
   /**
    * The store writer thread's script. From the sources it is found next to store-writer.ts; a
    * bundle of the engine (the desktop app, the benchmark) builds store-writer-worker.ts as an entry
@@ -378,7 +378,8 @@ export class Engine {
       const [archive, backups] = await Promise.all([archiving, backingUp]);
       return { sites, shipping: null, archive, backups };
     }
-    await this.shipper.stop();
+    // The shipping that ran alongside finishes the outbox: nothing in flight is abandoned and sent
+    // again, and its totals cover the whole run.
     const [drained, archive, backups] = await Promise.all([this.shipper.drain(), archiving, backingUp]);
     return { sites, shipping: drained, archive, backups };
   }
@@ -526,7 +527,7 @@ export class Engine {
     sites: SiteStatus[];
     outbox: OutboxCounts;
     outboxFailures: { eventId: number; reason: string }[];
-    shippingError: string | null;
+    shippingError: ShippingErrorView | null;
     archive: ArchiveStatus;
     paused: boolean;
   } {
@@ -534,7 +535,7 @@ export class Engine {
       sites: this.sites.listSites().map((s) => this.siteStatus(s.id)!),
       outbox: this.queries.outboxCounts(),
       outboxFailures: this.shipper.recentFailures(),
-      shippingError: this.shipper.lastError,
+      shippingError: this.shipper.lastErrorDetail,
       archive: this.archiver.status(),
       paused: this.scheduler.isPaused,
     };

@@ -281,6 +281,14 @@ function OutboxCard({ status }: { status: StatusState }) {
         </Button>
       }
     >
+      {engine.shippingError ? (
+        <MessageBar intent="warning" layout="multiline" data-testid="outbox-shipping-error">
+          <MessageBarBody>
+            <MessageBarTitle>Sending is paused</MessageBarTitle>
+            {engine.shippingError.message} (since {formatDateTime(engine.shippingError.since)}, last tried {formatDateTime(engine.shippingError.at)})
+          </MessageBarBody>
+        </MessageBar>
+      ) : null}
       <div className={styles.tiles}>
         <div className={styles.tile}>
           <Caption1 className={styles.factLabel}>Waiting</Caption1>

@@ -61,8 +61,8 @@ export class ApiHandlers {
         return { started: ids.length };
       },
       'status.get': async () => {
-        const { sites, outbox, outboxFailures, archive, paused } = engine.status();
-        return { sites, outbox, outboxFailures, archive, paused };
+        const { sites, outbox, outboxFailures, shippingError, archive, paused } = engine.status();
+        return { sites, outbox, outboxFailures, shippingError, archive, paused };
       },
       'status.eventsPerHour': async ({ hours, siteId }) => engine.queries.eventsPerHour(hours, siteId),
       'sessions.list': async (query) => engine.queries.listSessions(query),

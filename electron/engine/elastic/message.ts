@@ -99,6 +99,50 @@ export function messageSession(header: Pick<SessionHeader, 'lsid' | 'startTime' 
  * `options.syntheticLsid` was given.
  */
 export function buildMessage(header: MessageSession, event: SessionEvent, options: MessageOptions = {}): JsonObject {
+  const prepared = sessionParts(header, options);
+  const message = eventParts(event, prepared);
+  message.set('session', prepared.session);
+  return sortedObject(message);
+}
+
+/**
+ * What every message of one session shares, read from its header once: the `session` value (already
+ * encoded as the collector writes it) and the participants that `performed_by` / `destination` are
+ * enriched from. The shipper builds one per session and reuses it for all the session's events
+ * ({@link encodeEventMessage}); a session header can be large, and converting it for each event was
+ * most of the cost of shipping.
+ */
+export interface PreparedSession {
+  /** The `session` value as encoded JSON text (Go escapes applied). */
+  readonly sessionJson: string;
+  readonly reps: JsonObject[];
+  readonly customers: JsonObject[];
+}
+
+/** Reads a session's shared parts; throws like {@link buildMessage} when no lsid can be given. */
+export function prepareSession(header: MessageSession, options: MessageOptions = {}): PreparedSession {
+  const { session, reps, customers } = sessionParts(header, options);
+  return { sessionJson: encodeMessage(session), reps, customers };
+}
+
+/**
+ * `encodeMessage(buildMessage(header, event, options))` for a prepared session, byte for byte:
+ * the event's own part is built and encoded, and the session's encoded text is put in its place.
+ */
+export function encodeEventMessage(prepared: PreparedSession, event: SessionEvent): string {
+  const message = eventParts(event, prepared);
+  message.set('session', SESSION_PLACEHOLDER);
+  const text = encodeMessage(sortedObject(message));
+  // No value of the event can hold the placeholder's text: XML has no NUL characters (not even as
+  // character references), and an escaped backslash never reads as `"\u0000`.
+  const at = text.indexOf(ENCODED_PLACEHOLDER);
+  return text.slice(0, at) + prepared.sessionJson + text.slice(at + ENCODED_PLACEHOLDER.length);
+}
+
+const SESSION_PLACEHOLDER = '\0session\0';
+const ENCODED_PLACEHOLDER = JSON.stringify(SESSION_PLACEHOLDER);
+
+function sessionParts(header: MessageSession, options: MessageOptions): { session: JsonObject; reps: JsonObject[]; customers: JsonObject[] } {
   const sessionValue = elementToJson(header.tree, SESSION_SHAPE);
   const sessionAll: JsonObject = isObject(sessionValue) ? sessionValue : textObject(sessionValue);
   const reps = participants(sessionAll.rep_list, 'representative');
@@ -117,7 +161,11 @@ export function buildMessage(header: MessageSession, event: SessionEvent, option
     }
     session.set('lsid', synthetic);
   }
+  return { session: sortedObject(session), reps, customers };
+}
 
+/** The event's own keys, enriched, without `session`. */
+function eventParts(event: SessionEvent, { reps, customers }: { reps: JsonObject[]; customers: JsonObject[] }): Map<string, JsonValue> {
   const eventValue = elementToJson(parseElementXml(event.xml), EVENT_SHAPE);
   // An <event> always carries attributes (timestamp, event_type), so it is an object; the
   // collector would fail on a bare-text event, we keep its text.
@@ -127,13 +175,12 @@ export function buildMessage(header: MessageSession, event: SessionEvent, option
   if (typeof timestamp === 'string' && /^\d{1,12}$/.test(timestamp.trim())) {
     message.set('timestamp', new Date(Number(timestamp.trim()) * 1000).toISOString().replace('.000Z', 'Z'));
   }
-  message.set('session', sortedObject(session));
   const performedBy = message.get('performed_by');
   if (performedBy !== undefined) message.set('performed_by', enrichParticipant(performedBy, reps, customers));
   const destination = message.get('destination');
   // Deliberate difference (a): enrichParticipant never falls back to the first customer.
   if (destination !== undefined) message.set('destination', enrichParticipant(destination, reps, customers));
-  return sortedObject(message);
+  return message;
 }
 
 /**

@@ -3,26 +3,33 @@ import type Database from 'better-sqlite3';
 import type { Client } from '@elastic/elasticsearch';
 import type { DestinationSettings } from '../../../shared/destination.ts';
 import type { Logger } from '../log/logger.ts';
-import { sleep } from '../pra/rate-limiter.ts';
-import type { SessionEvent } from '../pra/report-types.ts';
-import { parseElementXml } from '../pra/xml-element.ts';
-import { storedXml } from '../store/session-store.ts';
 import { VERSION } from '../version.ts';
-import { documentId } from './document-id.ts';
-import { buildDocument, dataStreamName } from './document.ts';
-import type { MessageSession } from './message.ts';
+import { sendBulk, type BulkAnswer } from './bulk-request.ts';
+import { dataStreamName } from './document.ts';
 import type { DestinationStore } from './destination-settings.ts';
-import { createElasticClient, describeElasticError, errorReason } from './elastic-connection.ts';
+import { createElasticClient, describeElasticError } from './elastic-connection.ts';
+import { BatchReader, type Batch } from './outbox-batches.ts';
+import { ShippingPump, type PumpHost } from './shipping-pump.ts';
+import { ShippingErrorStore, type ShippingError } from './shipping-error.ts';
 
 export const SHIP_LIMITS = {
   /** Documents per `_bulk` request … */
-  maxDocs: 500,
+  maxDocs: 1000,
   /** … and bytes (Elastic recommends bulk requests of a few MB; the default http.max_content_length is 100 MB). */
-  maxBytes: 5 * 1024 * 1024,
+  maxBytes: 4 * 1024 * 1024,
+  /**
+   * `_bulk` requests in flight at once: while Elasticsearch indexes one (and the network carries its
+   * answer), the next is built and sent. A few are enough to hide a round trip of tens of ms.
+   */
+  maxInFlight: 3,
   /** Backoff after a failed request or throttled items. */
   minBackoffMs: 1000,
   maxBackoffMs: 60_000,
+  /** Follow mode: how long to wait for new events when the outbox is empty (a notify wakes it). */
+  idlePollMs: 5000,
 };
+
+export type ShipLimits = typeof SHIP_LIMITS;
 
 export interface ShipOutcome {
   sent: number;
@@ -30,53 +37,33 @@ export interface ShipOutcome {
   retried: number;
 }
 
-interface OutboxRow {
-  event_id: number;
-  site_id: number;
-  lsid: string;
-  ordinal: number;
-  timestamp: number | null;
-  xml: string;
-  host_name: string;
-  start_time: number | null;
-}
+export type DrainOutcome = ShipOutcome & { gaveUp: string | null };
 
 /**
- * Drains the outbox into Elasticsearch. Events leave in the order they were stored; an event is
- * marked sent only after Elasticsearch acknowledged it (`created`, or `409` = a document with its
- * deterministic `_id` already exists: delivered before). Throttled and server-side failures are
- * retried with backoff; rejections (mapping, pipeline: a 400 on the item) are marked failed with
- * their reason, shown in status and retryable by the user. Nothing is dropped silently.
+ * Drains the outbox into Elasticsearch. Events leave in the order they were stored, several `_bulk`
+ * requests in flight (see ShippingPump); an event is marked sent only after Elasticsearch
+ * acknowledged it (`created`, or `409` = a document with its deterministic `_id` already exists:
+ * delivered before). Throttled and server-side failures are retried with backoff; rejections
+ * (mapping, pipeline: a 400 on the item) are marked failed with their reason, shown in status and
+ * retryable by the user. Nothing is dropped silently: a kill at any instant leaves unacknowledged
+ * events pending on disk, and sending them again is answered 409.
  */
-export class Shipper {
+export class Shipper implements PumpHost {
   private client: Client | null = null;
   private clientKey = '';
-  private backoffMs = 0;
-  private wakeUp: (() => void) | null = null;
-  private loop: Promise<void> | null = null;
-  private abort = new AbortController();
-  private readonly selectBatch;
-  private readonly selectHeader;
+  private pump: ShippingPump | null = null;
+  private readonly reader: BatchReader;
   private readonly marks;
-  lastError: string | null = null;
+  private readonly errors: ShippingErrorStore;
 
   constructor(
     private readonly db: Database.Database,
     private readonly destination: DestinationStore,
     private readonly logger: Logger,
-    private readonly context: { installId: string; limits?: Partial<typeof SHIP_LIMITS>; onChange?: () => void },
+    private readonly context: { installId: string; limits?: Partial<ShipLimits>; onChange?: () => void },
   ) {
-    // Events without their session's header: a header can be large (thousands of shell
-    // recordings) and is read once per session and batch below, not once per event.
-    this.selectBatch = db.prepare(`
-      SELECT o.event_id, s.site_id, s.lsid, e.ordinal, e.timestamp, e.xml, s.host_name, s.start_time
-      FROM outbox o
-      JOIN events e ON e.id = o.event_id
-      JOIN sessions s ON s.id = e.session_id
-      WHERE o.destination = 'elastic' AND o.state = 'pending'
-      ORDER BY o.event_id
-      LIMIT ?`);
-    this.selectHeader = db.prepare('SELECT header_xml FROM sessions WHERE site_id = ? AND lsid = ?').pluck();
+    this.reader = new BatchReader(db);
+    this.errors = new ShippingErrorStore(db);
     this.marks = {
       markSent: db.prepare(`UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE destination = 'elastic' AND event_id = ?`),
       markFailed: db.prepare(`UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE destination = 'elastic' AND event_id = ?`),
@@ -84,7 +71,7 @@ export class Shipper {
     };
   }
 
-  private get limits() {
+  get limits(): ShipLimits {
     return { ...SHIP_LIMITS, ...this.context.limits };
   }
 
@@ -93,23 +80,33 @@ export class Shipper {
     return this.destination.get() !== null;
   }
 
-  /** Starts shipping in the background, concurrently with extraction. */
-  start() {
-    if (this.loop) return;
-    this.abort = new AbortController();
-    this.loop = this.runLoop(this.abort.signal);
+  /** Why shipping last failed (until a delivery succeeds), kept across restarts; null when it works. */
+  get lastError(): string | null {
+    return this.errors.get()?.message ?? null;
   }
 
+  get lastErrorDetail(): ShippingError | null {
+    return this.errors.get();
+  }
+
+  /** Starts shipping in the background, concurrently with extraction, until stop() or drain(). */
+  start() {
+    if (this.pump) return;
+    this.pump = new ShippingPump(this, { follow: true });
+  }
+
+  /** Stops at once: requests in flight are abandoned (their events stay pending, resent next time). */
   async stop() {
-    this.abort.abort(new Error('stopping'));
-    this.wakeUp?.();
-    await this.loop;
-    this.loop = null;
+    const pump = this.pump;
+    this.pump = null;
+    if (!pump) return;
+    pump.abort();
+    await pump.done.catch(() => undefined);
   }
 
   /** New events were stored, or settings changed: ship now instead of at the next poll. */
   notify() {
-    this.wakeUp?.();
+    this.pump?.wake();
   }
 
   /** Settings changed: the next request uses a new client. */
@@ -117,78 +114,103 @@ export class Shipper {
     void this.client?.close();
     this.client = null;
     this.clientKey = '';
-    this.backoffMs = 0;
+    this.pump?.resetBackoff();
     this.notify();
   }
 
-  private async runLoop(signal: AbortSignal) {
-    while (!signal.aborted) {
-      let more = false;
-      try {
-        if (this.configured) more = await this.shipBatch(signal).then((o) => o !== null);
-      } catch (error) {
-        if (signal.aborted) break;
-        this.noteFailure(error);
-      }
-      if (signal.aborted) break;
-      const wait = this.backoffMs > 0 ? this.backoffMs : more ? 0 : 5000;
-      if (wait > 0) await this.sleepOrWake(wait, this.backoffMs === 0);
+  /**
+   * Ships until the outbox holds no pending event (failed ones stay for the user), or gives up after
+   * `maxFailures` consecutive attempts without progress (Elasticsearch down): the events stay queued.
+   * When the background shipping runs (start()), it is not interrupted: it finishes the outbox and its
+   * totals since start() are returned, requests in flight included (`pra-ic run --once`).
+   */
+  async drain(options: { signal?: AbortSignal; maxFailures?: number } = {}): Promise<DrainOutcome> {
+    options.signal?.throwIfAborted();
+    const pump = this.pump ?? new ShippingPump(this, { follow: false });
+    this.pump = pump;
+    pump.finish(options.maxFailures ?? 8);
+    const onAbort = () => pump.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const outcome = await pump.done;
+      options.signal?.throwIfAborted();
+      return outcome;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+      if (this.pump === pump) this.pump = null;
     }
-  }
-
-  private sleepOrWake(ms: number, wakeable: boolean) {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = wakeable ? done : null;
-      if (!wakeable) this.abort.signal.addEventListener('abort', done, { once: true });
-    });
   }
 
   /**
-   * Ships until the outbox holds no pending event (failed ones stay for the user), or gives up
-   * after `maxFailures` consecutive failed attempts (Elasticsearch down): the events stay queued.
+   * One `_bulk` request of the oldest pending events, sent alone and recorded; null when there is
+   * nothing to ship. A failure of the whole request is thrown to the caller.
    */
-  async drain(options: { signal?: AbortSignal; maxFailures?: number } = {}): Promise<ShipOutcome & { gaveUp: string | null }> {
-    const total: ShipOutcome & { gaveUp: string | null } = { sent: 0, failed: 0, retried: 0, gaveUp: null };
-    let failures = 0;
-    for (;;) {
-      options.signal?.throwIfAborted();
-      try {
-        const outcome = await this.shipBatch(options.signal);
-        if (outcome === null) return total;
-        total.sent += outcome.sent;
-        total.failed += outcome.failed;
-        total.retried += outcome.retried;
-        failures = outcome.retried > 0 ? failures + 1 : 0;
-      } catch (error) {
-        if (options.signal?.aborted) throw error;
-        failures++;
-        this.noteFailure(error);
-      }
-      if (failures >= (options.maxFailures ?? 8)) {
-        total.gaveUp = this.lastError ?? 'Elasticsearch kept refusing documents.';
-        return total;
-      }
-      if (this.backoffMs > 0) await sleep(this.backoffMs, options.signal);
+  async shipBatch(signal?: AbortSignal): Promise<ShipOutcome | null> {
+    const next = this.readBatch(0);
+    if (!next) return null;
+    const { batch, unbuildable } = next;
+    if (!batch) return { sent: 0, failed: unbuildable, retried: 0 };
+    let answer: BulkAnswer;
+    try {
+      answer = await this.send(batch, signal);
+    } catch (error) {
+      this.requestFailed(batch, error);
+      throw error;
     }
+    const outcome = this.record(batch, answer);
+    return { ...outcome, failed: outcome.failed + unbuildable };
   }
 
-  private noteFailure(error: unknown) {
-    const message = describeElasticError(error);
-    if (message !== this.lastError) this.logger.warn('ship', `Shipping to Elasticsearch paused: ${message} Events stay queued and are sent when it works again.`);
-    this.lastError = message;
-    this.growBackoff();
+  // ── PumpHost: what the pump asks of the shipper ──────────────────────────────────────────
+
+  /** The next batch after `cursor`; unbuildable events are marked failed here. */
+  readBatch(cursor: number): { batch: Batch | null; unbuildable: number; last: number } | null {
+    const settings = this.destination.get();
+    if (!settings) return null;
+    const agent = { name: hostname(), version: VERSION, installId: this.context.installId };
+    const read = this.reader.read(cursor, this.limits, dataStreamName(settings.namespace), { namespace: settings.namespace, agent });
+    if (!read) return null;
+    if (read.unbuildable.length) {
+      this.mark([], read.unbuildable, []);
+      this.context.onChange?.();
+    }
+    return { batch: read.batch, unbuildable: read.unbuildable.length, last: read.last };
+  }
+
+  async send(batch: Batch, signal?: AbortSignal): Promise<BulkAnswer> {
+    const settings = this.destination.get();
+    if (!settings) throw new Error('The Elasticsearch destination was removed.');
+    return sendBulk(await this.getClient(settings), batch, signal);
+  }
+
+  /** Records Elasticsearch's answer for a batch; returns what became of its events. */
+  record(batch: Batch, answer: BulkAnswer): ShipOutcome {
+    const failed = answer.failed.map((f) => ({ eventId: batch.ids[f.position]!, reason: f.reason }));
+    this.mark(
+      answer.sent.map((i) => batch.ids[i]!),
+      failed,
+      answer.retry.map((i) => batch.ids[i]!),
+    );
+    if (failed.length > 0) {
+      this.logger.error('ship', `Elasticsearch rejected ${failed.length} document(s): ${failed[0]!.reason}. They are kept as failed; fix the cause (mapping, pipeline) and retry them.`);
+    }
+    if (answer.sent.length > 0 || failed.length > 0) this.errors.clear();
+    else if (answer.retry.length > 0) this.noteError(`Elasticsearch is busy: ${answer.retry.length} document(s) throttled (HTTP 429/5xx), retried with backoff.`);
     this.context.onChange?.();
+    return { sent: answer.sent.length, failed: failed.length, retried: answer.retry.length };
   }
 
-  private growBackoff() {
-    const { minBackoffMs, maxBackoffMs } = this.limits;
-    const next = this.backoffMs === 0 ? minBackoffMs : Math.min(maxBackoffMs, this.backoffMs * 2);
-    this.backoffMs = Math.round(next / 2 + (Math.random() * next) / 2);
+  /** The request as a whole failed (unreachable, 401, 5xx…): its events stay pending. */
+  requestFailed(_batch: Batch, error: unknown): string {
+    const message = describeElasticError(error);
+    this.noteError(message);
+    this.context.onChange?.();
+    return message;
+  }
+
+  private noteError(message: string) {
+    if (message !== this.lastError) this.logger.warn('ship', `Shipping to Elasticsearch paused: ${message} Events stay queued and are sent when it works again.`);
+    this.errors.set(message);
   }
 
   private async getClient(settings: DestinationSettings): Promise<Client> {
@@ -199,78 +221,6 @@ export class Shipper {
       this.clientKey = key;
     }
     return this.client;
-  }
-
-  /** One `_bulk` request of the oldest pending events; null when there is nothing to ship. */
-  async shipBatch(signal?: AbortSignal): Promise<ShipOutcome | null> {
-    const settings = this.destination.get();
-    if (!settings) return null;
-    const limits = this.limits;
-    const index = dataStreamName(settings.namespace);
-    const agent = { name: hostname(), version: VERSION, installId: this.context.installId };
-    const headers = new Map<string, MessageSession>();
-    const operations: object[] = [];
-    const batch: number[] = [];
-    const unbuildable: { eventId: number; reason: string }[] = [];
-    let bytes = 0;
-    let any = false;
-    // Rows are read one at a time and reading stops at the byte budget, so a batch of large
-    // documents never loads more events than it can send.
-    for (const row of this.selectBatch.iterate(limits.maxDocs) as IterableIterator<OutboxRow>) {
-      any = true;
-      const key = `${row.site_id}\n${row.lsid}`;
-      let header = headers.get(key);
-      if (!header) {
-        const tree = parseElementXml(storedXml(this.selectHeader.get(row.site_id, row.lsid) as string));
-        header = { lsid: tree.attrs.lsid || null, startTime: row.start_time, tree };
-        headers.set(key, header);
-      }
-      const event = { ordinal: row.ordinal, timestamp: row.timestamp, xml: storedXml(row.xml) } as SessionEvent;
-      let doc: object;
-      try {
-        doc = buildDocument(header, event, { namespace: settings.namespace, agent, siteHost: row.host_name, syntheticLsid: row.lsid });
-      } catch (error) {
-        unbuildable.push({ eventId: row.event_id, reason: `Could not build the document: ${(error as Error).message}` });
-        continue;
-      }
-      const action = { create: { _index: index, _id: documentId({ siteHost: row.host_name, lsid: row.lsid, ordinal: row.ordinal }) } };
-      const size = JSON.stringify(action).length + JSON.stringify(doc).length + 2;
-      if (batch.length > 0 && bytes + size > limits.maxBytes) break;
-      operations.push(action, doc);
-      batch.push(row.event_id);
-      bytes += size;
-    }
-    if (!any) return null;
-    if (unbuildable.length) this.mark([], unbuildable, []);
-    if (batch.length === 0) return { sent: 0, failed: unbuildable.length, retried: 0 };
-
-    const client = await this.getClient(settings);
-    const response = await client.bulk({ operations }, { signal });
-    const sent: number[] = [];
-    const failed: { eventId: number; reason: string }[] = [...unbuildable];
-    const retry: number[] = [];
-    response.items.forEach((item, i) => {
-      const result = item.create ?? Object.values(item)[0];
-      const eventId = batch[i]!;
-      const status = result?.status ?? 0;
-      if (status === 200 || status === 201 || status === 409) sent.push(eventId);
-      else if (status === 429 || status >= 500) retry.push(eventId);
-      else failed.push({ eventId, reason: `HTTP ${status}: ${errorReason({ error: result?.error }) ?? 'rejected'}` });
-    });
-    // Items Elasticsearch did not answer for (should not happen) stay pending.
-    this.mark(sent, failed.slice(unbuildable.length), retry);
-    if (failed.length > unbuildable.length) {
-      this.logger.error('ship', `Elasticsearch rejected ${failed.length - unbuildable.length} document(s): ${failed[unbuildable.length]!.reason}. They are kept as failed; fix the cause (mapping, pipeline) and retry them.`);
-    }
-    if (retry.length > 0) {
-      this.lastError = `Elasticsearch is busy: ${retry.length} document(s) throttled (HTTP 429/5xx), retried with backoff.`;
-      this.growBackoff();
-    } else {
-      this.backoffMs = 0;
-      this.lastError = null;
-    }
-    this.context.onChange?.();
-    return { sent: sent.length, failed: failed.length, retried: retry.length };
   }
 
   /** Records Elasticsearch's answers, in one transaction. */
@@ -289,6 +239,7 @@ export class Shipper {
   /** The user fixed the cause: failed events go back to pending. */
   retryFailed(): number {
     const result = this.db.prepare(`UPDATE outbox SET state = 'pending', last_error = NULL, updated_at = ? WHERE destination = 'elastic' AND state = 'failed'`).run(Math.floor(Date.now() / 1000));
+    // Behind the pump's cursor: found when it next reads the outbox from the start.
     this.notify();
     return result.changes;
   }

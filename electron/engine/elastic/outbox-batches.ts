@@ -1,0 +1,144 @@
+import type Database from 'better-sqlite3';
+import type { SessionEvent } from '../pra/report-types.ts';
+import { parseElementXml } from '../pra/xml-element.ts';
+import { storedXml } from '../store/session-store.ts';
+import { eventLines, lineSession, lineTemplate, type LineSession, type LineTemplate } from './bulk-lines.ts';
+import type { DocumentContext } from './document.ts';
+
+/** One `_bulk` request's worth of events: their ids and their NDJSON lines, in the same order. */
+export interface Batch {
+  ids: number[];
+  lines: string[];
+  /** Characters of the body (≈ bytes: the documents are mostly ASCII). */
+  chars: number;
+  /** How many times these events were already throttled or failed as a whole (0: first try). */
+  attempt: number;
+  /** Not to be sent before this time (ms since the epoch): the backoff of a retried batch. */
+  notBefore: number;
+}
+
+export interface BatchLimits {
+  maxDocs: number;
+  maxBytes: number;
+}
+
+interface OutboxRow {
+  event_id: number;
+  site_id: number;
+  lsid: string;
+  ordinal: number;
+  timestamp: number | null;
+  xml: string;
+  host_name: string;
+  start_time: number | null;
+}
+
+/**
+ * Sessions whose shared message part is kept while a batch is built (a session's events are mostly
+ * adjacent). Not kept from one batch to the next: a session followed while in progress gets a newer
+ * header, which its later events must carry.
+ */
+const SESSION_CACHE = { entries: 64, chars: 4 * 1024 * 1024 };
+
+/**
+ * Reads pending events from the outbox in the order they were stored, from a cursor (so that events
+ * in flight are not read again while they are still pending on disk), and turns them into NDJSON
+ * lines. The session's part of the message is built once per session and reused for its events.
+ */
+export class BatchReader {
+  private readonly select;
+  private readonly selectHeader;
+  private readonly sessions = new Map<string, LineSession>();
+  private sessionChars = 0;
+  private readonly templates = new Map<string, LineTemplate>();
+  private templateKey = '';
+
+  constructor(db: Database.Database) {
+    // Events without their session's header: a header can be large (thousands of shell recordings)
+    // and is read once per session below, not once per event.
+    this.select = db.prepare(`
+      SELECT o.event_id, s.site_id, s.lsid, e.ordinal, e.timestamp, e.xml, s.host_name, s.start_time
+      FROM outbox o
+      JOIN events e ON e.id = o.event_id
+      JOIN sessions s ON s.id = e.session_id
+      WHERE o.destination = 'elastic' AND o.state = 'pending' AND o.event_id > ?
+      ORDER BY o.event_id
+      LIMIT ?`);
+    this.selectHeader = db.prepare('SELECT header_xml FROM sessions WHERE site_id = ? AND lsid = ?').pluck();
+  }
+
+  /**
+   * The next batch of pending events after `cursor` (event id), within the limits; null when there is
+   * none. Events whose document cannot be built are returned apart, to be marked failed. `last` is the
+   * highest event id read (the next cursor), also when every event read was unbuildable.
+   */
+  read(
+    cursor: number,
+    limits: BatchLimits,
+    index: string,
+    context: Omit<DocumentContext, 'siteHost' | 'syntheticLsid'>,
+  ): { batch: Batch | null; unbuildable: { eventId: number; reason: string }[]; last: number } | null {
+    const key = `${index}\n${context.namespace}\n${context.agent.name}\n${context.agent.version}\n${context.agent.installId}`;
+    if (key !== this.templateKey) {
+      this.templates.clear();
+      this.templateKey = key;
+    }
+    this.clear();
+    const ids: number[] = [];
+    const lines: string[] = [];
+    const unbuildable: { eventId: number; reason: string }[] = [];
+    let chars = 0;
+    let last = cursor;
+    // Rows are read one at a time and reading stops at the byte budget, so a batch of large
+    // documents never loads more events than it can send.
+    for (const row of this.select.iterate(cursor, limits.maxDocs) as IterableIterator<OutboxRow>) {
+      let line: string;
+      try {
+        const event = { ordinal: row.ordinal, timestamp: row.timestamp, xml: storedXml(row.xml) } as SessionEvent;
+        line = eventLines(this.template(row.host_name, index, context), this.session(row), event);
+      } catch (error) {
+        unbuildable.push({ eventId: row.event_id, reason: `Could not build the document: ${(error as Error).message}` });
+        last = row.event_id;
+        continue;
+      }
+      if (ids.length > 0 && chars + line.length > limits.maxBytes) break;
+      ids.push(row.event_id);
+      lines.push(line);
+      chars += line.length;
+      last = row.event_id;
+    }
+    this.clear();
+    if (ids.length === 0 && unbuildable.length === 0) return null;
+    return { batch: ids.length ? { ids, lines, chars, attempt: 0, notBefore: 0 } : null, unbuildable, last };
+  }
+
+  private template(host: string, index: string, context: Omit<DocumentContext, 'siteHost' | 'syntheticLsid'>): LineTemplate {
+    let t = this.templates.get(host);
+    if (!t) this.templates.set(host, (t = lineTemplate(index, { ...context, siteHost: host })));
+    return t;
+  }
+
+  private session(row: OutboxRow): LineSession {
+    const key = `${row.site_id}\n${row.lsid}`;
+    const hit = this.sessions.get(key);
+    if (hit) return hit;
+    const tree = parseElementXml(storedXml(this.selectHeader.get(row.site_id, row.lsid) as string));
+    const session = lineSession({ lsid: tree.attrs.lsid || null, startTime: row.start_time, tree }, row.lsid);
+    // Oldest first out (a Map keeps insertion order), by count and by size: a large session's
+    // part can be megabytes.
+    this.sessions.set(key, session);
+    this.sessionChars += session.prepared.sessionJson.length;
+    for (const [k, s] of this.sessions) {
+      if (this.sessions.size <= SESSION_CACHE.entries && this.sessionChars <= SESSION_CACHE.chars) break;
+      if (k === key) break;
+      this.sessions.delete(k);
+      this.sessionChars -= s.prepared.sessionJson.length;
+    }
+    return session;
+  }
+
+  private clear() {
+    this.sessions.clear();
+    this.sessionChars = 0;
+  }
+}

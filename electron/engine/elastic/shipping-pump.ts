@@ -1,0 +1,265 @@
+import type { BulkAnswer } from './bulk-request.ts';
+import type { Batch } from './outbox-batches.ts';
+import type { DrainOutcome, ShipLimits, ShipOutcome } from './shipper.ts';
+
+/** What the pump needs from the shipper: reading batches, sending them, recording the answers. */
+export interface PumpHost {
+  readonly limits: ShipLimits;
+  readBatch(cursor: number): { batch: Batch | null; unbuildable: number; last: number } | null;
+  send(batch: Batch, signal: AbortSignal): Promise<BulkAnswer>;
+  record(batch: Batch, answer: BulkAnswer): ShipOutcome;
+  /** Returns the error in words (kept as the shipping error). */
+  requestFailed(batch: Batch, error: unknown): string;
+}
+
+/**
+ * Keeps the pipe to Elasticsearch full: up to `maxInFlight` `_bulk` requests at once (and no more
+ * than that many batches' bytes), the next batch read and built while the previous ones travel.
+ *
+ * Events are read from a cursor (the highest event id read), so the events of a batch in flight,
+ * still pending on disk, are not read again. When a read finds nothing and nothing is in flight or
+ * waiting, the cursor goes back to 0 once: events that became pending again behind it (a retry of
+ * failed events, ids reused after deletions) are found too. The outbox is empty when a read from 0
+ * finds nothing.
+ *
+ * Failures, in proportion to what failed:
+ * - items throttled (429/5xx) in an answer are sent again in a batch of their own after a backoff
+ *   that grows while throttling lasts; the accepted ones are done, and new batches keep flowing,
+ *   paused only for the throttled share of that backoff (2 % throttled: 2 % of the backoff);
+ * - a request that failed as a whole (unreachable, 401, 503…) pauses everything for the backoff, its
+ *   batch kept in memory to be sent again (its events are pending on disk: a kill loses nothing);
+ * - progress (any event acknowledged or rejected) resets the count of consecutive failures; in drain
+ *   mode the pump gives up after `maxFailures` of them, leaving the events pending.
+ */
+export class ShippingPump {
+  readonly done: Promise<DrainOutcome>;
+  private readonly controller = new AbortController();
+  private readonly outcome: DrainOutcome = { sent: 0, failed: 0, retried: 0, gaveUp: null };
+  private follow: boolean;
+  private maxFailures = Infinity;
+  private readonly inFlight = new Set<Promise<void>>();
+  private inFlightChars = 0;
+  /** Batches to send again, each not before its `notBefore`. */
+  private waiting: Batch[] = [];
+  private waitingChars = 0;
+  private cursor = 0;
+  /** The last read from the cursor found nothing. */
+  private exhausted = false;
+  /** No new batch before this time (ms). */
+  private pausedUntil = 0;
+  private failures = 0;
+  private throttled = 0;
+  private lastError = '';
+  private poke: (() => void) | null = null;
+
+  constructor(
+    private readonly host: PumpHost,
+    options: { follow: boolean },
+  ) {
+    this.follow = options.follow;
+    this.done = this.run();
+  }
+
+  /** Something changed (new events, settings): look again now. */
+  wake() {
+    this.exhausted = false;
+    this.poke?.();
+  }
+
+  /**
+   * Settings changed: no backoff, and the batches waiting to be sent again are dropped (they were
+   * built for the old destination); their events are pending on disk and read again when the
+   * cursor goes back to 0.
+   */
+  resetBackoff() {
+    this.pausedUntil = 0;
+    this.failures = 0;
+    this.throttled = 0;
+    this.waiting = [];
+    this.waitingChars = 0;
+    this.wake();
+  }
+
+  /** Drain mode: finish when the outbox is empty (or after `maxFailures` failures in a row). */
+  finish(maxFailures: number) {
+    this.follow = false;
+    this.maxFailures = maxFailures;
+    this.wake();
+  }
+
+  /** Stop now; requests in flight are abandoned (their events stay pending). */
+  abort() {
+    this.controller.abort(new Error('stopping'));
+    this.poke?.();
+  }
+
+  private get aborted() {
+    return this.controller.signal.aborted;
+  }
+
+  private async run(): Promise<DrainOutcome> {
+    const limits = () => this.host.limits;
+    for (;;) {
+      if (this.aborted) break;
+      if (this.outcome.gaveUp !== null) {
+        if (this.inFlight.size === 0) break;
+        await this.wait(null);
+        continue;
+      }
+      // Fill the pipe.
+      const { maxInFlight, maxBytes } = limits();
+      while (this.inFlight.size < maxInFlight && this.inFlightChars < maxInFlight * maxBytes && !this.aborted) {
+        const batch = this.nextBatch(maxInFlight * maxBytes);
+        if (!batch) break;
+        this.launch(batch);
+      }
+      if (this.aborted) break;
+      if (this.inFlight.size > 0) {
+        await this.wait(this.nextDue());
+        continue;
+      }
+      const due = this.nextDue();
+      if (due !== null) {
+        await this.wait(due);
+        continue;
+      }
+      if (!this.exhausted) continue; // a read was cut short by a wake: read again
+      if (this.cursor !== 0) {
+        this.cursor = 0;
+        this.exhausted = false;
+        continue;
+      }
+      if (!this.follow) break;
+      await this.wait(Date.now() + limits().idlePollMs);
+      this.exhausted = false;
+    }
+    // Abandoned requests end on their own (aborted); their answers are not recorded.
+    return this.outcome;
+  }
+
+  /** The earliest time something waiting may go (a retried batch, the end of a pause), or null. */
+  private nextDue(): number | null {
+    let due: number | null = null;
+    for (const b of this.waiting) due = due === null ? b.notBefore : Math.min(due, b.notBefore);
+    if (this.pausedUntil > Date.now() && !this.exhausted) due = due === null ? this.pausedUntil : Math.min(due, this.pausedUntil);
+    return due;
+  }
+
+  private nextBatch(budget: number): Batch | null {
+    const now = Date.now();
+    const i = this.waiting.findIndex((b) => b.notBefore <= now);
+    if (i >= 0) {
+      const [batch] = this.waiting.splice(i, 1);
+      this.waitingChars -= batch!.chars;
+      return batch!;
+    }
+    // New events: not while paused, nor while what waits to be sent again fills the budget.
+    if (now < this.pausedUntil || this.exhausted || this.waitingChars >= budget) return null;
+    for (;;) {
+      const read = this.host.readBatch(this.cursor);
+      if (!read) {
+        this.exhausted = true;
+        return null;
+      }
+      this.cursor = read.last;
+      this.outcome.failed += read.unbuildable;
+      if (read.batch) return read.batch;
+    }
+  }
+
+  private launch(batch: Batch) {
+    this.inFlightChars += batch.chars;
+    const request = this.host
+      .send(batch, this.controller.signal)
+      .then(
+        (answer) => {
+          if (!this.aborted) this.answered(batch, answer);
+        },
+        (error: unknown) => {
+          if (!this.aborted) this.failed(batch, error);
+        },
+      )
+      .finally(() => {
+        this.inFlight.delete(request);
+        this.inFlightChars -= batch.chars;
+        this.poke?.();
+      });
+    this.inFlight.add(request);
+  }
+
+  private answered(batch: Batch, answer: BulkAnswer) {
+    const recorded = this.host.record(batch, answer);
+    this.outcome.sent += recorded.sent;
+    this.outcome.failed += recorded.failed;
+    this.outcome.retried += recorded.retried;
+    const progress = recorded.sent + recorded.failed > 0;
+    if (progress) this.failures = 0;
+    if (answer.retry.length === 0) {
+      this.throttled = 0;
+      return;
+    }
+    // Throttled items: sent again on their own after a backoff; new batches pause for the throttled share of it.
+    if (!progress) this.failures++;
+    this.throttled++;
+    const backoff = this.backoff(this.throttled);
+    const now = Date.now();
+    const retry: Batch = { ids: [], lines: [], chars: 0, attempt: batch.attempt + 1, notBefore: now + backoff };
+    for (const i of answer.retry) {
+      retry.ids.push(batch.ids[i]!);
+      retry.lines.push(batch.lines[i]!);
+      retry.chars += batch.lines[i]!.length;
+    }
+    this.enqueue(retry);
+    this.pausedUntil = Math.max(this.pausedUntil, now + Math.round((backoff * answer.retry.length) / batch.ids.length));
+    this.giveUpIfTooMany();
+  }
+
+  private failed(batch: Batch, error: unknown) {
+    this.lastError = this.host.requestFailed(batch, error);
+    this.failures++;
+    const backoff = this.backoff(this.failures);
+    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + backoff);
+    batch.notBefore = this.pausedUntil;
+    batch.attempt++;
+    this.enqueue(batch);
+    this.giveUpIfTooMany();
+  }
+
+  private enqueue(batch: Batch) {
+    this.waiting.push(batch);
+    this.waitingChars += batch.chars;
+  }
+
+  private giveUpIfTooMany() {
+    if (!this.follow && this.failures >= this.maxFailures) {
+      this.outcome.gaveUp = this.lastError || 'Elasticsearch kept refusing documents.';
+      // The waiting batches' events stay pending on disk for the next run.
+      this.waiting = [];
+      this.waitingChars = 0;
+    }
+  }
+
+  /** Exponential backoff with jitter (half to all of it), from minBackoffMs up to maxBackoffMs. */
+  private backoff(streak: number): number {
+    const { minBackoffMs, maxBackoffMs } = this.host.limits;
+    const full = Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(30, Math.max(0, streak - 1)));
+    return Math.round(full / 2 + (Math.random() * full) / 2);
+  }
+
+  /**
+   * Waits until something happens: a request ends, wake() or abort() is called, or `until` (ms since
+   * the epoch) is reached. No listener outlives the wait (a timer, cleared; no abort listener).
+   */
+  private wait(until: number | null): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | null = null;
+      const done = () => {
+        if (timer) clearTimeout(timer);
+        if (this.poke === done) this.poke = null;
+        resolve();
+      };
+      if (until !== null) timer = setTimeout(done, Math.max(0, until - Date.now()));
+      this.poke = done;
+    });
+  }
+}
