@@ -1,5 +1,6 @@
 // Benchmark of the engine against the simulators: `npm run bench` (full, ~10–15 min on 2 cores) or
-// `npm run bench -- --quick` (a small run, ~1–2 min; `--extract-only`: phases 1 and 2 only). Prints figures and PASS/MISS against the
+// `npm run bench -- --quick` (a small run, ~1–2 min; `--extract-only`: phases 1 and 2 only; `--ship-only`: phase 5
+// only, end to end into Elasticsearch, see bench-shipping.ts). Prints figures and PASS/MISS against the
 // targets; it never fails on a missed target (exit 1 only when something broke).
 //
 // Processes, so that every figure is the engine's own: this script orchestrates; the PRA and
@@ -21,6 +22,7 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import { join } from 'node:path';
 import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { shippingBench } from './bench-shipping.ts';
 
 const FILE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -31,6 +33,8 @@ const QUICK = argv.includes('--quick');
 const EXTRACT_ONLY = argv.includes('--extract-only');
 /** Only the archive phase (scripts/bench-archive.ts). */
 const ARCHIVE_ONLY = argv.includes('--archive-only');
+/** Only phase 5 (end to end into Elasticsearch, see bench-shipping.ts), ~1 min. */
+const SHIP_ONLY = argv.includes('--ship-only');
 const DAY = 86_400;
 /** The simulators' fixed clock: every phase sees the same data. */
 const T = Number(argv.find((a) => a.startsWith('--t='))?.slice('--t='.length)) || Math.floor(Date.now() / 1000 / 3600) * 3600;
@@ -478,7 +482,7 @@ let bundle: string | null = null;
 async function buildBundle(): Promise<string> {
   const esbuild = await import('esbuild');
   // Inside node_modules, so that the external packages resolve from the project's node_modules.
-  const outdir = join(ROOT, 'node_modules', '.cache', 'pra-ic-bench');
+  const outdir = join(ROOT, 'node_modules', '.cache', `pra-ic-bench-${process.pid}`);
   rmSync(outdir, { recursive: true, force: true });
   // The same esbuild settings as pra-ic's build (scripts/build-cli.ts).
   const { engineBundleBase, STORE_WRITER_ENTRY } = await import('./build-cli.ts');
@@ -547,14 +551,27 @@ async function main() {
   line(`PRA Integration Client benchmark (${SIZES.label}${QUICK ? '' : '; --quick for a small run'})`);
   line(`Machine: ${machine()}`);
   line(`Work directory: ${work}${keep ? ' (kept)' : ''}`);
-  if (!UNBUNDLED) bundle = await buildBundle();
-  line(
+  if (!UNBUNDLED && !SHIP_ONLY) bundle = await buildBundle();
+  if (SHIP_ONLY) line('Phase 5 only (--ship-only): the measured process is `node bin/pra-ic.js run --once`, as a user starts it');
+  else line(
     bundle
       ? 'Measured phases run from an esbuild bundle of the engine on plain Node, as the desktop app runs it (--tsx: from the sources under tsx)'
       : 'Measured phases run from the TypeScript sources under tsx (without --tsx they run from a bundle, as the app does)',
   );
   line();
 
+  if (SHIP_ONLY) {
+    try {
+      await shippingBench(line, { t: T });
+    } catch (error) {
+      process.exitCode = 1;
+      process.stderr.write(`bench: ${(error as Error).stack ?? error}\n`);
+    }
+    rmSync(work, { recursive: true, force: true });
+    line();
+    line(`Total ${((performance.now() - wall) / 1000 / 60).toFixed(1)} min.`);
+    return;
+  }
   const sims = start('sims', null, 16_384);
   const ready = await sims.next<Message & { main: { host: string; caFile: string }; gb: { host: string; caFile: string }; es: { url: string }; sessions: number; events: number; large: string[]; gbSessions: number; gbEvents: number }>('ready');
   line(`Corpus: ${fmt(ready.sessions)} sessions (${fmt(SIZES.sessions)} ordinary of ${SIZES.eventsPerSession.join('–')} + opening/closing events, ${SIZES.large.count} large of ${fmt(SIZES.large.events)}), ${fmt(ready.events)} events over ${SIZES.days} days; ${Math.round(SIZES.inProgressShare * 100)} % in progress.`);
@@ -668,6 +685,10 @@ async function main() {
     const gbPeak = Math.max(gb.peakRss, gb.vmHwm ?? 0);
     line(`   peak RSS ${mb(gb.peakRss)} sampled, VmHWM ${gb.vmHwm ? mb(gb.vmHwm) : 'n/a'} (target ≤ ${TARGETS.peakRssMb} MB) ${verdict(gbPeak <= TARGETS.peakRssMb * MB)}`);
     line(`     ${breakdownLine(gb.memory)}`);
+
+    // 5. End to end into Elasticsearch (its own simulators and processes).
+    line();
+    await shippingBench(line, { t: T });
   } catch (error) {
     failed = true;
     process.stderr.write(`bench: ${(error as Error).stack ?? error}\n`);
@@ -675,6 +696,7 @@ async function main() {
     sims.proc.send({ cmd: 'exit' });
     await sims.exited;
     if (!keep) rmSync(work, { recursive: true, force: true });
+    if (bundle) rmSync(join(bundle, '..'), { recursive: true, force: true });
   }
   if (!EXTRACT_ONLY) {
     line();

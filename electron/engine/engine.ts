@@ -49,6 +49,12 @@ export interface EngineOptions {
   /** Test hooks: shipping batch sizes and backoff. */
   shipLimits?: Partial<ShipLimits>;
   /**
+   * The batch builder thread's script (electron/engine/elastic/batch-builder-worker.ts, built as an
+   * entry of its own by a bundle), or 'inline' to build on the main thread. Default: next to the
+   * sources when the engine runs from them, else inline.
+   */
+  shipBuilderScript?: URL | 'inline';
+  /**
    * The store writer thread's script. From the sources it is found next to store-writer.ts; a
    * bundle of the engine (the desktop app, the benchmark) builds store-writer-worker.ts as an entry
    * of its own and passes its URL here. 'inline': store on the engine's thread instead.
@@ -151,6 +157,7 @@ export class Engine {
     this.shipper = new Shipper(this.database.db, this.destination, this.logger, {
       installId: this.database.installId,
       limits: options.shipLimits,
+      builderScript: options.shipBuilderScript,
       onChange: () => this.publishOutbox(),
     });
     this.archiver = new Archiver({
@@ -585,7 +592,7 @@ export class Engine {
     if (this.backupTimer) clearInterval(this.backupTimer);
     await this.backups.close();
     await this.scheduler.stop();
-    await this.shipper.stop();
+    await this.shipper.close();
     await this.archiver.close();
     this.archivePacer.cancel();
     // After the last run and batch: nothing notifies them any more.

@@ -22,6 +22,13 @@ export interface BatchLimits {
   maxBytes: number;
 }
 
+/** A read of the outbox: a batch (null when every event read was unbuildable), the unbuildable ones, and the next cursor. */
+export interface ReadResult {
+  batch: Batch | null;
+  unbuildable: { eventId: number; reason: string }[];
+  last: number;
+}
+
 interface OutboxRow {
   event_id: number;
   site_id: number;
@@ -77,7 +84,7 @@ export class BatchReader {
     limits: BatchLimits,
     index: string,
     context: Omit<DocumentContext, 'siteHost' | 'syntheticLsid'>,
-  ): { batch: Batch | null; unbuildable: { eventId: number; reason: string }[]; last: number } | null {
+  ): ReadResult | null {
     const key = `${index}\n${context.namespace}\n${context.agent.name}\n${context.agent.version}\n${context.agent.installId}`;
     if (key !== this.templateKey) {
       this.templates.clear();

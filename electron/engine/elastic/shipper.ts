@@ -8,13 +8,15 @@ import { sendBulk, type BulkAnswer } from './bulk-request.ts';
 import { dataStreamName } from './document.ts';
 import type { DestinationStore } from './destination-settings.ts';
 import { createElasticClient, describeElasticError } from './elastic-connection.ts';
-import { BatchReader, type Batch } from './outbox-batches.ts';
+import { defaultBuilderScript, InlineBatchSource, WorkerBatchSource, type BatchSource } from './batch-source.ts';
+import type { Batch } from './outbox-batches.ts';
+import { OutboxMarks } from './outbox-marks.ts';
 import { ShippingPump, type PumpHost } from './shipping-pump.ts';
 import { ShippingErrorStore, type ShippingError } from './shipping-error.ts';
 
 export const SHIP_LIMITS = {
   /** Documents per `_bulk` request … */
-  maxDocs: 1000,
+  maxDocs: 500,
   /** … and bytes (Elastic recommends bulk requests of a few MB; the default http.max_content_length is 100 MB). */
   maxBytes: 4 * 1024 * 1024,
   /**
@@ -52,23 +54,23 @@ export class Shipper implements PumpHost {
   private client: Client | null = null;
   private clientKey = '';
   private pump: ShippingPump | null = null;
-  private readonly reader: BatchReader;
-  private readonly marks;
+  private readonly source: BatchSource;
+  private readonly marks: OutboxMarks;
   private readonly errors: ShippingErrorStore;
 
   constructor(
     private readonly db: Database.Database,
     private readonly destination: DestinationStore,
     private readonly logger: Logger,
-    private readonly context: { installId: string; limits?: Partial<ShipLimits>; onChange?: () => void },
+    private readonly context: { installId: string; limits?: Partial<ShipLimits>; onChange?: () => void; builderScript?: URL | 'inline' },
   ) {
-    this.reader = new BatchReader(db);
+    const script = context.builderScript === undefined ? defaultBuilderScript() : context.builderScript;
+    this.source =
+      script === 'inline' || script === null
+        ? new InlineBatchSource(db)
+        : new WorkerBatchSource(db, script, (reason) => this.logger.warn('ship', `The batch builder thread could not start (${reason}); documents are built on the main thread instead, more slowly.`));
     this.errors = new ShippingErrorStore(db);
-    this.marks = {
-      markSent: db.prepare(`UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE destination = 'elastic' AND event_id = ?`),
-      markFailed: db.prepare(`UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE destination = 'elastic' AND event_id = ?`),
-      markRetry: db.prepare(`UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE destination = 'elastic' AND event_id = ?`),
-    };
+    this.marks = new OutboxMarks(db);
   }
 
   get limits(): ShipLimits {
@@ -99,9 +101,16 @@ export class Shipper implements PumpHost {
   async stop() {
     const pump = this.pump;
     this.pump = null;
-    if (!pump) return;
-    pump.abort();
-    await pump.done.catch(() => undefined);
+    if (pump) {
+      pump.abort();
+      await pump.done.catch(() => undefined);
+    }
+  }
+
+  /** Stops, and ends the builder thread (the engine closes). */
+  async close() {
+    await this.stop();
+    await this.source.close();
   }
 
   /** New events were stored, or settings changed: ship now instead of at the next poll. */
@@ -146,7 +155,7 @@ export class Shipper implements PumpHost {
    * nothing to ship. A failure of the whole request is thrown to the caller.
    */
   async shipBatch(signal?: AbortSignal): Promise<ShipOutcome | null> {
-    const next = this.readBatch(0);
+    const next = await this.readBatch(0);
     if (!next) return null;
     const { batch, unbuildable } = next;
     if (!batch) return { sent: 0, failed: unbuildable, retried: 0 };
@@ -154,21 +163,23 @@ export class Shipper implements PumpHost {
     try {
       answer = await this.send(batch, signal);
     } catch (error) {
-      this.requestFailed(batch, error);
+      this.requestFailed(error);
       throw error;
     }
     const outcome = this.record(batch, answer);
+    this.marks.flush();
     return { ...outcome, failed: outcome.failed + unbuildable };
   }
 
   // ── PumpHost: what the pump asks of the shipper ──────────────────────────────────────────
 
   /** The next batch after `cursor`; unbuildable events are marked failed here. */
-  readBatch(cursor: number): { batch: Batch | null; unbuildable: number; last: number } | null {
+  async readBatch(cursor: number): Promise<{ batch: Batch | null; unbuildable: number; last: number } | null> {
     const settings = this.destination.get();
     if (!settings) return null;
     const agent = { name: hostname(), version: VERSION, installId: this.context.installId };
-    const read = this.reader.read(cursor, this.limits, dataStreamName(settings.namespace), { namespace: settings.namespace, agent });
+    const { maxDocs, maxBytes } = this.limits;
+    const read = await this.source.read(cursor, { maxDocs, maxBytes }, dataStreamName(settings.namespace), { namespace: settings.namespace, agent });
     if (!read) return null;
     if (read.unbuildable.length) {
       this.mark([], read.unbuildable, []);
@@ -201,7 +212,7 @@ export class Shipper implements PumpHost {
   }
 
   /** The request as a whole failed (unreachable, 401, 5xx…): its events stay pending. */
-  requestFailed(_batch: Batch, error: unknown): string {
+  requestFailed(error: unknown): string {
     const message = describeElasticError(error);
     this.noteError(message);
     this.context.onChange?.();
@@ -223,21 +234,19 @@ export class Shipper implements PumpHost {
     return this.client;
   }
 
-  /** Records Elasticsearch's answers, in one transaction. */
+  /** Records Elasticsearch's answers (written at once when the database is free, see OutboxMarks). */
   private mark(sent: number[], failed: { eventId: number; reason: string }[], retry: number[]) {
-    const now = Math.floor(Date.now() / 1000);
-    const { markSent, markFailed, markRetry } = this.marks;
-    this.db
-      .transaction(() => {
-        for (const id of sent) markSent.run(now, id);
-        for (const f of failed) markFailed.run(f.reason, now, f.eventId);
-        for (const id of retry) markRetry.run(now, id);
-      })
-      .immediate();
+    this.marks.add(sent, failed, retry);
+  }
+
+  /** Writes the answers still queued, waiting for the database if need be. */
+  flushMarks() {
+    this.marks.flush();
   }
 
   /** The user fixed the cause: failed events go back to pending. */
   retryFailed(): number {
+    this.marks.flush();
     const result = this.db.prepare(`UPDATE outbox SET state = 'pending', last_error = NULL, updated_at = ? WHERE destination = 'elastic' AND state = 'failed'`).run(Math.floor(Date.now() / 1000));
     // Behind the pump's cursor: found when it next reads the outbox from the start.
     this.notify();

@@ -5,11 +5,13 @@ import type { DrainOutcome, ShipLimits, ShipOutcome } from './shipper.ts';
 /** What the pump needs from the shipper: reading batches, sending them, recording the answers. */
 export interface PumpHost {
   readonly limits: ShipLimits;
-  readBatch(cursor: number): { batch: Batch | null; unbuildable: number; last: number } | null;
+  readBatch(cursor: number): Promise<{ batch: Batch | null; unbuildable: number; last: number } | null>;
   send(batch: Batch, signal: AbortSignal): Promise<BulkAnswer>;
   record(batch: Batch, answer: BulkAnswer): ShipOutcome;
   /** Returns the error in words (kept as the shipping error). */
-  requestFailed(batch: Batch, error: unknown): string;
+  requestFailed(error: unknown): string;
+  /** Writes the answers recorded so far to disk (before the outbox is read from its start again). */
+  flushMarks(): void;
 }
 
 /**
@@ -109,8 +111,8 @@ export class ShippingPump {
       // Fill the pipe.
       const { maxInFlight, maxBytes } = limits();
       while (this.inFlight.size < maxInFlight && this.inFlightChars < maxInFlight * maxBytes && !this.aborted) {
-        const batch = this.nextBatch(maxInFlight * maxBytes);
-        if (!batch) break;
+        const batch = await this.nextBatch(maxInFlight * maxBytes);
+        if (!batch || this.aborted) break;
         this.launch(batch);
       }
       if (this.aborted) break;
@@ -125,6 +127,8 @@ export class ShippingPump {
       }
       if (!this.exhausted) continue; // a read was cut short by a wake: read again
       if (this.cursor !== 0) {
+        // Events acknowledged but not yet marked on disk would be read (and sent) again.
+        this.host.flushMarks();
         this.cursor = 0;
         this.exhausted = false;
         continue;
@@ -133,7 +137,9 @@ export class ShippingPump {
       await this.wait(Date.now() + limits().idlePollMs);
       this.exhausted = false;
     }
-    // Abandoned requests end on their own (aborted); their answers are not recorded.
+    // Abandoned requests end on their own (aborted); their answers are not recorded. Those recorded
+    // are written before the run counts as over.
+    this.host.flushMarks();
     return this.outcome;
   }
 
@@ -145,18 +151,30 @@ export class ShippingPump {
     return due;
   }
 
-  private nextBatch(budget: number): Batch | null {
+  private async nextBatch(budget: number): Promise<Batch | null> {
     const now = Date.now();
-    const i = this.waiting.findIndex((b) => b.notBefore <= now);
-    if (i >= 0) {
-      const [batch] = this.waiting.splice(i, 1);
-      this.waitingChars -= batch!.chars;
-      return batch!;
-    }
+    const due = this.dueBatch(now);
     // New events: not while paused, nor while what waits to be sent again fills the budget.
-    if (now < this.pausedUntil || this.exhausted || this.waitingChars >= budget) return null;
+    if (now < this.pausedUntil || this.exhausted || this.waitingChars >= budget) return due;
+    const fresh = await this.readFresh();
+    if (!fresh || !due) return fresh ?? due;
+    // Items sent again ride along with new ones: one request, not a small one of their own.
+    return { ids: [...due.ids, ...fresh.ids], lines: [...due.lines, ...fresh.lines], chars: due.chars + fresh.chars, attempt: due.attempt, notBefore: 0 };
+  }
+
+  private async readFresh(): Promise<Batch | null> {
     for (;;) {
-      const read = this.host.readBatch(this.cursor);
+      let read: Awaited<ReturnType<PumpHost['readBatch']>>;
+      try {
+        read = await this.host.readBatch(this.cursor);
+      } catch (error) {
+        // E.g. the destination's settings cannot make an index name: a failure like a refused request.
+        this.lastError = this.host.requestFailed(error);
+        this.failures++;
+        this.pausedUntil = Date.now() + this.backoff(this.failures);
+        this.giveUpIfTooMany();
+        return null;
+      }
       if (!read) {
         this.exhausted = true;
         return null;
@@ -165,6 +183,27 @@ export class ShippingPump {
       this.outcome.failed += read.unbuildable;
       if (read.batch) return read.batch;
     }
+  }
+
+  /** The batches to send again that are due, merged into one request up to the limits. */
+  private dueBatch(now: number): Batch | null {
+    const { maxDocs, maxBytes } = this.host.limits;
+    let merged: Batch | null = null;
+    this.waiting = this.waiting.filter((b) => {
+      if (b.notBefore > now) return true;
+      if (merged === null) {
+        merged = { ...b, ids: [...b.ids], lines: [...b.lines] };
+      } else {
+        if (merged.ids.length + b.ids.length > maxDocs || merged.chars + b.chars > maxBytes) return true;
+        merged.ids.push(...b.ids);
+        merged.lines.push(...b.lines);
+        merged.chars += b.chars;
+        merged.attempt = Math.max(merged.attempt, b.attempt);
+      }
+      this.waitingChars -= b.chars;
+      return false;
+    });
+    return merged;
   }
 
   private launch(batch: Batch) {
@@ -215,7 +254,7 @@ export class ShippingPump {
   }
 
   private failed(batch: Batch, error: unknown) {
-    this.lastError = this.host.requestFailed(batch, error);
+    this.lastError = this.host.requestFailed(error);
     this.failures++;
     const backoff = this.backoff(this.failures);
     this.pausedUntil = Math.max(this.pausedUntil, Date.now() + backoff);

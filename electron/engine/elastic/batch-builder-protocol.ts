@@ -1,0 +1,9 @@
+import type { DocumentContext } from './document.ts';
+import type { BatchLimits, ReadResult } from './outbox-batches.ts';
+
+/** What the batch builder thread is asked (see WorkerBatchSource). */
+export type BuilderRequest =
+  | { kind: 'read'; id: number; cursor: number; limits: BatchLimits; index: string; context: Omit<DocumentContext, 'siteHost' | 'syntheticLsid'> }
+  | { kind: 'close' };
+
+export type BuilderReply = { kind: 'ready' } | { kind: 'read'; id: number; result: ReadResult | null } | { kind: 'read'; id: number; error: string };

@@ -1,0 +1,149 @@
+// The pipelined shipper against the Elasticsearch simulator over real sockets: partial throttling
+// (issue #17 item 7), one run --once sending nothing twice and counting the whole run (item 8), no
+// listener piling up on backoff sleeps (item 8), and the last shipping error kept until a delivery
+// succeeds (item 10).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Engine } from '../../electron/engine/engine.ts';
+import type { Engine as EngineType } from '../../electron/engine/engine.ts';
+import { startElasticsearchSimulator, type ElasticsearchSimulator } from '../simulators/elasticsearch/index.ts';
+import { createManualClock, DEFAULT_CLIENT, generateCorpus, startPraSimulator, type PraSimulator, type SimSession } from '../simulators/pra/index.ts';
+import { FAST, newEngine, visibleEvents } from '../support/engine-fixture.ts';
+
+const T = Math.floor(Date.now() / 1000 / 3600) * 3600;
+const DAY = 86_400;
+const STREAM = 'logs-beyondtrust_pra.access_session-default';
+const WRITER = { cluster: ['monitor'], indices: [{ names: ['logs-beyondtrust_pra.access_session-*'], privileges: ['auto_configure', 'create_doc'] }] };
+
+async function setUp(engine: EngineType, pra: PraSimulator, es: ElasticsearchSimulator, apiKey = 'writer:writer-key') {
+  await engine.addSite({ name: 'Sim', host: pra.host, clientId: DEFAULT_CLIENT.clientId, caFile: pra.caFile, initialIntervalSeconds: 3 * DAY }, DEFAULT_CLIENT.clientSecret);
+  await engine.setDestination({ url: es.url, auth: 'api-key', namespace: 'default' }, apiKey);
+}
+
+describe('pipelined shipping into the Elasticsearch simulator', () => {
+  let pra: PraSimulator;
+  let es: ElasticsearchSimulator;
+  let corpus: SimSession[];
+  const clock = createManualClock(T);
+  const total = () => corpus.reduce((n, s) => n + visibleEvents(s, clock.now()), 0);
+
+  before(async () => {
+    corpus = generateCorpus({ seed: 'pipeline', from: T - 2 * DAY, to: T - 3600, sessions: 150, inProgressShare: 0.1 });
+    pra = await startPraSimulator({ now: clock.now, sessions: corpus });
+    es = await startElasticsearchSimulator({ apiKeys: [{ id: 'writer', key: 'writer-key', privileges: WRITER }] });
+  });
+  after(async () => {
+    await pra.close();
+    await es.close();
+  });
+
+  it('2 % of the items throttled (429) on every bulk: no give-up, throttled items retried, the rest flows, each event once', async () => {
+    es.reset();
+    const engine = newEngine({ shipLimits: { ...FAST.shipLimits, maxDocs: 100 } });
+    try {
+      await setUp(engine, pra, es);
+      await engine.runNow(); // extract only: the outbox holds everything
+      assert.equal(engine.queries.outboxCounts().pending, total());
+      // Every bulk, for as long as the run lasts: item 50, 100… of each request answered 429.
+      await es.injectFaults([{ kind: 'reject-items', status: 429, everyNth: 50, count: 1_000 }]);
+      const outcome = await engine.shipper.drain(); // default maxFailures: 8
+      assert.equal(outcome.gaveUp, null, 'progress in every answer: not a failure');
+      assert.ok(outcome.retried > 0, 'throttled items were retried');
+      assert.equal(outcome.sent, total());
+      const docs = es.documents(STREAM);
+      assert.equal(docs.length, total());
+      assert.equal(new Set(docs.map((d) => d._id)).size, total(), 'each event once');
+      assert.deepEqual(engine.queries.outboxCounts(), { pending: 0, sent: total(), failed: 0 });
+      // Near full speed: the first pass over the outbox plus a few small bulks of throttled items,
+      // not one bulk at a time behind a growing backoff.
+      const firstPass = Math.ceil(total() / 100);
+      assert.ok(es.bulkRequests.length <= firstPass * 1.5 + 5, `${es.bulkRequests.length} bulks for ${firstPass} batches`);
+      assert.equal(es.bulkRequests.filter((r) => r.itemStatuses.includes(409)).length, 0, 'nothing sent twice');
+    } finally {
+      es.clearFaults();
+      await engine.close();
+    }
+  });
+
+  it('run --once: the batches in flight when extraction ends are not sent again, and the count covers the whole run', async () => {
+    es.reset();
+    // Latency keeps a request in flight at any moment of the run, as with a real cluster.
+    es.setBulkLatency(30);
+    const engine = newEngine({ shipLimits: { ...FAST.shipLimits, maxDocs: 50 } });
+    try {
+      await setUp(engine, pra, es);
+      const { sites, shipping } = await engine.runOnce();
+      assert.equal(sites[0]!.ok, true, sites[0]!.error);
+      assert.equal(shipping!.gaveUp, null);
+      const statuses = es.bulkRequests.flatMap((r) => r.itemStatuses);
+      assert.equal(statuses.filter((s) => s === 409).length, 0, 'no event sent twice');
+      assert.equal(es.count(STREAM), total());
+      assert.equal(shipping!.sent, total(), '"delivered this run" counts what was shipped during extraction too');
+      assert.deepEqual(engine.queries.outboxCounts(), { pending: 0, sent: total(), failed: 0 });
+    } finally {
+      es.setBulkLatency(0);
+      await engine.close();
+    }
+  });
+
+  it('backoff sleeps leave no listener behind (no MaxListenersExceededWarning however long Elasticsearch fails)', async () => {
+    es.reset();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    const engine = newEngine({ shipLimits: { minBackoffMs: 1, maxBackoffMs: 2 } });
+    try {
+      await setUp(engine, pra, es);
+      await engine.runNow();
+      await es.injectFaults([{ kind: 'status', status: 503, count: 40 }]);
+      engine.shipper.start(); // the background loop: it never gives up, it backs off
+      while (es.bulkRequests.length < 30) await new Promise((r) => setTimeout(r, 5));
+      await engine.shipper.stop();
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      assert.deepEqual(
+        warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message),
+        [],
+      );
+    } finally {
+      process.off('warning', onWarning);
+      es.clearFaults();
+      await engine.close();
+    }
+  });
+
+  it('a run that failed with 401 leaves its reason in status, on disk, until a delivery succeeds', async () => {
+    es.reset();
+    const engine = newEngine();
+    const dataDir = engine.dataDir;
+    try {
+      await setUp(engine, pra, es, 'writer:wrong-key');
+      const { shipping } = await engine.runOnce();
+      assert.match(shipping!.gaveUp ?? '', /HTTP 401/);
+    } finally {
+      await engine.close();
+    }
+    // A later `pra-ic status` (a new process on the same data folder) shows why events are pending.
+    const later = new Engine({ dataDir, minPollSeconds: 1, ...FAST });
+    try {
+      const status = later.status();
+      assert.ok(status.outbox.pending > 0);
+      assert.match(status.shippingError?.message ?? '', /rejected the credentials \(HTTP 401\).*API key/);
+      assert.doesNotMatch(JSON.stringify(status.shippingError), /wrong-key/, 'no secret in it');
+      assert.ok(Date.parse(status.shippingError!.at) >= Date.parse(status.shippingError!.since));
+      // The user fixes the key: the next delivery clears it, on disk too.
+      await later.setDestination({}, 'writer:writer-key');
+      const outcome = await later.shipper.drain();
+      assert.equal(outcome.gaveUp, null);
+      assert.equal(later.status().shippingError, null);
+    } finally {
+      await later.close();
+    }
+    const third = new Engine({ dataDir, minPollSeconds: 1, ...FAST });
+    try {
+      assert.equal(third.status().shippingError, null);
+      assert.equal(third.status().outbox.pending, 0);
+    } finally {
+      await third.close();
+    }
+  });
+});
