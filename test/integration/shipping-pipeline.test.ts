@@ -67,8 +67,10 @@ describe('pipelined shipping into the Elasticsearch simulator', () => {
 
   it('run --once: the batches in flight when extraction ends are not sent again, and the count covers the whole run', async () => {
     es.reset();
-    // Latency keeps a request in flight at any moment of the run, as with a real cluster.
+    // Latency keeps a request in flight at any moment of the run, as with a real cluster, and a slow
+    // appliance makes extraction last (its windows stored one by one, shipped while the next is read).
     es.setBulkLatency(30);
+    pra.injectFaults([{ kind: 'slow', delayMs: 400, count: 20 }]);
     const engine = newEngine({ shipLimits: { ...FAST.shipLimits, maxDocs: 50 } });
     try {
       await setUp(engine, pra, es);

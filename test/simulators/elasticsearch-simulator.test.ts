@@ -374,6 +374,41 @@ describe('Elasticsearch simulator', () => {
       assert.equal(es.count(STREAM), 4, 'nothing was written by the rejected requests');
     });
 
+    it('reads documents as Jackson does: duplicate keys refused at any depth, keys counted right past tricky strings', async () => {
+      const lines = [
+        '{"create":{"_index":"json-checks","_id":"dup-top"}}',
+        '{"@timestamp":"2024-01-01T00:00:00Z","a":1,"a":2}',
+        '{"create":{"_index":"json-checks","_id":"dup-nested"}}',
+        '{"o":{"k":[{"x":1}],"k":2}}',
+        '{"create":{"_index":"json-checks","_id":"tricky"}}',
+        '{"s":"a:b \\" : \\\\","t":{"u":"v:\\"w\\":"},"__proto__":{"p":1},"n":[1,{"m":":"}]}',
+      ];
+      const r = await bulk(lines.join('\n') + '\n');
+      assert.equal(r.status, 200);
+      const [top, nested, tricky] = r.json.items.map((i: { create: unknown }) => i.create);
+      assert.equal(top.status, 400);
+      assert.match(JSON.stringify(top.error), /Duplicate field 'a'/);
+      assert.equal(nested.status, 400);
+      assert.match(JSON.stringify(nested.error), /Duplicate field 'k'/);
+      assert.equal(tricky.status, 201);
+      const stored = es.documents('json-checks').find((d) => d._id === 'tricky')!._source;
+      assert.deepEqual(JSON.parse(JSON.stringify(stored)), JSON.parse(lines[5]!));
+      assert.equal(Object.getPrototypeOf(stored), Object.prototype, '__proto__ is a key, not a prototype');
+    });
+
+    it('delays every bulk answer by the configured latency, having indexed first', async () => {
+      es.setBulkLatency(300);
+      try {
+        let answered = false;
+        const pending = bulk(ndjson(...event('latent-1'))).then((r) => ((answered = true), r));
+        while (!es.documents(STREAM).some((d) => d._id === 'latent-1')) await new Promise((r) => setTimeout(r, 5));
+        assert.equal(answered, false, 'indexed, the answer still on its way');
+        assert.equal((await pending).status, 200);
+      } finally {
+        es.setBulkLatency(0);
+      }
+    });
+
     it('checks Content-Type (406) and REST compatibility headers', async () => {
       const body = ndjson(...event('ct-1'));
       const plain = await call(url, '/_bulk', { method: 'POST', headers: { authorization: ADMIN, 'content-type': 'text/plain' }, body });
