@@ -52,6 +52,11 @@ const MIXED = status([siteStatus(PRODUCTION), ATTENTION, BACKFILLING], {
     { eventId: 48_311, reason: 'Elasticsearch refused the document: mapper_parsing_exception on field "beyondtrust_pra.session.duration".' },
     { eventId: 48_312, reason: 'Elasticsearch answered 403: the API key may not write logs-beyondtrust_pra.access_session-default.' },
   ],
+  shippingError: {
+    message: 'Elasticsearch rejected the credentials (HTTP 401): unable to authenticate with provided credentials. Check the API key or user name and password.',
+    since: new Date(Date.now() - 2 * 3_600_000).toISOString(),
+    at: new Date(Date.now() - 60_000).toISOString(),
+  },
 });
 
 /** No horizontal scrolling of the page itself (wide tables scroll inside their card). */
@@ -147,6 +152,8 @@ describe('screens', () => {
     assert.deepEqual(await calls(page, 'status.eventsPerHour'), [{ hours: 72 }]);
     assert.equal(await page.getByTestId('outbox-failed').innerText(), '3');
     assert.equal(await page.getByTestId('outbox-failures').locator('tbody tr').count(), 2);
+    // Why sending is paused (kept by the engine until a delivery succeeds).
+    assert.match(await page.getByTestId('outbox-shipping-error').innerText(), /Sending is paused[\s\S]*rejected the credentials \(HTTP 401\)[\s\S]*since/);
     await screenshot(page, 'status');
 
     // The engine reports progress: the bar follows, up to 100 %.
