@@ -138,7 +138,7 @@ export class WorkerBatchSource implements BatchSource {
 }
 
 /** The builder holds a few batches at most (MBs each): a heap of its own, bounded. */
-const BUILDER_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 };
+const BUILDER_HEAP = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 };
 
 /**
  * The builder's script next to this module when the engine runs from its sources (tests, the CLI
