@@ -7,7 +7,7 @@
  */
 import { documentId } from './document-id.ts';
 import { AGENT_TYPE, assertValidNamespace, DATASET, INTEGRATION_TAGS, type DocumentContext } from './document.ts';
-import { encodeEventMessage, prepareSession, type MessageSession, type PreparedSession } from './message.ts';
+import { prepareSession, quotedEventMessage, type MessageSession, type PreparedSession } from './message.ts';
 import type { SessionEvent } from '../pra/report-types.ts';
 
 /** What is the same in every document of one site for one destination. */
@@ -58,6 +58,6 @@ export function eventLines(template: LineTemplate, session: LineSession, event: 
     throw new TypeError(`event ${event.ordinal} of session ${session.lsid} has no readable timestamp, nor has its session a start time.`);
   }
   const id = documentId({ siteHost: template.siteHost, lsid: session.lsid, ordinal: event.ordinal });
-  const message = JSON.stringify(encodeEventMessage(session.prepared, event));
+  const message = quotedEventMessage(session.prepared, event);
   return `${template.actionPrefix}${id}"}}\n{"@timestamp":"${new Date(seconds * 1000).toISOString()}","message":${message}${template.documentSuffix}\n`;
 }

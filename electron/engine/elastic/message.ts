@@ -115,6 +115,8 @@ export function buildMessage(header: MessageSession, event: SessionEvent, option
 export interface PreparedSession {
   /** The `session` value as encoded JSON text (Go escapes applied). */
   readonly sessionJson: string;
+  /** The same text escaped as the inside of a JSON string (the document carries `message` as a string). */
+  readonly sessionJsonQuoted: string;
   readonly reps: JsonObject[];
   readonly customers: JsonObject[];
 }
@@ -122,7 +124,14 @@ export interface PreparedSession {
 /** Reads a session's shared parts; throws like {@link buildMessage} when no lsid can be given. */
 export function prepareSession(header: MessageSession, options: MessageOptions = {}): PreparedSession {
   const { session, reps, customers } = sessionParts(header, options);
-  return { sessionJson: encodeMessage(session), reps, customers };
+  const sessionJson = encodeMessage(session);
+  return { sessionJson, sessionJsonQuoted: quotedInside(sessionJson), reps, customers };
+}
+
+/** `JSON.stringify(text)` without its quotes. Escaping is per character, so pieces escaped apart join into the escaped whole. */
+function quotedInside(text: string): string {
+  const quoted = JSON.stringify(text);
+  return quoted.slice(1, quoted.length - 1);
 }
 
 /**
@@ -130,13 +139,28 @@ export function prepareSession(header: MessageSession, options: MessageOptions =
  * the event's own part is built and encoded, and the session's encoded text is put in its place.
  */
 export function encodeEventMessage(prepared: PreparedSession, event: SessionEvent): string {
+  const [before, after] = eventMessageParts(prepared, event);
+  return before + prepared.sessionJson + after;
+}
+
+/**
+ * `JSON.stringify(encodeEventMessage(prepared, event))`: the message as a JSON string value, the
+ * session's part escaped once per session instead of once per event (it is most of the bytes).
+ */
+export function quotedEventMessage(prepared: PreparedSession, event: SessionEvent): string {
+  const [before, after] = eventMessageParts(prepared, event);
+  return `"${quotedInside(before)}${prepared.sessionJsonQuoted}${quotedInside(after)}"`;
+}
+
+/** The encoded message of an event before and after its `session` value. */
+function eventMessageParts(prepared: PreparedSession, event: SessionEvent): [string, string] {
   const message = eventParts(event, prepared);
   message.set('session', SESSION_PLACEHOLDER);
   const text = encodeMessage(sortedObject(message));
   // No value of the event can hold the placeholder's text: XML has no NUL characters (not even as
-  // character references), and an escaped backslash never reads as `"\u0000`.
+  // character references), and an escaped backslash never reads as the placeholder's escape.
   const at = text.indexOf(ENCODED_PLACEHOLDER);
-  return text.slice(0, at) + prepared.sessionJson + text.slice(at + ENCODED_PLACEHOLDER.length);
+  return [text.slice(0, at), text.slice(at + ENCODED_PLACEHOLDER.length)];
 }
 
 const SESSION_PLACEHOLDER = '\0session\0';
