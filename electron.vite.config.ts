@@ -26,12 +26,7 @@ export default defineConfig({
       // Two entries: the main process, and the store writer thread's script (a worker loads a file of
       // its own; the app passes out/main/store-writer-worker.js to the engine).
       lib: {
-        entry: {
-          index: resolve(root, 'electron/main/index.ts'),
-          'store-writer-worker': resolve(root, 'electron/engine/store/store-writer-worker.ts'),
-          // The shipper's batch builder thread (out/main/batch-builder-worker.js).
-          'batch-builder-worker': resolve(root, 'electron/engine/elastic/batch-builder-worker.ts'),
-        },
+        entry: { index: resolve(root, 'electron/main/index.ts'), 'store-writer-worker': resolve(root, 'electron/engine/store/store-writer-worker.ts') },
         formats: ['es'],
         fileName: (_format, entryName) => `${entryName}.js`,
       },

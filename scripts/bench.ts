@@ -382,9 +382,7 @@ async function extractPhase(opts: { dataDir: string; host: string; caFile: strin
 
 async function shipPhase(opts: { dataDir: string; esUrl: string; largeLsids: string[]; limit: number; sample: number }) {
   const { Engine } = await import('../electron/engine/engine.ts');
-  // Bundled: the batch builder's entry next to the bundle, as for the store writer.
-  const shipBuilderScript = import.meta.url.endsWith('.ts') ? undefined : new URL('./batch-builder-worker.js', import.meta.url);
-  const engine = new Engine({ dataDir: opts.dataDir, minPollSeconds: 1, storeWriterScript: writerScript(), shipBuilderScript });
+  const engine = new Engine({ dataDir: opts.dataDir, minPollSeconds: 1, storeWriterScript: writerScript() });
   try {
     await engine.setDestination({ url: opts.esUrl, auth: 'api-key', namespace: 'default' }, `${ES_KEY.id}:${ES_KEY.key}`);
     const db = engine.database.db;

@@ -49,9 +49,9 @@ export interface EngineOptions {
   /** Test hooks: shipping batch sizes and backoff. */
   shipLimits?: Partial<ShipLimits>;
   /**
-   * The batch builder thread's script (electron/engine/elastic/batch-builder-worker.ts, built as an
-   * entry of its own by a bundle), or 'inline' to build on the main thread. Default: next to the
-   * sources when the engine runs from them, else inline.
+   * Build the shipper's batches on a thread of their own: the script of
+   * electron/engine/elastic/batch-builder-worker.ts (a bundle builds it as an entry). Default: on
+   * the main thread (see defaultBuilderScript).
    */
   shipBuilderScript?: URL | 'inline';
   /**

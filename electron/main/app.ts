@@ -214,8 +214,7 @@ export function main(): void {
       // The store writer thread's script: the second entry of this bundle (electron.vite.config.ts);
       // run from the sources (tests), the engine finds it next to its own.
       const storeWriterScript = import.meta.url.endsWith('.ts') ? undefined : new URL('./store-writer-worker.js', import.meta.url);
-      const shipBuilderScript = import.meta.url.endsWith('.ts') ? undefined : new URL('./batch-builder-worker.js', import.meta.url);
-      engine = new Engine({ dataDir, storeWriterScript, shipBuilderScript });
+      engine = new Engine({ dataDir, storeWriterScript });
     } catch (error) {
       dialog.showErrorBox(`${PRODUCT_NAME} could not start`, `${(error as Error).message}\n\nData folder: ${dataDir}`);
       engineClosed = true;

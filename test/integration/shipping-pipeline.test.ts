@@ -88,6 +88,25 @@ describe('pipelined shipping into the Elasticsearch simulator', () => {
     }
   });
 
+  it('with the batch builder thread (opt-in): every event once, nothing sent twice', async () => {
+    es.reset();
+    const engine = newEngine({ shipBuilderScript: new URL('../../electron/engine/elastic/batch-builder-worker.ts', import.meta.url), shipLimits: { ...FAST.shipLimits, maxDocs: 200 } });
+    const logs: string[] = [];
+    engine.onEvent((e) => e.type === 'log' && logs.push(e.line.message));
+    try {
+      await setUp(engine, pra, es);
+      const { shipping } = await engine.runOnce();
+      assert.deepEqual(logs.filter((m) => /batch builder/.test(m)), [], 'the thread ran (no fallback to this thread)');
+      assert.equal(shipping!.gaveUp, null);
+      assert.equal(shipping!.sent, total());
+      assert.equal(es.count(STREAM), total());
+      assert.equal(es.bulkRequests.flatMap((r) => r.itemStatuses).filter((s) => s === 409).length, 0);
+      assert.deepEqual(engine.queries.outboxCounts(), { pending: 0, sent: total(), failed: 0 });
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('backoff sleeps leave no listener behind (no MaxListenersExceededWarning however long Elasticsearch fails)', async () => {
     es.reset();
     const warnings: Error[] = [];
