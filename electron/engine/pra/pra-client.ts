@@ -20,6 +20,9 @@ import type { ReportItem, SessionSummary } from './report-types.ts';
 import type { AccessToken } from './token-cache.ts';
 import { describeTlsProblem, trustedCertificates } from './tls-trust.ts';
 
+/** How much of an error answer is read to quote it (it still tells its status when cut short). */
+const ERROR_BODY_BYTES = 64 * 1024;
+
 /** What the client needs to know about a site (a subset of shared/models Site). */
 export interface PraConnection {
   host: string;
@@ -233,33 +236,24 @@ export class PraClient {
    * caller reads or destroys `request`.
    */
   async openReportResponse(report: string, params: Record<string, string>, signal?: AbortSignal): Promise<StreamResponse> {
-    let reauthenticated = false;
-    for (;;) {
-      const token = await this.token();
-      const stream = await this.exchange('/api/reporting', report, (requestSignal) => {
-        const request = this.http.stream.post(`${this.baseUrl}/api/reporting`, {
-          headers: { authorization: `Bearer ${token.value}` },
+    const response = await this.authenticated(
+      '/api/reporting',
+      report,
+      (authorization, requestSignal) =>
+        this.http.stream.post(`${this.baseUrl}/api/reporting`, {
+          headers: { authorization },
           form: { generate_report: report, ...params },
           signal: requestSignal,
-        });
-        return responseOf(request);
-      }, signal);
-      const status = stream.statusCode;
-      if (status === 200) return stream;
-      const text = await readSmall(this.guardBody(stream.request, report));
-      if (status === 401 && !reauthenticated) {
-        this.account.tokens.invalidate(token);
-        reauthenticated = true;
-        continue;
-      }
-      if (status === 401) {
-        throw new CredentialsRejectedError('The site rejected a freshly issued token: the client secret may have been regenerated or the API account disabled. Enter the new secret in the site settings.');
-      }
-      if (status === 403) {
-        throw new PermissionDeniedError(`The API account may not run reports: in /login → Management → API Configuration, give it the Reporting API permission "${REPORTING_PERMISSION}".`);
-      }
-      throw new RequestRejectedError(`${this.connection.host} refused the ${report} request (HTTP ${status})${text ? `: ${summarize(text)}` : ''}.`, status);
+        }),
+      signal,
+    );
+    const status = response.statusCode;
+    if (status === 200) return response;
+    const text = await readSmall(this.guardBody(response.request, report), ERROR_BODY_BYTES);
+    if (status === 403) {
+      throw new PermissionDeniedError(`The API account may not run reports: in /login → Management → API Configuration, give it the Reporting API permission "${REPORTING_PERMISSION}".`);
     }
+    throw new RequestRejectedError(`${this.connection.host} refused the ${report} request (HTTP ${status})${text ? `: ${summarize(text)}` : ''}.`, status);
   }
 
   /**
@@ -269,37 +263,55 @@ export class PraClient {
    * `body`. `waitSeconds` (at least the site's timeout) is how long the appliance may take to start
    * answering and may stay silent in the middle of the body: building a backup takes a while.
    */
-  async openStream(
+  openStream(
     path: string,
     options: { method?: 'GET' | 'POST'; json?: unknown; label?: string; waitSeconds?: number } = {},
     signal?: AbortSignal,
   ): Promise<StreamResponse> {
     const waitMs = Math.max(this.connection.timeoutSeconds, options.waitSeconds ?? 0) * 1000;
+    const method = options.method ?? 'POST';
+    return this.authenticated(
+      path,
+      options.label,
+      (authorization, requestSignal) =>
+        this.http.stream(`${this.baseUrl}${path}`, {
+          method,
+          headers: { authorization },
+          // A POST stream without a body would wait for the caller to write one: send an empty one.
+          ...(options.json !== undefined ? { json: options.json } : method === 'POST' ? { body: '' } : {}),
+          timeout: { response: waitMs, socket: waitMs },
+          signal: requestSignal,
+        }),
+      signal,
+    );
+  }
+
+  /**
+   * The one loop behind every authenticated streamed request (reports, recordings, backups): a
+   * token from the account's cache, the request through `exchange` (limiter, retries, 429s), and
+   * on a 401 one re-authentication with a new token — a cached token the appliance forgot (it was
+   * restarted, or the account's 30 tokens rotated) is not the user's problem; a second 401 is.
+   * Returns the first answer that is not a 401, whatever its status: the caller judges it and reads
+   * or destroys its body.
+   */
+  private async authenticated(
+    path: string,
+    label: string | undefined,
+    request: (authorization: string, signal: AbortSignal | undefined) => ReturnType<Got['stream']>,
+    signal?: AbortSignal,
+  ): Promise<StreamResponse> {
     let reauthenticated = false;
     for (;;) {
       const token = await this.token();
-      const response = await this.exchange(path, options.label, (requestSignal) => {
-        const request = this.http.stream(`${this.baseUrl}${path}`, {
-          method: options.method ?? 'POST',
-          headers: { authorization: `Bearer ${token.value}` },
-          // A POST stream without a body would wait for the caller to write one: send an empty one.
-          ...(options.json !== undefined ? { json: options.json } : (options.method ?? 'POST') === 'POST' ? { body: '' } : {}),
-          timeout: { response: waitMs, socket: waitMs },
-          signal: requestSignal,
-        });
-        return responseOf(request);
-      }, signal);
-      if (response.statusCode === 401 && !reauthenticated) {
-        discard(response);
-        this.account.tokens.invalidate(token);
-        reauthenticated = true;
-        continue;
-      }
-      if (response.statusCode === 401) {
-        discard(response);
+      const response = await this.exchange(path, label, (requestSignal) => responseOf(request(`Bearer ${token.value}`, requestSignal)), signal);
+      if (response.statusCode !== 401) return response;
+      // Its body says nothing the status does not (`Connection: close`: the socket goes with it).
+      discard(response);
+      if (reauthenticated) {
         throw new CredentialsRejectedError('The site rejected a freshly issued token: the client secret may have been regenerated or the API account disabled. Enter the new secret in the site settings.');
       }
-      return response;
+      this.account.tokens.invalidate(token);
+      reauthenticated = true;
     }
   }
 
@@ -449,7 +461,7 @@ function discard(response: unknown) {
 }
 
 /** The start of an error body (it still tells its status when it cannot be read completely). */
-async function readSmall(body: AsyncGenerator<Buffer>, limit = 64 * 1024): Promise<string> {
+async function readSmall(body: AsyncGenerator<Buffer>, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
