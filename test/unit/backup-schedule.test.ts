@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { backupHostSegment, backupRelativePath, nextDueAt, RETRY_BASE_SECONDS, RETRY_MAX_SECONDS } from '../../electron/engine/backup/backup-schedule.ts';
-import { plainText } from '../../electron/engine/backup/backup-request.ts';
+import { plainText } from '../../electron/engine/pra/download-body.ts';
 
 const none = { lastAttemptAt: null, lastSuccessAt: null, lastError: null, failures: 0 };
 

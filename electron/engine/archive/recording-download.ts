@@ -22,7 +22,7 @@
  *   RecordingDownloadError (retried later with backoff), never a saved file.
  * The first bytes are looked at before anything is written, so an error page never becomes a file.
  */
-import type { Readable } from 'node:stream';
+import { declaredLength, DownloadBody, errorElementText, headerValue, sniffHead } from '../pra/download-body.ts';
 import { networkProblem, type PraClient } from '../pra/pra-client.ts';
 import { writeFileAtomically, type WrittenFile } from './atomic-file.ts';
 import { extensionFromResponse } from './archive-layout.ts';
@@ -64,36 +64,19 @@ export async function downloadRecording(
   const { report, params } = recordingRequest(target);
   const what = target.instance === null ? `the recording of session ${target.lsid}` : `command-shell recording ${target.instance} of session ${target.lsid}`;
   const response = await client.openReportResponse(report, params, options.signal);
-  const body = response.request;
-  const header = (name: string) => {
-    const value = response.headers[name];
-    return Array.isArray(value) ? value[0] : value;
-  };
-  const contentType = header('content-type');
-  const lengthHeader = header('content-length');
-  const expectedLength = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : null;
+  const contentType = headerValue(response.headers, 'content-type');
   const host = client.connection.host;
-  const iterator = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const body = new DownloadBody(response.request, declaredLength(response.headers), {
+    broken: (error) => new RecordingDownloadError(`The connection to ${host} broke while ${what} was downloading (${networkProblem(error, client.connection)}).`, { cause: error }),
+    incomplete: (received, declared) => new RecordingDownloadError(`${what} arrived incomplete from ${host}: ${received} of ${declared} bytes.`),
+  });
   try {
-    // Peek: gather the first bytes (or the whole body, if shorter).
-    const head: Buffer[] = [];
-    let headBytes = 0;
-    let ended = false;
-    while (headBytes < PEEK_BYTES) {
-      const next = await readNext(iterator, host, what, client);
-      if (next.done) {
-        ended = true;
-        break;
-      }
-      head.push(next.value);
-      headBytes += next.value.length;
-    }
-    const first = Buffer.concat(head);
-    if (looksLikeMarkup(first, contentType)) {
-      const text = ended ? first.toString('utf8') : await readRest(first, iterator, ERROR_BODY_LIMIT);
-      const error = /<(?:[\w.-]+:)?error\b[^>]*>([\s\S]*?)<\/(?:[\w.-]+:)?error>/i.exec(text)?.[1];
-      if (error !== undefined) {
-        const message = decodeEntities(error).replace(/\s+/g, ' ').trim();
+    const { first, ended } = await body.peek(PEEK_BYTES);
+    const verdict = sniffHead(first, contentType, ended);
+    if (verdict === 'markup') {
+      const text = await body.text(ERROR_BODY_LIMIT);
+      const message = errorElementText(text);
+      if (message !== null) {
         if (isExpiredText(message)) return { kind: 'expired', text: message };
         throw new RecordingDownloadError(`${host} refused ${what}: ${message}`);
       }
@@ -102,9 +85,9 @@ export async function downloadRecording(
       }
       throw new RecordingDownloadError(`${host} answered ${what} with XML that is neither a recording nor an error.`);
     }
-    if (first.length === 0) throw new RecordingDownloadError(`${host} answered ${what} with an empty body.`);
-    const ext = extensionFromResponse(header('content-disposition'), contentType);
-    let received = 0;
+    // Short text may be a command-shell recording: only markup and nothing at all are refused.
+    if (verdict === 'empty') throw new RecordingDownloadError(`${host} answered ${what} with an empty body.`);
+    const ext = extensionFromResponse(headerValue(response.headers, 'content-disposition'), contentType);
     // Progress is told per MiB, not per TLS record (a 2 GB recording is 130,000 of them).
     let untold = 0;
     const tell = (n: number) => {
@@ -114,89 +97,23 @@ export async function downloadRecording(
         untold = 0;
       }
     };
-    const source = async function* (): AsyncGenerator<Buffer> {
-      for (const chunk of head) {
-        received += chunk.length;
-        tell(chunk.length);
-        yield chunk;
-      }
-      if (!ended) {
-        // The body's own iterator, called directly: each layer of async iteration costs every chunk promises.
-        for (;;) {
-          let next: IteratorResult<Buffer>;
-          try {
-            next = await iterator.next();
-          } catch (error) {
-            throw new RecordingDownloadError(`The connection to ${host} broke while ${what} was downloading (${networkProblem(error, client.connection)}).`, { cause: error });
-          }
-          if (next.done) break;
-          received += next.value.length;
-          tell(next.value.length);
-          yield next.value;
-        }
-      }
-      if (untold) options.onBytes?.(untold);
-      if (expectedLength !== null && received !== expectedLength) {
-        throw new RecordingDownloadError(`${what} arrived incomplete from ${host}: ${received} of ${expectedLength} bytes.`);
-      }
-    };
-    const file = await writeFileAtomically(place(ext), source(), { signal: options.signal });
+    const file = await writeFileAtomically(place(ext), body.chunks(tell), { signal: options.signal });
+    if (untold) options.onBytes?.(untold);
     return { kind: 'saved', file, ext };
   } finally {
-    (body as Readable).destroy();
+    body.destroy();
   }
-}
-
-async function readNext(iterator: AsyncIterator<Buffer>, host: string, what: string, client: PraClient): Promise<IteratorResult<Buffer>> {
-  try {
-    return await iterator.next();
-  } catch (error) {
-    throw new RecordingDownloadError(`The connection to ${host} broke while ${what} was downloading (${networkProblem(error, client.connection)}).`, { cause: error });
-  }
-}
-
-async function readRest(first: Buffer, iterator: AsyncIterator<Buffer>, limit: number): Promise<string> {
-  const chunks = [first];
-  let size = first.length;
-  try {
-    while (size < limit) {
-      const next = await iterator.next();
-      if (next.done) break;
-      chunks.push(next.value);
-      size += next.value.length;
-    }
-  } catch {
-    // An error body cut short still says what it says.
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
- * True when the answer is XML or HTML rather than a recording: its Content-Type says so, or its
- * first non-blank bytes open a tag (a byte-order mark allowed). A recording never starts with `<`
- * (FLV starts with "FLV", MP4 with a box size).
+ * True when the answer is XML, HTML or JSON rather than a recording: its Content-Type says so, or
+ * its first non-blank bytes open a tag (a byte-order mark allowed). See pra/download-body.ts.
  */
 export function looksLikeMarkup(first: Buffer, contentType: string | undefined): boolean {
-  const type = (contentType ?? '').toLowerCase();
-  if (/\b(xml|html)\b/.test(type)) return true;
-  let text = first.subarray(0, 64).toString('latin1');
-  if (text.startsWith('\u00ef\u00bb\u00bf')) text = text.slice(3);
-  return /^\s*<[?!A-Za-z]/.test(text);
+  return sniffHead(first, contentType, false) === 'markup';
 }
 
 export function isExpiredText(text: string): boolean {
   const plain = text.replace(/\s+/g, ' ').trim();
   return plain === EXPIRED_RECORDING_TEXT || /\brecording has expired\b/i.test(plain);
-}
-
-function decodeEntities(text: string): string {
-  return text
-    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
-    .replace(/&#x([0-9a-f]+);/gi, (_, n: string) => String.fromCodePoint(Number.parseInt(n, 16)))
-    .replace(/&amp;/g, '&');
 }

@@ -23,7 +23,7 @@
  * - a body cut short (the connection breaks, or fewer bytes than its Content-Length) fails too.
  * The password is never part of an error: the appliance's words are scrubbed of it.
  */
-import type { Readable } from 'node:stream';
+import { declaredLength, DownloadBody, headerValue, plainText, sniffHead } from '../pra/download-body.ts';
 import { PermissionDeniedError, PraError, RequestRejectedError } from '../pra/errors.ts';
 import { networkProblem, type PraClient } from '../pra/pra-client.ts';
 
@@ -72,13 +72,15 @@ export async function openBackup(client: PraClient, password: string | null, sig
     { method: 'POST', json: password ? { password } : undefined, label: 'backup', waitSeconds: BACKUP_WAIT_SECONDS },
     signal,
   );
-  const stream = response.request;
-  const contentType = header(response.headers['content-type']).toLowerCase();
-  const declared = Number(header(response.headers['content-length']));
-  const declaredBytes = header(response.headers['content-length']) !== '' && Number.isSafeInteger(declared) ? declared : null;
+  const declaredBytes = declaredLength(response.headers);
+  const body = new DownloadBody(response.request, declaredBytes, {
+    broken: (error, bytes) => brokenBody(client, error, bytes),
+    incomplete: (received, declared) =>
+      new BackupFailedError(`The backup from ${host} was cut short: ${received} of ${declared} bytes arrived. Nothing was saved; it is tried again later.`, 'truncated'),
+  });
 
   if (response.statusCode !== 200) {
-    const text = scrub(plainText(await readUpTo(stream, MESSAGE_BYTES).catch(() => '')));
+    const text = scrub(plainText(await body.text(MESSAGE_BYTES)));
     if (response.statusCode === 403) {
       throw new PermissionDeniedError(`The API account may not take backups (HTTP 403): in /login → Management → API Configuration, give it the permission “${BACKUP_PERMISSION}”.${text ? ` The site said: ${text}` : ''}`);
     }
@@ -88,60 +90,21 @@ export async function openBackup(client: PraClient, password: string | null, sig
     throw new RequestRejectedError(`${host} refused the backup request (HTTP ${response.statusCode})${text ? `: ${text}` : ''}.`, response.statusCode);
   }
 
-  // Peek: read until PEEK_BYTES are here or the body ends.
-  const iterator = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  const head: Buffer[] = [];
-  let headBytes = 0;
-  let ended = false;
+  const contentType = (headerValue(response.headers, 'content-type') ?? '').toLowerCase();
+  let verdict: ReturnType<typeof sniffHead>;
   try {
-    while (headBytes < PEEK_BYTES) {
-      const next = await iterator.next();
-      if (next.done) {
-        ended = true;
-        break;
-      }
-      head.push(next.value);
-      headBytes += next.value.length;
-    }
+    const { first, ended } = await body.peek(PEEK_BYTES);
+    verdict = sniffHead(first, contentType, ended);
   } catch (error) {
-    stream.destroy();
-    throw brokenBody(client, error, headBytes);
+    body.destroy();
+    throw error;
   }
-  const first = Buffer.concat(head);
-  const verdict = judgeHead(first, contentType, ended);
   if (verdict) {
     // Read a little more to quote the whole message.
-    let rest = '';
-    if (!ended) rest = await readRest(iterator, MESSAGE_BYTES - first.length).catch(() => '');
-    stream.destroy();
-    const raw = first.toString('utf8') + rest;
-    throw refusal(host, verdict, raw, contentType, scrub(plainText(raw)));
+    const raw = await body.text(MESSAGE_BYTES);
+    throw refusal(host, verdict === 'empty', raw, contentType, scrub(plainText(raw)));
   }
-
-  let received = first.length;
-  async function* body(): AsyncGenerator<Uint8Array> {
-    try {
-      if (first.length > 0) yield first;
-      if (ended) return;
-      for (;;) {
-        let next: IteratorResult<Buffer>;
-        try {
-          next = await iterator.next();
-        } catch (error) {
-          throw brokenBody(client, error, received);
-        }
-        if (next.done) break;
-        received += next.value.length;
-        yield next.value;
-      }
-      if (declaredBytes !== null && received < declaredBytes) {
-        throw new BackupFailedError(`The backup from ${host} was cut short: ${received} of ${declaredBytes} bytes arrived. Nothing was saved; it is tried again later.`, 'truncated');
-      }
-    } finally {
-      stream.destroy();
-    }
-  }
-  return { body: body(), declaredBytes, abort: () => stream.destroy() };
+  return { body: body.chunks(), declaredBytes, abort: () => body.destroy() };
 }
 
 /**
@@ -164,34 +127,8 @@ export function backupPermissionCheck(password: string | null): (client: PraClie
   };
 }
 
-type Verdict = 'empty' | 'markup' | 'text';
-
-/** Why the first bytes of a 200 are not a backup, or null when they may be one. */
-function judgeHead(head: Buffer, contentType: string, ended: boolean): Verdict | null {
-  if (head.length === 0) return 'empty';
-  if (/^(text\/|application\/(xml|xhtml\+xml|json|problem\+json))/.test(contentType)) return 'markup';
-  let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
-  while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d)) i++;
-  if (i === head.length) return 'empty';
-  if (head[i] === 0x3c /* < */) return 'markup';
-  // A whole body this short that is all printable text is a message ("Invalid credentials"), not a file.
-  if (ended && isText(head)) return 'text';
-  return null;
-}
-
-function isText(bytes: Buffer): boolean {
-  const text = bytes.toString('utf8');
-  if (text.includes('\uFFFD')) return false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    // Control characters other than tab, line feed and carriage return: binary.
-    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return false;
-  }
-  return true;
-}
-
-function refusal(host: string, verdict: Verdict, raw: string, contentType: string, text: string): BackupFailedError {
-  if (verdict === 'empty') return new BackupFailedError(`${host} answered the backup request with an empty body: no backup was saved.`, 'empty');
+function refusal(host: string, empty: boolean, raw: string, contentType: string, text: string): BackupFailedError {
+  if (empty) return new BackupFailedError(`${host} answered the backup request with an empty body: no backup was saved.`, 'empty');
   const said = text ? `: ${text.replace(/[.\s]+$/, '')}` : '';
   // A web page first: a login page mentions passwords without being the appliance's refusal.
   if (contentType.includes('html') || /<html\b|<!doctype html/i.test(raw)) {
@@ -203,7 +140,7 @@ function refusal(host: string, verdict: Verdict, raw: string, contentType: strin
   if (/permission|not allowed|access denied|not authori[sz]ed|unauthori[sz]ed|forbidden|invalid credentials/i.test(text)) {
     return new BackupFailedError(`The API account may not take backups${said}. In /login → Management → API Configuration, give it the permission “${BACKUP_PERMISSION}”.`, 'permission');
   }
-  if (/<error\b/i.test(raw)) return new BackupFailedError(`${host} refused the backup${said}.`, 'refused');
+  if (/<(?:[\w.-]+:)?error\b/i.test(raw)) return new BackupFailedError(`${host} refused the backup${said}.`, 'refused');
   return new BackupFailedError(`${host} answered the backup request with a message instead of a backup file${said}.`, 'not-a-backup');
 }
 
@@ -214,60 +151,4 @@ function brokenBody(client: PraClient, error: unknown, bytes: number): PraError 
     'truncated',
     { cause: error },
   );
-}
-
-/**
- * The readable words of an error body: an XML `<error>`'s text, an HTML page's title and text, or
- * the text itself; entities decoded, whitespace collapsed, at most 300 characters.
- */
-export function plainText(body: string): string {
-  const error = /<error\b[^>]*>([\s\S]*?)<\/error>/i.exec(body);
-  const title = /<title\b[^>]*>([\s\S]*?)<\/title>/i.exec(body);
-  let text = error ? error[1]! : body.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ');
-  if (!error && title) text = `${title[1]} — ${text.replace(/<title\b[\s\S]*?<\/title>/i, ' ')}`;
-  text = text
-    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1')
-    .replace(/<\?[\s\S]*?\?>/g, ' ')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
-    .replace(/&#x([0-9a-f]+);/gi, (_, n: string) => String.fromCodePoint(Number.parseInt(n, 16)))
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ')
-    .replace(/^[\s—]+|[\s—]+$/g, '');
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
-}
-
-function header(value: string | string[] | undefined): string {
-  return (Array.isArray(value) ? value[0] : value) ?? '';
-}
-
-async function readUpTo(stream: Readable, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of stream) {
-      chunks.push(chunk as Buffer);
-      size += (chunk as Buffer).length;
-      if (size >= limit) break;
-    }
-  } finally {
-    stream.destroy();
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function readRest(iterator: AsyncIterator<Buffer>, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  while (size < limit) {
-    const next = await iterator.next();
-    if (next.done) break;
-    chunks.push(next.value);
-    size += next.value.length;
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -12,6 +12,7 @@ import {
   SiteUnavailableError,
 } from './errors.ts';
 import { DEFAULT_BODY_LIMITS, guardedBody, type BodyLimits } from './body-guard.ts';
+import { readUpTo } from './download-body.ts';
 import { normalizeErrorText } from './no-data-text.ts';
 import type { PraAccount, PraAccounts } from './pra-accounts.ts';
 import { sleep } from './rate-limiter.ts';
@@ -249,7 +250,7 @@ export class PraClient {
     );
     const status = response.statusCode;
     if (status === 200) return response;
-    const text = await readSmall(this.guardBody(response.request, report), ERROR_BODY_BYTES);
+    const text = await readUpTo(this.guardBody(response.request, report), ERROR_BODY_BYTES);
     if (status === 403) {
       throw new PermissionDeniedError(`The API account may not run reports: in /login → Management → API Configuration, give it the Reporting API permission "${REPORTING_PERMISSION}".`);
     }
@@ -458,22 +459,6 @@ function responseOf(request: ReturnType<Got['stream']>): Promise<StreamResponse>
 function discard(response: unknown) {
   const request = (response as { request?: Readable }).request;
   if (request && typeof request.destroy === 'function' && 'readable' in request) request.destroy();
-}
-
-/** The start of an error body (it still tells its status when it cannot be read completely). */
-async function readSmall(body: AsyncGenerator<Buffer>, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body) {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size >= limit) break;
-    }
-  } catch {
-    // A partial error body is enough.
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function retryAfterMs(header: string | string[] | undefined): number {
