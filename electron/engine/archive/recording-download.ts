@@ -19,7 +19,9 @@
  * - HTTP 200 with `<error>This recording has expired and can no longer be viewed or downloaded.</error>`
  *   → `expired`: no file;
  * - any other `<error>`, an HTML page, a body cut short (length mismatch, connection broke) →
- *   RecordingDownloadError (retried later with backoff), never a saved file.
+ *   RecordingDownloadError (retried later with backoff), never a saved file;
+ * - a body below the client's minimum throughput (pra/download-body.ts: DownloadLimits) →
+ *   SiteUnavailableError naming the rate: no file, and no more downloads from the site this pass.
  * The first bytes are looked at before anything is written, so an error page never becomes a file.
  */
 import { declaredLength, DownloadBody, errorElementText, headerValue, sniffHead } from '../pra/download-body.ts';
@@ -66,9 +68,14 @@ export async function downloadRecording(
   const response = await client.openReportResponse(report, params, options.signal);
   const contentType = headerValue(response.headers, 'content-type');
   const host = client.connection.host;
-  const body = new DownloadBody(response.request, declaredLength(response.headers), {
-    broken: (error) => new RecordingDownloadError(`The connection to ${host} broke while ${what} was downloading (${networkProblem(error, client.connection)}).`, { cause: error }),
-    incomplete: (received, declared) => new RecordingDownloadError(`${what} arrived incomplete from ${host}: ${received} of ${declared} bytes.`),
+  const body = new DownloadBody(response.request, {
+    declaredBytes: declaredLength(response.headers),
+    limits: client.downloadLimits,
+    what: `${what[0]!.toUpperCase()}${what.slice(1)} from ${host}`,
+    failures: {
+      broken: (error) => new RecordingDownloadError(`The connection to ${host} broke while ${what} was downloading (${networkProblem(error, client.connection)}).`, { cause: error }),
+      incomplete: (received, declared) => new RecordingDownloadError(`${what} arrived incomplete from ${host}: ${received} of ${declared} bytes.`),
+    },
   });
   try {
     const { first, ended } = await body.peek(PEEK_BYTES);

@@ -20,7 +20,9 @@
  *   text (XML, HTML, JSON, plain text), anything that starts with markup (`<`, after a BOM or
  *   whitespace), and a short body that is all text are failures carrying the appliance's message,
  *   never an `.nsb`; 403 is a missing permission like the reporting API's;
- * - a body cut short (the connection breaks, or fewer bytes than its Content-Length) fails too.
+ * - a body cut short (the connection breaks, or fewer bytes than its Content-Length) fails too, and
+ *   so does one below the client's minimum throughput (pra/download-body.ts), its window at least
+ *   BACKUP_WAIT_SECONDS (the appliance may pause while it builds the file).
  * The password is never part of an error: the appliance's words are scrubbed of it.
  */
 import { declaredLength, DownloadBody, headerValue, plainText, sniffHead } from '../pra/download-body.ts';
@@ -64,21 +66,32 @@ export interface OpenedBackup {
  * Asks the site for a backup and returns its body once its first bytes look like a backup file.
  * Throws BackupFailedError (refusals, non-files), CredentialsRejectedError, SiteUnavailableError.
  */
-export async function openBackup(client: PraClient, password: string | null, signal?: AbortSignal): Promise<OpenedBackup> {
+export async function openBackup(
+  client: PraClient,
+  password: string | null,
+  signal?: AbortSignal,
+  { waitSeconds = BACKUP_WAIT_SECONDS }: { waitSeconds?: number } = {},
+): Promise<OpenedBackup> {
   const host = client.connection.host;
   const scrub = (text: string) => (password ? text.split(password).join('[password]') : text);
   const response = await client.openStream(
     BACKUP_PATH,
-    { method: 'POST', json: password ? { password } : undefined, label: 'backup', waitSeconds: BACKUP_WAIT_SECONDS },
+    { method: 'POST', json: password ? { password } : undefined, label: 'backup', waitSeconds },
     signal,
   );
   const declaredBytes = declaredLength(response.headers);
-  const body = new DownloadBody(response.request, declaredBytes, {
-    broken: (error, bytes) => brokenBody(client, error, bytes),
-    incomplete: (received, declared) =>
-      new BackupFailedError(`The backup from ${host} was cut short: ${received} of ${declared} bytes arrived. Nothing was saved; it is tried again later.`, 'truncated'),
+  const body = new DownloadBody(response.request, {
+    declaredBytes,
+    // The appliance may stay silent within the body for as long as it may take to start it (it
+    // builds the file as it sends it): a window at least that long.
+    limits: { ...client.downloadLimits, windowMs: Math.max(client.downloadLimits.windowMs, waitSeconds * 1000) },
+    what: `The backup from ${host}`,
+    failures: {
+      broken: (error, bytes) => brokenBody(client, error, bytes),
+      incomplete: (received, declared) =>
+        new BackupFailedError(`The backup from ${host} was cut short: ${received} of ${declared} bytes arrived. Nothing was saved; it is tried again later.`, 'truncated'),
+    },
   });
-
   if (response.statusCode !== 200) {
     const text = scrub(plainText(await body.text(MESSAGE_BYTES)));
     if (response.statusCode === 403) {

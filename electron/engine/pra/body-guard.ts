@@ -59,9 +59,7 @@ export async function* guardedBody(stream: Readable, limits: BodyLimits, what: s
       }
       if (windowWaited >= limits.windowMs) {
         if (windowBytes < limits.minBytesPerWindow) {
-          throw new SiteUnavailableError(
-            `${what} arrived too slowly (${windowBytes} bytes in ${duration(windowWaited)}; at least ${limits.minBytesPerWindow} bytes per ${duration(limits.windowMs)} are required): the download was stopped. The site or a proxy on the way is struggling.`,
-          );
+          throw tooSlowError(what, windowBytes, windowWaited, limits);
         }
         windowWaited = 0;
         windowBytes = 0;
@@ -77,6 +75,13 @@ export async function* guardedBody(stream: Readable, limits: BodyLimits, what: s
     pending?.catch(() => undefined);
     stream.destroy();
   }
+}
+
+/** The error of a body that arrived below its minimum throughput (reports here; downloads in download-body.ts). */
+export function tooSlowError(what: string, bytes: number, waitedMs: number, limits: Pick<BodyLimits, 'minBytesPerWindow' | 'windowMs'>): SiteUnavailableError {
+  return new SiteUnavailableError(
+    `${what} arrived too slowly (${bytes} bytes in ${duration(waitedMs)}; at least ${limits.minBytesPerWindow} bytes per ${duration(limits.windowMs)} are required): the download was stopped. The site or a proxy on the way is struggling.`,
+  );
 }
 
 function duration(ms: number): string {

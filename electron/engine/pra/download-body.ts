@@ -6,12 +6,15 @@
  * - `readUpTo`: the start of an error body, to quote it (the reports' error answers use it too);
  * - `DownloadBody`: peeks at the first bytes before anything is written, reads an error answer up
  *   to a limit to quote it, and streams the file — its peeked head, then the rest — failing when
- *   the connection breaks or the byte count differs from the Content-Length;
+ *   the connection breaks, the byte count differs from the Content-Length, or the bytes arrive
+ *   below a minimum throughput (DownloadLimits);
  * - `sniffHead`: a file, or markup / text / nothing (an appliance refuses with HTTP 200 and an
  *   XML `<error>`; a proxy or login portal answers with an HTML page);
  * - the plain text of an error body (`errorElementText`, `plainText`), entities decoded.
  */
 import type { Readable } from 'node:stream';
+import { tooSlowError } from './body-guard.ts';
+import type { SiteUnavailableError } from './errors.ts';
 
 export type Headers = Record<string, string | string[] | undefined>;
 
@@ -48,6 +51,38 @@ export async function readUpTo(body: AsyncIterable<Buffer>, limit: number): Prom
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * How slowly a download may arrive. Reports have the body guard (body-guard.ts: a window and an
+ * overall deadline, a timer per chunk); a download cannot: a 2 GB recording may rightly take
+ * longer than any fixed deadline, and a timer raced against each of its 130,000 chunks costs more
+ * than the rest of the copy. So a download has only a minimum throughput, which bounds its time in
+ * proportion to its size, checked cheaply: two Date.now() per chunk (tens of nanoseconds) to count
+ * only the time spent waiting for the site — while the disk is busy the stream is paused and the
+ * clock stops, so a slow disk never blames the site — and one interval timer per download that
+ * catches a body that sends nothing at all (a check on arrival alone would wait for the next byte).
+ */
+export interface DownloadLimits {
+  /** At least this many bytes must arrive per `windowMs` of waiting for the site. */
+  minBytesPerWindow: number;
+  windowMs: number;
+}
+
+/**
+ * 256 KiB a minute (about 4 KiB/s) is far below any working link to an appliance, even shared by
+ * several downloads; at that rate a 2 GB recording would still end within days rather than never.
+ */
+export const DEFAULT_DOWNLOAD_LIMITS: DownloadLimits = { minBytesPerWindow: 256 * 1024, windowMs: 60_000 };
+
+/** What a DownloadBody needs besides its stream. */
+export interface DownloadOptions {
+  /** Content-Length, when the answer sent one. */
+  declaredBytes: number | null;
+  limits: DownloadLimits;
+  /** The download in the too-slow error's words: "The recording of session … from <host>". */
+  what: string;
+  failures: DownloadFailures;
+}
+
 /** How the caller words the two ways a body can fail (its own error class and wording). */
 export interface DownloadFailures {
   /** The connection broke (or the stream failed) after `bytes` bytes. */
@@ -67,13 +102,22 @@ export class DownloadBody {
   private headBytes = 0;
   private received = 0;
   private ended = false;
+  // The throughput window (DownloadLimits): time waited for the site and bytes received in it.
+  private windowWaited = 0;
+  private windowBytes = 0;
+  /** When the current wait for the site began; null while the reader is busy elsewhere. */
+  private waitingSince: number | null = null;
+  private tooSlow: SiteUnavailableError | null = null;
+  private readonly watchdog: NodeJS.Timeout;
 
   constructor(
     private readonly stream: Readable,
-    private readonly declaredBytes: number | null,
-    private readonly failures: DownloadFailures,
+    private readonly options: DownloadOptions,
   ) {
     this.iterator = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    // A quarter window: a silent body is stopped at most a quarter window late.
+    this.watchdog = setInterval(() => this.watch(), Math.max(10, options.limits.windowMs / 4));
+    this.watchdog.unref();
   }
 
   /** Reads until `bytes` bytes are here or the body ended: the first bytes, to judge the answer by. */
@@ -125,9 +169,8 @@ export class DownloadBody {
         onChunk?.(next.value.length);
         yield next.value;
       }
-      if (this.declaredBytes !== null && this.received !== this.declaredBytes) {
-        throw this.failures.incomplete(this.received, this.declaredBytes);
-      }
+      const declared = this.options.declaredBytes;
+      if (declared !== null && this.received !== declared) throw this.options.failures.incomplete(this.received, declared);
     } finally {
       this.destroy();
     }
@@ -135,20 +178,60 @@ export class DownloadBody {
 
   /** Stops the download: nothing more is read. */
   destroy(): void {
+    clearInterval(this.watchdog);
     this.stream.destroy();
   }
 
   private async next(): Promise<IteratorResult<Buffer>> {
     if (this.ended) return { done: true, value: undefined };
+    if (this.tooSlow) throw this.tooSlow;
+    this.waitingSince = Date.now();
     let next: IteratorResult<Buffer>;
     try {
       next = await this.iterator.next();
     } catch (error) {
-      throw this.failures.broken(error, this.received);
+      this.waitingSince = null;
+      // The watchdog destroyed the stream: its error, not a broken connection.
+      throw this.tooSlow ?? this.options.failures.broken(error, this.received);
     }
-    if (next.done) this.ended = true;
-    else this.received += next.value.length;
+    // Since the wait began, or since the watchdog started a new window during it.
+    this.windowWaited += Date.now() - this.waitingSince;
+    this.waitingSince = null;
+    if (next.done) {
+      this.ended = true;
+      clearInterval(this.watchdog);
+      return next;
+    }
+    this.received += next.value.length;
+    this.windowBytes += next.value.length;
+    if (this.windowWaited >= this.options.limits.windowMs) {
+      if (this.windowBytes < this.options.limits.minBytesPerWindow) {
+        this.tooSlow = tooSlowError(this.options.what, this.windowBytes, this.windowWaited, this.options.limits);
+        throw this.tooSlow;
+      }
+      this.windowWaited = 0;
+      this.windowBytes = 0;
+    }
     return next;
+  }
+
+  /** The interval timer: ends a window that passed while waiting for a byte that does not come. */
+  private watch(): void {
+    if (this.waitingSince === null) return; // the reader is busy (the disk): the site is not to blame
+    const now = Date.now();
+    const waited = this.windowWaited + (now - this.waitingSince);
+    if (waited < this.options.limits.windowMs) return;
+    if (this.windowBytes < this.options.limits.minBytesPerWindow) {
+      this.tooSlow = tooSlowError(this.options.what, this.windowBytes, waited, this.options.limits);
+      clearInterval(this.watchdog);
+      // The pending read rejects; next() turns that into this error.
+      this.stream.destroy(this.tooSlow);
+      return;
+    }
+    // Enough arrived in the window that ended: the next one starts now, during this same wait.
+    this.windowWaited = 0;
+    this.windowBytes = 0;
+    this.waitingSince = now;
   }
 }
 

@@ -12,7 +12,7 @@ import {
   SiteUnavailableError,
 } from './errors.ts';
 import { DEFAULT_BODY_LIMITS, guardedBody, type BodyLimits } from './body-guard.ts';
-import { readUpTo } from './download-body.ts';
+import { DEFAULT_DOWNLOAD_LIMITS, readUpTo, type DownloadLimits } from './download-body.ts';
 import { normalizeErrorText } from './no-data-text.ts';
 import type { PraAccount, PraAccounts } from './pra-accounts.ts';
 import { sleep } from './rate-limiter.ts';
@@ -65,6 +65,8 @@ export interface PraClientOptions {
   userAgent?: string;
   /** How slowly a response body may arrive before it is cut off (tests make these small). */
   bodyLimits?: Partial<BodyLimits>;
+  /** How slowly a downloaded file (a recording, a backup) may arrive (download-body.ts; tests make these small). */
+  downloadLimits?: Partial<DownloadLimits>;
   /** Observes every HTTP exchange (for logs and tests). Never receives a secret or a token. */
   onExchange?: (info: { path: string; report?: string; status: number | null; error?: string; ms: number }) => void;
 }
@@ -78,6 +80,8 @@ export class PraClient {
   private readonly retry: RetryPolicy;
   private readonly account: PraAccount;
   private readonly bodyLimits: BodyLimits;
+  /** For the callers that stream a file themselves (archive/, backup/) through pra/download-body.ts. */
+  readonly downloadLimits: DownloadLimits;
 
   constructor(
     readonly connection: PraConnection,
@@ -87,6 +91,7 @@ export class PraClient {
   ) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.bodyLimits = { ...DEFAULT_BODY_LIMITS, ...options.bodyLimits };
+    this.downloadLimits = { ...DEFAULT_DOWNLOAD_LIMITS, ...options.downloadLimits };
     this.account = accounts.get(connection.host, connection.clientId);
     // One TLS context per client, handed to every connection: building it from the CA list (the
     // bundled roots, the OS store, the site's CA file) takes tens of milliseconds, and with

@@ -16,7 +16,8 @@
 //     `<error>This recording has expired and can no longer be viewed or downloaded.</error>`;
 //   - no such recording / missing parameter: HTTP 200 with another `<error>` (the appliance's way).
 // Faults from the queue apply as to reports: `slow` delays the head, `truncate` sends N bytes then
-// destroys the socket (a Content-Length mismatch), `stall-body` stops sending, `html` a login page.
+// destroys the socket (a Content-Length mismatch), `stall-body` stops sending, `trickle` sends N
+// bytes and then the rest a few bytes at a time, `html` a login page.
 import { createHash } from 'node:crypto';
 import { errorDocument } from './report-xml.ts';
 import type { BodyCut } from './body-sink.ts';
@@ -160,7 +161,20 @@ export async function handleRecording(ex: Exchange, state: SimState, params: Rec
   for (const chunk of recordingChunks(lsid, instance, spec.bytes)) {
     if (res.destroyed) return;
     let piece = chunk;
-    if (cut && sent + piece.length >= cut.afterBytes) {
+    if (cut?.mode === 'trickle' && sent + piece.length > cut.afterBytes) {
+      // trickle: the rest of the body `bytesPerTick` per `intervalMs`, until done or the client left.
+      const fast = Math.max(0, cut.afterBytes - sent);
+      if (fast) await write(res, piece.subarray(0, fast));
+      for (let at = fast; at < piece.length && !res.destroyed; at += cut.bytesPerTick) {
+        await new Promise((r) => setTimeout(r, cut.intervalMs));
+        if (res.destroyed) return;
+        if (!res.write(piece.subarray(at, at + cut.bytesPerTick))) await drained(res);
+      }
+      sent += piece.length;
+      ex.entry.bytes = sent;
+      continue;
+    }
+    if (cut && cut.mode !== 'trickle' && sent + piece.length >= cut.afterBytes) {
       piece = piece.subarray(0, Math.max(0, cut.afterBytes - sent));
       if (piece.length) await write(res, piece);
       ex.entry.bytes = sent + piece.length;
@@ -180,7 +194,7 @@ export async function handleRecording(ex: Exchange, state: SimState, params: Rec
     if (!res.write(piece)) await drained(res);
   }
   ex.entry.bytes = sent;
-  if (cut) {
+  if (cut && cut.mode !== 'trickle') {
     if (cut.mode === 'truncate') res.socket?.destroy();
     return;
   }
