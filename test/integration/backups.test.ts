@@ -178,9 +178,12 @@ describe('site backups against the PRA simulator', () => {
     assert.equal(statSync(join(archive, ...result.file.split('/'))).size, 300 * 1024);
 
     clock.now += 1000;
-    sim.backup.settings.chunkDelayMs = 200;
+    sim.backup.settings.chunkDelayMs = 1000; // ~5 s in all: long enough to stop it mid-way even on a busy machine
     const running = backups.takeBackup(site);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Wait (bounded) until the download has begun writing: a fixed pause is too short on a busy machine.
+    for (let waited = 0; waited < 15_000 && !filesUnder(archive).some((f) => f.endsWith('.nsb.part')); waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     assert.ok(filesUnder(archive).some((f) => f.endsWith('.nsb.part')), 'the backup streams to a .part file');
     await backups.close();
     await assert.rejects(running);
