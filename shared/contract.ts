@@ -8,17 +8,22 @@
 import { z } from 'zod';
 import type { ArchiveStatus, ArchiveTestResult, ArchiveVerifyResult, ArchiveView } from './archive.ts';
 import type { DestinationView } from './destination.ts';
+import { secretProblem } from './secret-input.ts';
 import type { Site } from './models.ts';
 import type { HourlyCount, SessionDetail, SessionRow } from './sessions.ts';
 import type { SiteTestResult, TestResult } from './site-test.ts';
 import type { EngineEvent, LogLine, OutboxCounts, ShippingErrorView, SiteStatus } from './status.ts';
+import type { UndeliveredWork } from './undelivered.ts';
 
 const id = z.number({ error: 'Expected a numeric id.' }).int().positive();
 const none = z.object({}).strict();
 /** Site fields are checked in detail by shared/site-schema.ts, which reports issues by field. */
 const siteFields = z.record(z.string(), z.unknown(), { error: 'Expected the site settings as an object.' });
-/** A secret travels only towards the engine. `null` on edit: keep the stored one. */
-const secret = z.string().max(4096, { error: 'That secret is too long.' });
+/** A secret travels only towards the engine. `null` on edit: keep the stored one. Checked as every secret is (shared/secret-input.ts). */
+const secret = z.string().superRefine((value, ctx) => {
+  const problem = secretProblem(value, 'The secret');
+  if (problem) ctx.addIssue({ code: 'custom', message: problem, input: '[not shown]' });
+});
 const testId = z.string().min(1).max(64);
 
 const archiveFields = z
@@ -53,7 +58,8 @@ export const inputSchemas = {
   'sites.edit': z
     .object({ id, patch: siteFields, clientSecret: secret.nullable().optional(), backupPassword: secret.nullable().optional(), clearBackupPassword: z.boolean().optional() })
     .strict(),
-  'sites.remove': z.object({ id }).strict(),
+  /** Refused (code `conflict`, with `undelivered`) while the site has undelivered events, unless `discardPending`. */
+  'sites.remove': z.object({ id, discardPending: z.boolean().optional() }).strict(),
   /** Tests a stored site (`id`), or the dialog's unsaved values (`draft`, with `clientSecret` or the stored one of `id`). */
   'sites.test': z.object({ testId, id: id.optional(), draft: siteFields.optional(), clientSecret: secret.optional(), backupPassword: secret.optional() }).strict(),
   'sites.runNow': z.object({ id: id.optional() }).strict(),
@@ -161,6 +167,8 @@ export interface ApiErrorBody {
   message: string;
   code: 'invalid-input' | 'not-found' | 'conflict' | 'failed';
   issues?: { field: string | null; message: string }[];
+  /** `sites.remove` refused: what the site has not delivered yet (remove with `discardPending` to discard it). */
+  undelivered?: UndeliveredWork;
 }
 
 export class ApiError extends Error {

@@ -15,13 +15,16 @@ export interface GlobalOptions {
 const storeWriterScript = () => (import.meta.url.endsWith('.ts') ? undefined : new URL('./store-writer-worker.js', import.meta.url));
 
 /**
- * Opens the engine on the data directory chosen by --data-dir, PRA_IC_DATA_DIR or the default. The
- * engine is imported here, when a command runs, not at start: `pra-ic --help` and usage errors
- * never load it (in the build it is a chunk of its own).
+ * The data directory chosen by --data-dir, PRA_IC_DATA_DIR or the default, created if missing
+ * (with a warning on stderr if it exists and others can read it).
  */
-export async function openEngine(global: GlobalOptions, extra: Partial<EngineOptions> = {}): Promise<Engine> {
-  const [{ Engine }, { resolveDataDir }] = await Promise.all([import('../engine/engine.ts'), import('../engine/paths.ts')]);
-  const dataDir = resolveDataDir({ dataDir: global.dataDir });
+async function prepareDataDir(global: GlobalOptions): Promise<string> {
+  const { ensureDataDir, resolveDataDir } = await import('../engine/paths.ts');
+  return ensureDataDir(resolveDataDir({ dataDir: global.dataDir }), (warning) => process.stderr.write(`Warning: ${warning}\n`));
+}
+
+async function engineOn(dataDir: string, global: GlobalOptions, extra: Partial<EngineOptions>): Promise<Engine> {
+  const { Engine } = await import('../engine/engine.ts');
   return new Engine({
     dataDir,
     minPollSeconds: CLI_MIN_POLL_SECONDS,
@@ -29,6 +32,50 @@ export async function openEngine(global: GlobalOptions, extra: Partial<EngineOpt
     echoLog: global.verbose ? (e) => process.stderr.write(`${e.time} ${e.level} ${e.message}\n`) : undefined,
     ...extra,
   });
+}
+
+/**
+ * Opens the engine on the data directory chosen by --data-dir, PRA_IC_DATA_DIR or the default. The
+ * engine is imported here, when a command runs, not at start: `pra-ic --help` and usage errors
+ * never load it (in the build it is a chunk of its own).
+ */
+export async function openEngine(global: GlobalOptions, extra: Partial<EngineOptions> = {}): Promise<Engine> {
+  return engineOn(await prepareDataDir(global), global, extra);
+}
+
+/**
+ * Opens the engine for a command that extracts or ships (`run`, `ui`): first takes the data
+ * folder's lock (engine/lock), so two engines never work on one folder; with `wait`, waits for the
+ * holder to end instead of refusing. `close()` closes the engine, then releases the lock.
+ */
+export async function openLockedEngine(
+  global: GlobalOptions,
+  options: { wait?: boolean },
+  extra: Partial<EngineOptions> = {},
+): Promise<{ engine: Engine; close: () => Promise<void> }> {
+  const dataDir = await prepareDataDir(global);
+  const { lockDataDir } = await import('../engine/lock/engine-lock.ts');
+  const lock = await lockDataDir(dataDir, {
+    wait: options.wait,
+    onWaiting: (busy) => process.stderr.write(`Waiting: ${busy.pid === null ? 'another process' : `process ${busy.pid}`} is using the data folder ${dataDir}…\n`),
+  });
+  let engine: Engine;
+  try {
+    engine = await engineOn(dataDir, global, extra);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  return {
+    engine,
+    async close() {
+      try {
+        await engine.close();
+      } finally {
+        lock.release();
+      }
+    },
+  };
 }
 
 /** Runs `fn` with an engine opened on the chosen data directory, and closes it however `fn` ends. */

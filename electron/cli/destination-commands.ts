@@ -36,7 +36,7 @@ export function registerDestinationCommands(program: Command, global: () => Glob
       if (o.apiKeyStdin && (o.username || o.passwordStdin)) throw new Error('Use either --api-key-stdin or --username with --password-stdin, not both.');
       if (!o.apiKeyStdin && !o.username) throw new Error('Give --api-key-stdin (and pipe the API key in), or --username U --password-stdin.');
       if (o.username && !o.passwordStdin) throw new Error('With --username, add --password-stdin and pipe the password in.');
-      const secret = await readSecretFromStdin(o.apiKeyStdin ? 'API key: ' : 'Password: ');
+      const secret = o.apiKeyStdin ? await readSecretFromStdin('API key: ', 'The API key') : await readSecretFromStdin('Password: ', 'The password');
       const settings: Partial<DestinationSettings> = {
         url: o.url ?? null,
         cloudId: o.cloudId ?? null,
@@ -89,6 +89,20 @@ export function registerDestinationCommands(program: Command, global: () => Glob
     });
 
   destination
+    .command('retry-failed')
+    .description('queue the events Elasticsearch rejected (kept as failed) again, once their cause is fixed; the next run sends them')
+    .action(async () => {
+      await withEngine(global(), async (engine) => {
+        const n = engine.retryFailed();
+        process.stdout.write(
+          n === 0
+            ? 'No failed events: nothing to retry.\n'
+            : `${n} failed event(s) queued again; they are sent by the running app or pra-ic run, or now with: pra-ic run --once\n`,
+        );
+      });
+    });
+
+  destination
     .command('install-assets')
     .description("install Elastic's BeyondTrust PRA integration assets through Kibana's Fleet API (needs --kibana-url set)")
     .option('--admin-api-key-stdin', "use this API key (from standard input) instead of the destination's: installing needs Kibana's Integrations privilege")
@@ -96,11 +110,11 @@ export function registerDestinationCommands(program: Command, global: () => Glob
     .option('--admin-password-stdin', "read the admin user's password from standard input")
     .action(async (o: { adminApiKeyStdin?: boolean; adminUsername?: string; adminPasswordStdin?: boolean }) => {
       const admin: { apiKey?: string; username?: string; password?: string } = {};
-      if (o.adminApiKeyStdin) admin.apiKey = await readSecretFromStdin('Admin API key: ');
+      if (o.adminApiKeyStdin) admin.apiKey = await readSecretFromStdin('Admin API key: ', 'The admin API key');
       else if (o.adminUsername) {
         if (!o.adminPasswordStdin) throw new Error('With --admin-username, add --admin-password-stdin and pipe the password in.');
         admin.username = o.adminUsername;
-        admin.password = await readSecretFromStdin('Password: ');
+        admin.password = await readSecretFromStdin('Password: ', "The admin user's password");
       }
       await withEngine(global(), async (engine) => {
         const result = await engine.installAssets(admin);

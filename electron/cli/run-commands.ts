@@ -1,18 +1,34 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { parseDuration } from '../../shared/durations.ts';
-import { openEngine, withEngine, type GlobalOptions } from './context.ts';
+import { openLockedEngine, withEngine, type GlobalOptions } from './context.ts';
 import { printStatus as printArchiveStatus } from './archive-commands.ts';
+import { EXIT } from './exit-codes.ts';
 import { printJson, table, when } from './io.ts';
 import { progressPrinter } from './progress.ts';
+
+/** The most `sessions list` shows at once (the contract's limit for the UI too). */
+const MAX_LIST_LIMIT = 1000;
+
+/** `--limit`: a whole number in range; "abc", "-1", "1e9" or "2.5" are refused, not misread. */
+function parseLimit(value: string): number {
+  const text = value.trim();
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_LIST_LIMIT) {
+    throw new InvalidArgumentError(`give a whole number from 1 to ${MAX_LIST_LIMIT}, e.g. --limit 50 (got “${value}”).`);
+  }
+  return n;
+}
 
 export function registerRunCommands(program: Command, global: () => GlobalOptions) {
   program
     .command('run')
     .description('extract every enabled site on its schedule until Ctrl-C (SIGINT/SIGTERM)')
-    .option('--once', 'one full pass (every site caught up to now), then exit: 0 if every site succeeded')
+    .option('--once', 'one full pass (every site caught up to now), then exit: 0 if all went well, 1 if a site failed or shipping stopped, 3 if Elasticsearch rejected documents')
     .option('--site <site>', 'only this site (name or id)')
-    .action(async (o: { once?: boolean; site?: string }) => {
-      const engine = await openEngine(global());
+    .option('--wait', 'if another process (the app, pra-ic run or ui) is using the data folder, wait for it to end instead of refusing (exit 75)')
+    .action(async (o: { once?: boolean; site?: string; wait?: boolean }) => {
+      if (o.site !== undefined && !o.once) throw new Error('--site goes with --once; without it every enabled site runs on its schedule.');
+      const { engine, close } = await openLockedEngine(global(), { wait: o.wait });
       const printer = progressPrinter();
       const unsubscribe = engine.onEvent((e) => printer.onEvent(e));
       try {
@@ -33,7 +49,7 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
             const outbox = engine.queries.outboxCounts();
             process.stdout.write(`Elasticsearch: ${shipping.sent} event(s) delivered this run; outbox ${outbox.pending} pending, ${outbox.sent} sent, ${outbox.failed} failed.\n`);
             if (shipping.gaveUp) process.stderr.write(`Shipping stopped: ${shipping.gaveUp} The ${outbox.pending} pending event(s) stay queued for the next run.\n`);
-            if (outbox.failed > 0) process.stderr.write(`${outbox.failed} event(s) were rejected by Elasticsearch; see pra-ic status, fix the cause, then retry them from the app.\n`);
+            if (outbox.failed > 0) process.stderr.write(`${outbox.failed} event(s) were rejected by Elasticsearch; see pra-ic status, fix the cause, then retry them with: pra-ic destination retry-failed\n`);
           } else process.stdout.write('No Elasticsearch destination yet: events are stored locally and queued. Set one with: pra-ic destination set …\n');
           for (const b of backups) {
             if (b.ok) process.stdout.write(`${b.siteName}: backup saved — ${b.result!.file} (${b.result!.bytes} bytes).\n`);
@@ -46,10 +62,12 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
             if (archive.paused) process.stderr.write(`Archive paused: ${archive.paused}\n`);
           }
           const archiveOk = !archive || (archive.failed === 0 && archive.paused === null);
-          process.exitCode = outcomes.every((x) => x.ok) && !shipping?.gaveUp && archiveOk && backups.every((b) => b.ok) ? 0 : 1;
+          // Failed sites, stopped shipping, a failed archive or backup first (work is left), then rejected documents (exit codes: README).
+          const rejected = shipping ? engine.queries.outboxCounts().failed : 0;
+          const allOk = outcomes.every((x) => x.ok) && !shipping?.gaveUp && archiveOk && backups.every((b) => b.ok);
+          process.exitCode = !allOk ? EXIT.ERROR : rejected > 0 ? EXIT.REJECTED : EXIT.OK;
           return;
         }
-        if (siteIds) throw new Error('--site goes with --once; without it every enabled site runs on its schedule.');
         engine.start();
         process.stderr.write('Running on schedule. Stop with Ctrl-C.\n');
         await new Promise<void>((resolve) => {
@@ -60,7 +78,7 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
         process.stderr.write('Stopping: finishing what is in flight…\n');
       } finally {
         unsubscribe();
-        await engine.close();
+        await close();
       }
     });
 
@@ -126,7 +144,7 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
     .option('--site <site>', 'only this site (name or id)')
     .option('--since <duration>', 'only sessions that began within this long, e.g. 24h, 7d')
     .option('--search <text>', 'lsid, jump group, jumpoint or participant contains this')
-    .option('--limit <n>', 'at most this many (default 100)', (v) => Number.parseInt(v, 10))
+    .option('--limit <n>', `at most this many, 1 to ${MAX_LIST_LIMIT} (default 100)`, parseLimit)
     .option('--json', 'machine-readable output')
     .action(async (o: { site?: string; since?: string; search?: string; limit?: number; json?: boolean }) => {
       await withEngine(global(), async (engine) => {

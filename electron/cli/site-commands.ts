@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { normalizeSiteHost } from '../../shared/host.ts';
+import type { Site } from '../../shared/models.ts';
 import type { SitePatchRaw } from '../../shared/site-schema.ts';
+import type { Engine } from '../engine/engine.ts';
+import { describeUndelivered, type UndeliveredWork } from '../../shared/undelivered.ts';
 import { withEngine, type GlobalOptions } from './context.ts';
 import { printJson, printStep, readSecretsFromStdin, table, when } from './io.ts';
 
@@ -75,6 +78,17 @@ function hostNotice(host: string | undefined) {
 }
 
 
+/** Two sites on one appliance double the API work: said, not refused (it may be meant, e.g. while moving). */
+function sameHostWarning(engine: Engine, site: Site) {
+  const others = engine.sites.sameHostSites(site);
+  if (others.length === 0) return;
+  process.stderr.write(
+    `Warning: ${others.map((s) => `“${s.name}”`).join(', ')} already pull${others.length === 1 ? 's' : ''} from ${site.host}. ` +
+      'Each site reads every session of the appliance, so this doubles the API calls counted against its limits (Elasticsearch still gets each event once). ' +
+      `If it is the same site, remove one: pra-ic site remove "${site.name}"\n`,
+  );
+}
+
 export function registerSiteCommands(program: Command, global: () => GlobalOptions) {
   const site = program.command('site').description('add, change, list, test and remove PRA sites');
 
@@ -85,6 +99,7 @@ export function registerSiteCommands(program: Command, global: () => GlobalOptio
     await withEngine(global(), async (engine) => {
       const added = await engine.addSite(fieldsFrom(o) as Parameters<typeof engine.addSite>[0], secret!, backupPassword);
       process.stdout.write(`Added site “${added.name}” (${added.host}, id ${added.id}). Check it with: pra-ic site test "${added.name}"\n`);
+      sameHostWarning(engine, added);
     });
   });
 
@@ -93,6 +108,7 @@ export function registerSiteCommands(program: Command, global: () => GlobalOptio
     .option('--disable', 'disable the site (it is not extracted until enabled)')
     .option('--clear-backup-password', 'remove the stored backup password (backups are then taken without one)')
     .action(async (ref: string, o: SiteOptions) => {
+      if (o.enable && o.disable) throw new Error('Give --enable or --disable, not both.');
       if (o.clearBackupPassword && o.backupPasswordStdin) throw new Error('Give either --backup-password-stdin or --clear-backup-password, not both.');
       const { secret, backupPassword } = await secretsFrom(o, 'New client secret: ');
       hostNotice(o.host);
@@ -100,6 +116,7 @@ export function registerSiteCommands(program: Command, global: () => GlobalOptio
         const edited = await engine.editSite(ref, fieldsFrom(o), secret, { password: backupPassword, clear: o.clearBackupPassword });
         const stored = [secret ? 'its new client secret' : '', backupPassword ? 'its new backup password' : ''].filter(Boolean).join(' and ');
         process.stdout.write(`Changed site “${edited.name}”${stored ? ` and stored ${stored}` : ''}${o.clearBackupPassword ? '; its backup password was removed' : ''}.\n`);
+        if (o.host !== undefined) sameHostWarning(engine, edited);
       });
     });
 
@@ -129,10 +146,24 @@ export function registerSiteCommands(program: Command, global: () => GlobalOptio
   site
     .command('remove')
     .argument('<site>', 'name or id')
-    .description('remove a site, its secrets and its stored sessions')
-    .action(async (ref: string) => {
+    .description('remove a site, its secrets and its stored sessions (refused while some of its events are not delivered yet)')
+    .option('--discard-pending', 'remove it even though some of its events have not been delivered to Elasticsearch: they are discarded')
+    .action(async (ref: string, o: { discardPending?: boolean }) => {
       await withEngine(global(), async (engine) => {
-        const removed = await engine.removeSite(ref);
+        let removed;
+        try {
+          removed = await engine.removeSite(ref, { discardPending: o.discardPending });
+        } catch (error) {
+          // SiteHasUndeliveredError, by name: the engine's modules are loaded only when a command runs.
+          if ((error as Error).name !== 'SiteHasUndeliveredError') throw error;
+          const refused = error as Error & { siteName: string; work: UndeliveredWork };
+          const failed = refused.work.parts.some((p) => p.kind === 'events-failed');
+          throw new Error(
+            `Not removed: “${refused.siteName}” still has ${describeUndelivered(refused.work)}. ` +
+              `Deliver them first with: pra-ic run --once${failed ? ' (rejected ones: fix the cause shown by pra-ic status, then pra-ic destination retry-failed)' : ''}; ` +
+              `or remove the site anyway, discarding them: pra-ic site remove "${refused.siteName}" --discard-pending`,
+          );
+        }
         process.stdout.write(`Removed site “${removed.name}” and its secrets.\n`);
       });
     });

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { openEngine, type GlobalOptions } from './context.ts';
+import type { Engine } from '../engine/engine.ts';
+import { openEngine, openLockedEngine, type GlobalOptions } from './context.ts';
 
 const RENDERER_DIR = fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
 const RENDERER_CONFIG = fileURLToPath(new URL('../../renderer/vite.config.ts', import.meta.url));
@@ -32,11 +33,20 @@ export function registerUiCommand(program: Command, global: () => GlobalOptions)
     .option('--port <port>', 'port to listen on (default: any free port)', (v) => Number.parseInt(v, 10))
     .option('--no-open', 'do not open a browser; just print the URL')
     .option('--no-extract', 'serve the UI only; do not run extraction and shipping in the background')
-    .action(async (o: { port?: number; open: boolean; extract: boolean }) => {
+    .option('--wait', 'if another process (the app, pra-ic run or ui) is using the data folder, wait for it to end instead of refusing')
+    .action(async (o: { port?: number; open: boolean; extract: boolean; wait?: boolean }) => {
       await ensureRendererBuilt();
       // Loaded when the command runs, like the engine (see openEngine): --help never loads them.
       const [{ ApiHandlers }, { startUiServer }] = await Promise.all([import('../engine/api/handlers.ts'), import('../engine/api/http-server.ts')]);
-      const engine = await openEngine(global(), { minPollSeconds: undefined });
+      // Extracting and shipping takes the data folder's lock (one engine per folder); --no-extract only serves the UI.
+      let engine: Engine;
+      let close: () => Promise<void>;
+      if (o.extract) ({ engine, close } = await openLockedEngine(global(), { wait: o.wait }, { minPollSeconds: undefined }));
+      else {
+        const opened = await openEngine(global(), { minPollSeconds: undefined });
+        engine = opened;
+        close = () => opened.close();
+      }
       const handlers = new ApiHandlers(engine, 'browser');
       const server = await startUiServer({ handlers, rendererDir: RENDERER_DIR, port: o.port });
       if (o.extract) engine.start();
@@ -48,6 +58,6 @@ export function registerUiCommand(program: Command, global: () => GlobalOptions)
       });
       process.stderr.write('Stopping…\n');
       await server.close();
-      await engine.close();
+      await close();
     });
 }

@@ -118,8 +118,10 @@ export class Engine {
   constructor(private readonly options: EngineOptions) {
     // The engine is what this process is for: keep the garbage of extraction from piling up.
     limitHeapGrowth();
-    const dataDir = ensureDataDir(options.dataDir);
+    let folderWarning: string | null = null;
+    const dataDir = ensureDataDir(options.dataDir, (warning) => (folderWarning = warning));
     this.logger = new Logger(join(dataDir, 'logs'), { echo: options.echoLog });
+    if (folderWarning) this.logger.warn('engine', folderWarning);
     this.database = openSettingsDatabase(dataDir);
     this.secrets = new RedactingSecretStore(options.secrets ?? new KeytarSecretStore(), this.logger);
     this.sites = new SiteService(this.database, this.secrets, { minPollSeconds: options.minPollSeconds });
@@ -223,6 +225,7 @@ export class Engine {
   async addSite(input: SiteInputRaw, clientSecret: string, backupPassword?: string | null): Promise<Site> {
     const site = await this.sites.addSite(input, clientSecret, backupPassword);
     this.logger.info('site', `Site “${site.name}” added (${site.host}).`, { siteId: site.id });
+    this.warnSameHost(site);
     this.scheduler.reschedule(site.id);
     return site;
   }
@@ -233,17 +236,24 @@ export class Engine {
     this.store.setNeedsAttention(site.id, null);
     const password = cleanBackupPassword(backup.password) !== null ? ' (new backup password)' : backup.clear ? ' (backup password removed)' : '';
     this.logger.info('site', `Site “${site.name}” changed${newSecret ? ' (new client secret)' : ''}${password}.`, { siteId: site.id });
+    if (patch.host !== undefined) this.warnSameHost(site);
     this.scheduler.reschedule(site.id);
     return site;
   }
 
-  async removeSite(ref: SiteRef): Promise<Site> {
+  private warnSameHost(site: Site) {
+    const others = this.sites.sameHostSites(site);
+    if (others.length) this.logger.warn('site', `“${site.name}” pulls from the same appliance (${site.host}) as ${others.map((s) => `“${s.name}”`).join(', ')}: the API calls are doubled (each event still reaches Elasticsearch once).`, { siteId: site.id });
+  }
+
+  /** Refused (SiteHasUndeliveredError) while the site has undelivered events, unless `discardPending`. */
+  async removeSite(ref: SiteRef, options: { discardPending?: boolean } = {}): Promise<Site> {
     const site = this.sites.getSite(ref);
-    const removed = await this.sites.removeSite(site.id);
+    const removed = await this.sites.removeSite(site.id, options);
     this.scheduler.reschedule(removed.id); // the site is gone: this clears its timer
     this.progressPacers.get(removed.id)?.cancel();
     this.progressPacers.delete(removed.id);
-    this.logger.info('site', `Site “${removed.name}” removed with its secrets and stored sessions.`, { siteId: removed.id });
+    this.logger.info('site', `Site “${removed.name}” removed with its secrets and stored sessions${options.discardPending ? ' (undelivered events discarded on request)' : ''}.`, { siteId: removed.id });
     this.emit({ type: 'site-removed', siteId: removed.id });
     return removed;
   }

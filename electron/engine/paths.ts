@@ -3,7 +3,7 @@
  * folder — the same place Electron's `app.getPath('userData')` uses, so the desktop app and the
  * headless `pra-ic` share one settings database by default.
  */
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
@@ -69,27 +69,27 @@ export function resolveDataDir(options: DataDirOptions = {}): string {
 }
 
 /**
- * Creates the data directory (and missing parents) readable by its owner only, and tightens an
- * existing one to 0700 on POSIX (on Windows the per-user profile's ACLs already do this).
- * Returns the directory.
+ * Creates the data directory (and missing parents) readable by its owner only. A folder that
+ * already exists is left as it is: it may be shared on purpose (a `--data-dir /tmp` once made
+ * /tmp 0700 and broke the machine), and what the tool creates inside it (settings.db, logs) is
+ * owner-only anyway. When an existing folder can be read or entered by other users, `warn` is told
+ * (POSIX; on Windows the per-user profile's ACLs decide). Returns the directory.
  */
-export function ensureDataDir(dir: string): string {
+export function ensureDataDir(dir: string, warn?: (message: string) => void): string {
+  let created: string | undefined;
   try {
-    mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE });
+    created = mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE });
   } catch (error) {
     throw new Error(`Could not create the data folder ${dir}: ${(error as Error).message}`, { cause: error });
   }
   const stat = statSync(dir);
   if (!stat.isDirectory()) throw new Error(`The data folder ${dir} is not a folder: choose another path with --data-dir.`);
-  if (process.platform !== 'win32' && (stat.mode & 0o777) !== DATA_DIR_MODE) {
-    try {
-      chmodSync(dir, DATA_DIR_MODE);
-    } catch (error) {
-      throw new Error(
-        `The data folder ${dir} is accessible to other users and could not be restricted to its owner (chmod 700): ${(error as Error).message}`,
-        { cause: error },
-      );
-    }
+  if (created === undefined && warn && process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
+    const mode = (stat.mode & 0o7777).toString(8).padStart(4, '0');
+    warn(
+      `The data folder ${dir} is open to other users (mode ${mode}). It was left as it is; what pra-ic stores in it is readable by you only. ` +
+        `To keep others out of it too, run: chmod 700 "${dir}" (or choose a folder of your own with --data-dir).`,
+    );
   }
   return dir;
 }

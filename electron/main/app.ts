@@ -10,7 +10,8 @@ import appIcon from '../../build/icon.png?asset';
 import { ApiHandlers } from '../engine/api/handlers.ts';
 import { KeytarSecretStore } from '../engine/secrets/keytar-secret-store.ts';
 import { Engine } from '../engine/engine.ts';
-import { DATA_DIR_ENV, resolveDataDir } from '../engine/paths.ts';
+import { tryLockDataDir, type EngineLock } from '../engine/lock/engine-lock.ts';
+import { DATA_DIR_ENV, ensureDataDir, resolveDataDir } from '../engine/paths.ts';
 import { ArchivePauseWatcher, AttentionWatcher, archivePausedNotification, attentionNotification } from './attention.ts';
 import { FORGET_SECRETS_ARG, forgetSecrets } from './forget-secrets.ts';
 import { loginItemSettings, readDesktopSettings, startsHidden, writeDesktopSettings, type DesktopSettings } from './desktop-settings.ts';
@@ -74,6 +75,8 @@ export function main(): void {
   const loginItemSupported = app.isPackaged && (process.platform === 'win32' || process.platform === 'darwin');
 
   let engine: Engine | null = null;
+  /** The data folder's lock (engine/lock): a `pra-ic run` or `ui` on the same folder keeps the app out, and the app keeps them out. */
+  let folderLock: EngineLock | null = null;
   let handlers: ApiHandlers | null = null;
   let registrar: IpcRegistrar | null = null;
   let tray: TrayController | null = null;
@@ -183,6 +186,7 @@ export function main(): void {
       console.warn(`Stopping the engine failed: ${(error as Error).message}`);
     } finally {
       clearTimeout(timer);
+      folderLock?.release();
     }
   }
 
@@ -214,8 +218,10 @@ export function main(): void {
       // The store writer thread's script: the second entry of this bundle (electron.vite.config.ts);
       // run from the sources (tests), the engine finds it next to its own.
       const storeWriterScript = import.meta.url.endsWith('.ts') ? undefined : new URL('./store-writer-worker.js', import.meta.url);
+      folderLock = tryLockDataDir(ensureDataDir(dataDir));
       engine = new Engine({ dataDir, storeWriterScript });
     } catch (error) {
+      folderLock?.release();
       dialog.showErrorBox(`${PRODUCT_NAME} could not start`, `${(error as Error).message}\n\nData folder: ${dataDir}`);
       engineClosed = true;
       app.exit(1);

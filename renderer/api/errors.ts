@@ -3,6 +3,7 @@
  * show `body.issues` next to the fields they concern.
  */
 import { ApiError, type ApiErrorBody } from '../../shared/contract.ts';
+import { asUndeliveredWork } from '../../shared/undelivered.ts';
 
 const CODES: ReadonlyArray<ApiErrorBody['code']> = ['invalid-input', 'not-found', 'conflict', 'failed'];
 
@@ -18,6 +19,8 @@ export function asErrorBody(value: unknown): ApiErrorBody | null {
       .filter((i): i is { field: unknown; message: string } => typeof i === 'object' && i !== null && typeof (i as { message?: unknown }).message === 'string')
       .map((i) => ({ field: typeof i.field === 'string' ? i.field : null, message: i.message }));
   }
+  const undelivered = asUndeliveredWork(v.undelivered);
+  if (undelivered) body.undelivered = undelivered;
   return body;
 }
 

@@ -29,8 +29,9 @@ import { Add20Regular, ArrowSync20Regular, CheckmarkCircle20Filled, Delete20Regu
 import { useState } from 'react';
 import type { SiteView } from '../../shared/contract.ts';
 import type { SiteStatus } from '../../shared/status.ts';
+import { describeUndelivered, type UndeliveredWork } from '../../shared/undelivered.ts';
 import { useApi } from '../api/context.tsx';
-import { errorMessage } from '../api/errors.ts';
+import { errorMessage, toApiError } from '../api/errors.ts';
 import { formatCount, formatDateTime, formatNextRun, formatRelative } from '../components/format.ts';
 import { ErrorBar, Loading, Page, Section, TableScroll } from '../components/layout.tsx';
 import { useNotify } from '../components/notify.tsx';
@@ -152,6 +153,7 @@ export function SitesScreen({
           </MessageBarActions>
         </MessageBar>
       ) : null}
+      <SameHostWarning sites={sites ?? []} />
       {sites === undefined ? (
         loading ? <Loading label="Loading sites…" /> : null
       ) : empty ? (
@@ -171,6 +173,31 @@ export function SitesScreen({
         }}
       />
     </Page>
+  );
+}
+
+/**
+ * Sites that pull from one appliance (same host and port): each reads every session on its own,
+ * which doubles the API calls counted against the account's limits (the events still reach Elastic
+ * once: their ids are the same). Said, not refused: it may be meant for a while (a move, a test).
+ */
+function SameHostWarning({ sites }: { sites: SiteView[] }) {
+  const byHost = new Map<string, SiteView[]>();
+  for (const site of sites) {
+    const key = site.host.toLowerCase();
+    byHost.set(key, [...(byHost.get(key) ?? []), site]);
+  }
+  const shared = [...byHost.values()].filter((group) => group.length > 1);
+  if (shared.length === 0) return null;
+  return (
+    <MessageBar intent="warning" layout="multiline" data-testid="same-host-warning">
+      <MessageBarBody>
+        <MessageBarTitle>Several sites pull from the same appliance</MessageBarTitle>
+        {shared.map((group) => `${group.map((s) => s.name).join(' and ')} (${group[0]!.host})`).join('; ')}: each site reads every session
+        again, which doubles the API calls counted against the API account's limits. Each event still reaches Elastic once. If they are
+        the same site, delete one.
+      </MessageBarBody>
+    </MessageBar>
   );
 }
 
@@ -326,30 +353,39 @@ function DeleteSiteDialog({ site, onClose, onDeleted }: { site: SiteView | null;
   const api = useApi();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // The engine refused: the site still has undelivered events. Deleting again discards them.
+  const [undelivered, setUndelivered] = useState<UndeliveredWork | null>(null);
   const shown = site;
 
-  async function remove() {
+  function close() {
+    setError(null);
+    setUndelivered(null);
+    onClose();
+  }
+
+  async function remove(discardPending: boolean) {
     if (!shown) return;
     setBusy(true);
     setError(null);
     try {
-      await api.invoke('sites.remove', { id: shown.id });
+      await api.invoke('sites.remove', discardPending ? { id: shown.id, discardPending: true } : { id: shown.id });
+      setUndelivered(null);
       onDeleted(shown);
     } catch (e) {
-      setError(errorMessage(e));
+      const refused = toApiError(e).body.undelivered;
+      if (refused && !discardPending) setUndelivered(refused);
+      else setError(errorMessage(e));
     } finally {
       setBusy(false);
     }
   }
 
+  const discard = undelivered !== null;
   return (
     <Dialog
       open={site !== null}
       onOpenChange={(_, d) => {
-        if (!d.open) {
-          setError(null);
-          onClose();
-        }
+        if (!d.open) close();
       }}
       modalType="alert"
     >
@@ -359,8 +395,19 @@ function DeleteSiteDialog({ site, onClose, onDeleted }: { site: SiteView | null;
           <DialogContent className={styles.confirm}>
             <Body1 as="p">
               The site {shown?.host ?? ''} and its stored client secret are removed from this computer, and its sessions are no longer
-              collected. What was already sent to Elastic stays there.
+              collected. What was already sent to Elastic stays there. A site whose events are not all delivered yet is not deleted
+              unless you choose to discard them.
             </Body1>
+            {undelivered ? (
+              <MessageBar intent="warning" layout="multiline" data-testid="delete-site-undelivered">
+                <MessageBarBody>
+                  <MessageBarTitle>Not everything of this site has been delivered</MessageBarTitle>
+                  {shown?.name} still has {describeUndelivered(undelivered)}. Deleting it now discards them: they never reach Elastic. To
+                  keep them, cancel, and delete the site once Status shows them delivered (rejected events: fix the cause, then Retry
+                  failed).
+                </MessageBarBody>
+              </MessageBar>
+            ) : null}
             {error ? (
               <MessageBar intent="error" layout="multiline">
                 <MessageBarBody>{error}</MessageBarBody>
@@ -368,12 +415,18 @@ function DeleteSiteDialog({ site, onClose, onDeleted }: { site: SiteView | null;
             ) : null}
           </DialogContent>
           <DialogActions>
-            <Button onClick={onClose} data-testid="delete-site-cancel">
+            <Button onClick={close} data-testid="delete-site-cancel">
               Cancel
             </Button>
-            <Button appearance="primary" onClick={() => void remove()} disabled={busy} data-testid="delete-site-confirm">
-              {busy ? 'Deleting…' : 'Delete'}
-            </Button>
+            {discard ? (
+              <Button appearance="primary" onClick={() => void remove(true)} disabled={busy} data-testid="delete-site-discard">
+                {busy ? 'Deleting…' : `Delete and discard ${formatCount(undelivered.total)} event${undelivered.total === 1 ? '' : 's'}`}
+              </Button>
+            ) : (
+              <Button appearance="primary" onClick={() => void remove(false)} disabled={busy} data-testid="delete-site-confirm">
+                {busy ? 'Deleting…' : 'Delete'}
+              </Button>
+            )}
           </DialogActions>
         </DialogBody>
       </DialogSurface>

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { inputSchemas } from '../../shared/contract.ts';
+import { runCli } from '../support/cli.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 // 'electron' → fake-electron.ts; `x.png?asset` → a module exporting a fake path (electron-vite does this at build time).
@@ -106,6 +107,12 @@ describe('main process wiring (with a stand-in electron module)', () => {
     await flush();
     assert.ok(tray.menu!.template.some((i) => i.id === 'pause'));
     assert.equal(tray.menu!.template.some((i) => i.id === 'open-at-login'), false, 'no login item in a development run');
+  });
+
+  it('holds the data folder: a pra-ic run on it (a real process) is refused, naming the app', async () => {
+    const refused = await runCli(['--data-dir', dataDir, 'run', '--once']);
+    assert.equal(refused.code, 75, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`is in use by process ${process.pid}\\b`));
   });
 
   it('closing the window hides it; a second launch shows it again', () => {

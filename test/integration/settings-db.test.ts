@@ -129,7 +129,7 @@ describe('settings.db', () => {
     });
   });
 
-  it('tightens an existing data dir and database file', { skip: !posix && 'POSIX modes' }, () => {
+  it('leaves an existing data dir as it is (with a warning) and tightens its own database file', { skip: !posix && 'POSIX modes' }, () => {
     const dir = freshDir();
     mkdirSync(dir, { recursive: true, mode: 0o755 });
     chmodSync(dir, 0o755);
@@ -137,12 +137,18 @@ describe('settings.db', () => {
     chmodSync(dir, 0o775);
     chmodSync(path.join(dir, SETTINGS_FILE), 0o644);
     withDb((app) => {
-      assert.equal(mode(dir), 0o700);
+      assert.equal(mode(dir), 0o775, 'a folder the tool did not create keeps its mode');
       assert.equal(mode(app.file), 0o600);
     }, dir);
     chmodSync(dir, 0o750);
-    assert.equal(ensureDataDir(dir), dir);
-    assert.equal(mode(dir), 0o700);
+    const warnings: string[] = [];
+    assert.equal(ensureDataDir(dir, (w) => warnings.push(w)), dir);
+    assert.equal(mode(dir), 0o750);
+    assert.match(warnings.join(), /is open to other users \(mode 0750\)/);
+    chmodSync(dir, 0o700);
+    warnings.length = 0;
+    ensureDataDir(dir, (w) => warnings.push(w));
+    assert.deepEqual(warnings, []);
   });
 
   it('refuses a database made by a newer version, leaving it untouched', () => {

@@ -24,6 +24,8 @@ export function runCli(args: string[], options: { input?: string; env?: NodeJS.P
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
+    // The command may stop reading early (a secret far too long is refused after 64 KiB).
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }

@@ -8,7 +8,7 @@ import { DestinationError } from '../elastic/destination-settings.ts';
 import type { Engine } from '../engine.ts';
 import { PraError } from '../pra/errors.ts';
 import { DuplicateSiteNameError, SiteNotFoundError } from '../sites/site-repository.ts';
-import { SiteValidationError } from '../sites/site-service.ts';
+import { SiteHasUndeliveredError, SiteValidationError } from '../sites/site-service.ts';
 import { VERSION } from '../version.ts';
 
 type Handlers = { [C in Channel]: (input: ChannelInput<C>) => Promise<ChannelOutput<C>> };
@@ -49,7 +49,7 @@ export class ApiHandlers {
       'sites.add': async ({ site, clientSecret, backupPassword }) => view(await engine.addSite(site as SiteInputRaw, clientSecret, backupPassword)),
       'sites.edit': async ({ id, patch, clientSecret, backupPassword, clearBackupPassword }) =>
         view(await engine.editSite(id, patch as SitePatchRaw, clientSecret ?? undefined, { password: backupPassword, clear: clearBackupPassword })),
-      'sites.remove': async ({ id }) => ({ id: (await engine.removeSite(id)).id }),
+      'sites.remove': async ({ id, discardPending }) => ({ id: (await engine.removeSite(id, { discardPending })).id }),
       'sites.test': async ({ testId, id, draft, clientSecret, backupPassword }) => {
         const onStep = (step: SiteTestStepResult) => this.publish({ type: 'test-step', testId, step });
         if (id !== undefined && !draft && !clientSecret && !backupPassword) return engine.testStoredSite(id, onStep);
@@ -124,5 +124,6 @@ export function toErrorBody(error: unknown): ApiErrorBody {
   if (error instanceof ArchiveSettingsError) return { code: 'invalid-input', message: error.message, issues: error.issues };
   if (error instanceof DuplicateSiteNameError) return { code: 'conflict', message: `${error.message}: choose another name.`, issues: [{ field: 'name', message: `${error.message}: choose another name.` }] };
   if (error instanceof SiteNotFoundError) return { code: 'not-found', message: error.message };
+  if (error instanceof SiteHasUndeliveredError) return { code: 'conflict', message: error.message, undelivered: error.work };
   return { code: 'failed', message: error instanceof Error ? error.message : String(error) };
 }

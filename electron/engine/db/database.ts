@@ -3,7 +3,7 @@
  * outbox. It never holds a secret (those live in the OS keychain). Its tables are the modules'
  * (electron/engine/settings-db.ts opens it with their migrations).
  */
-import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, linkSync, openSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ensureDataDir } from '../paths.ts';
@@ -50,14 +50,53 @@ function prepareFiles(file: string): void {
   }
 }
 
+/**
+ * A new settings.db is made under a temporary name, migrated (which gives it its install id) and
+ * only then linked into place. So a `settings.db` that exists is always a complete database, and
+ * an empty one can only be damage (a disk that filled up, a copy gone wrong): opening it as a new
+ * install would make a new install id and orphan the old one's secrets in the keychain.
+ * Two processes creating it at once: the first link wins, the other uses that one.
+ */
+function createDatabase(file: string, migrations: readonly Migration[]): void {
+  const temp = `${file}.${process.pid}.new`;
+  try {
+    prepareFiles(temp);
+    const db = new Database(temp, { timeout: BUSY_TIMEOUT_MS });
+    try {
+      // A rollback journal while it is made: every committed step is then in the file itself
+      // (a WAL left behind on a full disk would hold part of it). openDatabase switches to WAL.
+      db.pragma('journal_mode = DELETE');
+      db.pragma('synchronous = FULL');
+      runMigrations(db, migrations, file);
+    } finally {
+      db.close();
+    }
+    try {
+      linkSync(temp, file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return; // another process made it first: use theirs
+      // No hard links on this file system: a rename, unless the file appeared meanwhile.
+      if (existsSync(file)) return;
+      renameSync(temp, file);
+    }
+  } finally {
+    for (const f of [temp, `${temp}-journal`]) rmSync(f, { force: true });
+  }
+}
+
 /** Opens (creating and migrating as needed) `settings.db` in the data directory. */
 export function openDatabase(dataDir: string, options: OpenDatabaseOptions): AppDatabase {
   const dir = ensureDataDir(path.resolve(dataDir));
   const file = path.join(dir, SETTINGS_FILE);
   let db: Database.Database;
   try {
+    if (!existsSync(file)) {
+      if (!options.migrations) throw new Error('it has no schema yet: it does not exist (it is opened without migrations, as a second connection, before the first one made it)');
+      createDatabase(file, options.migrations);
+    } else if (statSync(file).size === 0) throw new EmptyDatabaseError(file);
     prepareFiles(file);
-    db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+    db = new Database(file, { timeout: BUSY_TIMEOUT_MS, fileMustExist: true });
   } catch (error) {
     throw openError(file, error);
   }
@@ -96,13 +135,70 @@ export function openDatabase(dataDir: string, options: OpenDatabaseOptions): App
     };
   } catch (error) {
     db.close();
-    if (error instanceof DatabaseTooNewError || error instanceof MigrationError) throw error;
     throw openError(file, error);
   }
 }
 
+/** settings.db exists but is empty (0 bytes): not a new install, a damaged one. */
+export class EmptyDatabaseError extends Error {
+  override name = 'EmptyDatabaseError';
+  constructor(readonly file: string) {
+    super(
+      `The settings database ${file} is empty (0 bytes): it was cut short (a full disk, a failed copy), and with it this data folder's install id, ` +
+        "which names its secrets in the OS keychain. It is not treated as a new install, which would orphan those secrets. " +
+        'Restore settings.db from a backup; or, to start over, delete the empty file (the sites must then be added again, and the old secrets stay in the keychain until removed there).',
+    );
+  }
+}
+
+/** Below this much free space, an I/O failure is taken for a full disk. */
+const NEARLY_FULL_BYTES = 1024 * 1024;
+
+function freeBytes(dir: string): number | null {
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What to tell the user about a storage failure, or null if `error` is not one: a damaged
+ * database (SQLITE_CORRUPT / NOTADB) names the file and what to do; a full disk (SQLITE_FULL,
+ * ENOSPC, or an I/O error with almost no space left: SQLite reports a failed write in the WAL's
+ * shared memory as "disk I/O error") says so instead of SQLite's words.
+ */
+export function describeStorageError(error: unknown, dataDir: string): string | null {
+  // The SQLite or file system error may be the cause of the one thrown.
+  let source = error;
+  for (let depth = 0; source && (source as { code?: unknown }).code === undefined && depth < 5; depth++) source = (source as { cause?: unknown }).cause;
+  const code = String((source as { code?: unknown } | undefined)?.code ?? '');
+  if (!code) return null;
+  const file = path.join(dataDir, SETTINGS_FILE);
+  if (code.startsWith('SQLITE_CORRUPT')) {
+    return (
+      `The settings database ${file} is damaged (SQLite: ${(source as Error).message}). Stop the app and every pra-ic command, ` +
+      'then restore settings.db from a backup, or move it (with settings.db-wal and settings.db-shm) away to start over with a new one: the sites must then be added again.'
+    );
+  }
+  const free = freeBytes(dataDir);
+  const full = code === 'SQLITE_FULL' || code === 'ENOSPC' || ((code.startsWith('SQLITE_IOERR') || code === 'EIO') && free !== null && free < NEARLY_FULL_BYTES);
+  if (full) {
+    return (
+      `The disk that holds the data folder ${dataDir} is full${free !== null ? ` (${Math.floor(free / 1024)} KB free)` : ''}: free some space there, then try again. ` +
+      'Nothing stored so far is lost: what could not be written is fetched again.'
+    );
+  }
+  return null;
+}
+
 function openError(file: string, error: unknown): Error {
   const code = (error as { code?: string }).code;
+  // A migration that failed for want of space or on a damaged page: say that, not "could not upgrade".
+  const storage = describeStorageError(error instanceof MigrationError ? error.cause : error, path.dirname(file));
+  if (storage) return new Error(storage, { cause: error });
+  if (error instanceof EmptyDatabaseError || error instanceof DatabaseTooNewError || error instanceof MigrationError) return error;
   const detail =
     code === 'SQLITE_NOTADB'
       ? 'the file is not a SQLite database (it may be damaged, or be some other file); move it away or use another data folder (--data-dir)'

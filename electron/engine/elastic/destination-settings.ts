@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { DestinationSettings, DestinationView } from '../../../shared/destination.ts';
+import { parseCloudId } from '../../../shared/cloud-id.ts';
+import { secretProblem, stripLineBreaks } from '../../../shared/secret-input.ts';
 import { secretAccounts, type SecretStore } from '../secrets/secret-store.ts';
 import { dataStreamName, namespaceError } from './document.ts';
 
@@ -54,8 +56,10 @@ export function validateDestination(input: Partial<DestinationSettings>): Destin
     if (url.protocol !== 'http:' && url.protocol !== 'https:') issues.push({ field, message: `${what} must start with https:// (or http:// for a cluster without TLS).` });
     if (url.username || url.password) issues.push({ field, message: `${what} must not contain a user name or password: use the authentication fields.` });
   }
-  if (s.cloudId && !/^[^:]*:[A-Za-z0-9+/=_-]+$/.test(s.cloudId)) {
-    issues.push({ field: 'cloudId', message: 'The Cloud ID looks wrong: copy it from the Elastic Cloud console (it looks like name:dXMtZWFzdC0x…).' });
+  if (s.cloudId) {
+    // Decoded and checked as the client will use it (shared/cloud-id.ts), not just its alphabet.
+    const parsed = parseCloudId(s.cloudId);
+    if (!parsed.ok) issues.push({ field: 'cloudId', message: `${parsed.error} Copy it again from the Elastic Cloud console.` });
   }
   if (s.auth === 'basic' && !s.username) issues.push({ field: 'username', message: 'Enter the user name for username/password sign-in.' });
   if (s.caFingerprint && !/^([0-9A-F]{2}:?){31}[0-9A-F]{2}$/.test(s.caFingerprint)) {
@@ -109,6 +113,12 @@ export class DestinationStore {
    */
   async set(input: Partial<DestinationSettings>, apiKey?: string | null, password?: string | null): Promise<DestinationSettings> {
     const settings = validateDestination({ ...(this.get() ?? {}), ...input });
+    // A given secret must be a usable one: an empty one would leave "API key (MISSING)" behind a "Destination set".
+    for (const [field, value, label] of [['apiKey', apiKey, 'The API key'], ['password', password, 'The password']] as const) {
+      if (typeof value !== 'string') continue;
+      const problem = secretProblem(value, label, { required: true });
+      if (problem) throw new DestinationError(problem, [{ field, message: problem }]);
+    }
     const apiKeyAccount = secretAccounts.elasticApiKey(this.installId);
     const passwordAccount = secretAccounts.elasticPassword(this.installId);
     if (settings.auth === 'api-key' && apiKey === undefined && (await this.secrets.get(apiKeyAccount)) === null) {
@@ -119,7 +129,7 @@ export class DestinationStore {
     }
     if (typeof apiKey === 'string' && apiKey.trim() !== '') await this.secrets.set(apiKeyAccount, normalizeApiKey(apiKey));
     else if (apiKey === null || settings.auth !== 'api-key') await this.secrets.delete(apiKeyAccount);
-    if (typeof password === 'string' && password !== '') await this.secrets.set(passwordAccount, password);
+    if (typeof password === 'string' && password !== '') await this.secrets.set(passwordAccount, stripLineBreaks(password));
     else if (password === null || settings.auth !== 'basic') await this.secrets.delete(passwordAccount);
     this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(SETTINGS_KEY, JSON.stringify(settings));
     return settings;

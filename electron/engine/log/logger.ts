@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { redactSecrets } from './redact.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -41,9 +42,15 @@ export class Logger {
     } else this.file = null;
   }
 
-  /** Masks `secret` in every later line. Short strings are ignored: masking them would garble text. */
+  /**
+   * Masks `secret` in every later line: as it is and as JSON escapes it (a line is JSON). A short
+   * secret is masked only as a whole token (redact.ts), never inside other words.
+   */
   redact(secret: string | null | undefined) {
-    if (secret && secret.length >= 4) this.secrets.add(secret);
+    if (!secret) return;
+    this.secrets.add(secret);
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    if (escaped !== secret) this.secrets.add(escaped);
   }
 
   onEntry(listener: (entry: LogEntry) => void): () => void {
@@ -66,7 +73,7 @@ export class Logger {
 
   private write(level: LogLevel, topic: string, message: string, fields?: Record<string, unknown>) {
     let line = JSON.stringify({ time: new Date().toISOString(), level, topic, message, ...fields });
-    for (const secret of this.secrets) line = line.split(secret).join('[redacted]');
+    line = redactSecrets(line, this.secrets, '[redacted]');
     const entry = JSON.parse(line) as LogEntry;
     if (this.file) {
       const bytes = Buffer.byteLength(line) + 1;

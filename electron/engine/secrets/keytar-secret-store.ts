@@ -5,6 +5,7 @@
  * on a machine without a keychain; every failure becomes a KeychainError saying what to do.
  */
 import { SECRET_SERVICE, type SecretStore } from './secret-store.ts';
+import { redactSecrets } from '../log/redact.ts';
 
 type Keytar = typeof import('keytar');
 
@@ -81,7 +82,7 @@ export class KeytarSecretStore implements SecretStore {
       return await call;
     } catch (error) {
       const raw = error instanceof Error ? error.message : String(error);
-      const text = secret ? raw.split(secret).join('[secret]') : raw;
+      const text = secret ? redactSecrets(raw, [secret], '[secret]') : raw;
       throw new KeychainError(
         `The OS keychain is not available (${keychainHint()}); could not ${what} it: ${text}`,
         text === raw ? { cause: error } : undefined,

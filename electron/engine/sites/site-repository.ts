@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { BackupSchedule } from '../../../shared/archive.ts';
 import type { Site } from '../../../shared/models.ts';
+import { siteNameKey } from '../../../shared/site-schema.ts';
 
 /** A site's own settings: everything but the id and timestamps. */
 export type SiteFields = Omit<Site, 'id' | 'createdAt' | 'updatedAt'>;
@@ -14,7 +15,7 @@ export class SiteError extends Error {
   override name = 'SiteError';
 }
 
-/** Site names are unique regardless of case. */
+/** Site names are unique regardless of case and Unicode form (siteNameKey). */
 export class DuplicateSiteNameError extends SiteError {
   override name = 'DuplicateSiteNameError';
   constructor(readonly siteName: string) {
@@ -110,14 +111,30 @@ export class SiteRepository {
     return row === undefined ? null : toSite(row);
   }
 
-  /** Case-insensitive (ASCII letters, as SQLite's NOCASE), surrounding whitespace ignored. */
+  /**
+   * By name, regardless of case and Unicode form (siteNameKey), surrounding whitespace ignored.
+   * Compared in JS over every row: a data folder has a handful of sites, and SQLite's NOCASE (the
+   * unique index sites_name_nocase) folds ASCII only.
+   */
   findByName(name: string): Site | null {
-    const row = this.db.prepare('SELECT * FROM sites WHERE name = ? COLLATE NOCASE').get(name.trim()) as SiteRow | undefined;
+    const key = siteNameKey(name);
+    const rows = this.db.prepare('SELECT * FROM sites ORDER BY id').all() as SiteRow[];
+    const row = rows.find((r) => siteNameKey(r.name) === key);
     return row === undefined ? null : toSite(row);
   }
 
-  /** Inserts a site. Throws DuplicateSiteNameError if the name is taken (in any case). */
+  /** Throws DuplicateSiteNameError if another site (not `id`) has this name in any case or form. */
+  private assertNameFree(name: string, id: number | null) {
+    const other = this.findByName(name);
+    if (other !== null && other.id !== id) throw new DuplicateSiteNameError(other.name);
+  }
+
+  /**
+   * Inserts a site. Throws DuplicateSiteNameError if the name is taken (in any case or form): call it
+   * in a transaction (SiteService does, IMMEDIATE), so the check and the insert are one step.
+   */
   create(fields: SiteFields): Site {
+    this.assertNameFree(fields.name, null);
     const at = this.now().toISOString();
     const keys = Object.keys(COLUMNS) as (keyof SiteFields)[];
     const columns = [...keys.map((k) => COLUMNS[k]), 'created_at', 'updated_at'];
@@ -144,6 +161,7 @@ export class SiteRepository {
       if (site === null) throw new SiteNotFoundError(id);
       return site;
     }
+    if (patch.name !== undefined) this.assertNameFree(patch.name, id);
     const sets = [...keys.map((k) => `${COLUMNS[k]} = ?`), 'updated_at = ?'];
     const values = [...keys.map((k) => toColumnValue(k, patch[k] as SiteFields[typeof k])), this.now().toISOString(), id];
     try {

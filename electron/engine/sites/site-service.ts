@@ -17,7 +17,11 @@ import {
   type SiteSchemaOptions,
 } from '../../../shared/site-schema.ts';
 import { secretAccounts, type SecretStore } from '../secrets/secret-store.ts';
+import { secretProblem } from '../../../shared/secret-input.ts';
+import { describeUndelivered, type UndeliveredWork } from '../../../shared/undelivered.ts';
 import { DuplicateSiteNameError, SiteError, SiteNotFoundError, SiteRepository } from './site-repository.ts';
+import { undeliveredWork } from './undelivered.ts';
+import { redactSecrets } from '../log/redact.ts';
 
 /** The input (or the secret) is not acceptable; `issues` lists the problems by field. */
 export class SiteValidationError extends SiteError {
@@ -27,6 +31,17 @@ export class SiteValidationError extends SiteError {
     readonly issues: SiteIssue[] = [{ field: null, message }],
   ) {
     super(message);
+  }
+}
+
+/** Removing the site would discard what it has not delivered yet; `work` says how much. */
+export class SiteHasUndeliveredError extends SiteError {
+  override name = 'SiteHasUndeliveredError';
+  constructor(
+    readonly siteName: string,
+    readonly work: UndeliveredWork,
+  ) {
+    super(`“${siteName}” still has ${describeUndelivered(work)}. Removing it now would discard them: deliver them first, or remove the site anyway, discarding them.`);
   }
 }
 
@@ -44,9 +59,7 @@ export interface SiteServiceOptions extends SiteSchemaOptions {
 export type SiteRef = number | string;
 
 function redact(text: string, secrets: (string | null | undefined)[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret) out = out.split(secret).join('[secret]');
-  return out;
+  return redactSecrets(text, secrets, '[secret]');
 }
 
 function errorText(error: unknown): string {
@@ -62,10 +75,12 @@ function secretError(prefix: string, error: unknown, secrets: (string | null | u
   return new SiteSecretError(`${prefix}: ${sentence}${outcome ? ` ${outcome}` : ''}`, redacted === text ? { cause: error } : undefined);
 }
 
-/** Surrounding whitespace (a pasted newline) is dropped; an empty secret is refused. */
+/** Surrounding whitespace (a pasted newline) is dropped; an empty secret is refused, and so is one that is not a usable secret (shared/secret-input.ts). */
 function cleanSecret(secret: unknown, message: string): string {
   const value = typeof secret === 'string' ? secret.trim() : '';
   if (value === '') throw new SiteValidationError(message, [{ field: null, message }]);
+  const problem = secretProblem(value, 'The client secret');
+  if (problem) throw new SiteValidationError(problem, [{ field: null, message: problem }]);
   return value;
 }
 
@@ -238,19 +253,49 @@ export class SiteService {
   }
 
   /**
+   * The other sites that pull from the same appliance as `site` (same host and port). Each site
+   * reads every session on its own, so two of them double the API calls counted against the
+   * account's limits (Elasticsearch still gets each event once: the document ids are the same).
+   */
+  sameHostSites(site: Pick<Site, 'id' | 'host'>): Site[] {
+    const host = site.host.toLowerCase();
+    return this.listSites().filter((other) => other.id !== site.id && other.host.toLowerCase() === host);
+  }
+
+  /** What of the site has not been delivered yet (removing it would discard that). */
+  undelivered(ref: SiteRef): UndeliveredWork {
+    return undeliveredWork(this.db, this.getSite(ref).id);
+  }
+
+  /**
    * Removes a site: first every keychain secret it owns, then its row. If the keychain fails, the
    * site stays (so removing it again can finish the job). The accounts are deleted by name rather
    * than listed: listing reads every secret of the service, and on Linux libsecret aborts the
    * process when another program deletes one of them meanwhile (keytar's findCredentials).
+   *
+   * While anything of the site is undelivered, it is refused with SiteHasUndeliveredError unless
+   * `discardPending`: checked before anything is touched, and again in the transaction that
+   * deletes the row (a run may have stored more meanwhile).
    */
-  async removeSite(ref: SiteRef): Promise<Site> {
+  async removeSite(ref: SiteRef, options: { discardPending?: boolean } = {}): Promise<Site> {
     const site = this.getSite(ref);
+    const refuseUndelivered = () => {
+      if (options.discardPending) return;
+      const work = undeliveredWork(this.db, site.id);
+      if (work.total > 0) throw new SiteHasUndeliveredError(site.name, work);
+    };
+    refuseUndelivered();
     try {
       for (const account of secretAccounts.siteOwned(this.installId, site.id)) await this.secrets.delete(account);
     } catch (error) {
       throw secretError('Could not remove the site\'s secrets from the OS keychain', error, [], `The site “${site.name}” was not removed; try again once the keychain is available.`);
     }
-    this.db.transaction(() => this.repository.remove(site.id)).immediate();
+    this.db
+      .transaction(() => {
+        refuseUndelivered();
+        this.repository.remove(site.id);
+      })
+      .immediate();
     return site;
   }
 
