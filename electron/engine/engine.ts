@@ -124,7 +124,11 @@ export class Engine {
     if (folderWarning) this.logger.warn('engine', folderWarning);
     this.database = openSettingsDatabase(dataDir);
     this.secrets = new RedactingSecretStore(options.secrets ?? new KeytarSecretStore(), this.logger);
-    this.sites = new SiteService(this.database, this.secrets, { minPollSeconds: options.minPollSeconds });
+    this.sites = new SiteService(this.database, this.secrets, {
+      minPollSeconds: options.minPollSeconds,
+      // The archive is built after the sites; it is only asked when a site is removed.
+      undeliveredSources: [(siteId) => [{ kind: 'archive-pending', count: this.archiver.pendingSessions(siteId) }]],
+    });
     this.store = new SessionStore(this.database.db);
     this.writer =
       options.storeWriterScript === 'inline'

@@ -29,7 +29,7 @@ import { Add20Regular, ArrowSync20Regular, CheckmarkCircle20Filled, Delete20Regu
 import { useState } from 'react';
 import type { SiteView } from '../../shared/contract.ts';
 import type { SiteStatus } from '../../shared/status.ts';
-import { describeUndelivered, type UndeliveredWork } from '../../shared/undelivered.ts';
+import { describeUndelivered, undeliveredCount, type UndeliveredWork } from '../../shared/undelivered.ts';
 import { useApi } from '../api/context.tsx';
 import { errorMessage, toApiError } from '../api/errors.ts';
 import { formatCount, formatDateTime, formatNextRun, formatRelative } from '../components/format.ts';
@@ -402,7 +402,7 @@ function DeleteSiteDialog({ site, onClose, onDeleted }: { site: SiteView | null;
               <MessageBar intent="warning" layout="multiline" data-testid="delete-site-undelivered">
                 <MessageBarBody>
                   <MessageBarTitle>Not everything of this site has been delivered</MessageBarTitle>
-                  {shown?.name} still has {describeUndelivered(undelivered)}. Deleting it now discards them: they never reach Elastic. To
+                  {shown?.name} still has {describeUndelivered(undelivered)}. Deleting it now discards them: they are never delivered. To
                   keep them, cancel, and delete the site once Status shows them delivered (rejected events: fix the cause, then Retry
                   failed).
                 </MessageBarBody>
@@ -420,7 +420,7 @@ function DeleteSiteDialog({ site, onClose, onDeleted }: { site: SiteView | null;
             </Button>
             {discard ? (
               <Button appearance="primary" onClick={() => void remove(true)} disabled={busy} data-testid="delete-site-discard">
-                {busy ? 'Deleting…' : `Delete and discard ${formatCount(undelivered.total)} event${undelivered.total === 1 ? '' : 's'}`}
+                {busy ? 'Deleting…' : `Delete and discard ${undeliveredCount(undelivered)}`}
               </Button>
             ) : (
               <Button appearance="primary" onClick={() => void remove(false)} disabled={busy} data-testid="delete-site-confirm">

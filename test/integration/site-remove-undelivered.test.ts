@@ -9,6 +9,7 @@ import { ApiHandlers } from '../../electron/engine/api/handlers.ts';
 import { MemorySecretStore } from '../../electron/engine/secrets/secret-store.ts';
 import { eventColumns, headerRow, type SessionWrite } from '../../electron/engine/store/session-store.ts';
 import { newEngine } from '../support/engine-fixture.ts';
+import { tempDir } from '../support/temp-dir.ts';
 import { minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
 
 const NOW = Math.floor(Date.now() / 1000);
@@ -51,6 +52,26 @@ describe('removing a site with undelivered events', () => {
     // The other site's events are untouched.
     assert.equal(engine.sites.undelivered(other.id).total, 4);
     assert.equal(engine.queries.outboxCounts().pending, 4);
+  });
+
+  it('ended sessions not yet in the archive folder count too (delivered to Elasticsearch or not)', async () => {
+    const site = await engine.addSite({ name: 'Archived', host: 'archived.example.com', clientId: 'c' }, 'secret-value');
+    engine.store.write(site, [write('x', 2), write('y', 1)]);
+    const db = engine.database.db;
+    db.prepare("UPDATE outbox SET state = 'sent' WHERE event_id IN (SELECT e.id FROM events e JOIN sessions s ON s.id = e.session_id WHERE s.site_id = ?)").run(site.id);
+    // The site's cursor is past both sessions (they ended and were taken): due for the archive.
+    db.prepare('INSERT OR REPLACE INTO site_state (site_id, range_start, cursor, window_seconds, updated_at) VALUES (?, ?, ?, 3600, ?)').run(site.id, NOW - 86_400, NOW, NOW);
+    assert.equal(engine.sites.undelivered(site.id).total, 0, 'no archive folder: nothing waits for one');
+
+    engine.setArchive({ dir: tempDir('pra-ic-archive-') });
+    assert.deepEqual(engine.sites.undelivered(site.id), { total: 2, parts: [{ kind: 'archive-pending', count: 2 }] });
+    const refused = await api.dispatch('sites.remove', { id: site.id });
+    assert.equal(refused.ok, false);
+    if (refused.ok) return;
+    assert.match(refused.error.message, /“Archived” still has 2 ended sessions whose files are not in the archive folder yet\./);
+    assert.ok(engine.sites.findSite(site.id), 'the site stays');
+    assert.equal((await api.dispatch('sites.remove', { id: site.id, discardPending: true })).ok, true);
+    engine.setArchive({ dir: null });
   });
 
   it('a site with nothing undelivered is removed without the flag', async () => {

@@ -304,6 +304,13 @@ export class Archiver {
     };
   }
 
+  /** Ended sessions of the site whose files are not all archived yet (0 when the archive is off): removing the site would lose them. */
+  pendingSessions(siteId: number): number {
+    const s = this.settings.get();
+    const mask = settingsMask(s);
+    return s.dir && mask ? this.ledger.countDueSessions(mask, siteId) : 0;
+  }
+
   get isPaused() {
     return this.pausedReason !== null;
   }

@@ -18,7 +18,7 @@ import {
 } from '../../../shared/site-schema.ts';
 import { secretAccounts, type SecretStore } from '../secrets/secret-store.ts';
 import { secretProblem } from '../../../shared/secret-input.ts';
-import { describeUndelivered, type UndeliveredWork } from '../../../shared/undelivered.ts';
+import { describeUndelivered, type UndeliveredPart, type UndeliveredWork } from '../../../shared/undelivered.ts';
 import { DuplicateSiteNameError, SiteError, SiteNotFoundError, SiteRepository } from './site-repository.ts';
 import { undeliveredWork } from './undelivered.ts';
 import { redactSecrets } from '../log/redact.ts';
@@ -53,6 +53,8 @@ export class SiteSecretError extends SiteError {
 export interface SiteServiceOptions extends SiteSchemaOptions {
   /** The clock for created_at / updated_at (tests pin it). */
   now?: () => Date;
+  /** Undelivered work other modules keep per site (the archive's), counted before a removal. */
+  undeliveredSources?: ((siteId: number) => UndeliveredPart[])[];
 }
 
 /** A site's id (number, or a string of digits) or its name (case-insensitive). */
@@ -104,6 +106,7 @@ export class SiteService {
   readonly repository: SiteRepository;
   private readonly db: Database.Database;
   private readonly installId: string;
+  private readonly undeliveredSources: ((siteId: number) => UndeliveredPart[])[];
   private readonly inputSchema: ReturnType<typeof siteInputSchema>;
   private readonly patchSchema: ReturnType<typeof sitePatchSchema>;
 
@@ -115,6 +118,7 @@ export class SiteService {
     this.db = database.db;
     this.installId = database.installId;
     this.repository = new SiteRepository(database.db, options.now);
+    this.undeliveredSources = options.undeliveredSources ?? [];
     this.inputSchema = siteInputSchema(options);
     this.patchSchema = sitePatchSchema(options);
   }
@@ -264,7 +268,7 @@ export class SiteService {
 
   /** What of the site has not been delivered yet (removing it would discard that). */
   undelivered(ref: SiteRef): UndeliveredWork {
-    return undeliveredWork(this.db, this.getSite(ref).id);
+    return undeliveredWork(this.db, this.getSite(ref).id, this.undeliveredSources);
   }
 
   /**
@@ -281,7 +285,7 @@ export class SiteService {
     const site = this.getSite(ref);
     const refuseUndelivered = () => {
       if (options.discardPending) return;
-      const work = undeliveredWork(this.db, site.id);
+      const work = undeliveredWork(this.db, site.id, this.undeliveredSources);
       if (work.total > 0) throw new SiteHasUndeliveredError(site.name, work);
     };
     refuseUndelivered();

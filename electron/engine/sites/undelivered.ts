@@ -1,7 +1,7 @@
 /**
  * A site's undelivered work, summed over every place work waits. Removing a site cascades to its
  * sessions, events and their outbox rows, so whatever is counted here would be lost with it.
- * Another kind of work (an archive's files waiting to be written) is one more source in SOURCES.
+ * Work kept by other modules (the archive's files waiting to be written) comes in through `more`.
  */
 import type Database from 'better-sqlite3';
 import type { UndeliveredPart, UndeliveredWork } from '../../../shared/undelivered.ts';
@@ -28,7 +28,11 @@ const outboxEvents: Source = (db, siteId) => {
 
 const SOURCES: Source[] = [outboxEvents];
 
-export function undeliveredWork(db: Database.Database, siteId: number): UndeliveredWork {
-  const parts = SOURCES.flatMap((source) => source(db, siteId)).filter((p) => p.count > 0);
+/**
+ * `more`: sources that other engine modules own (the archive's pending sessions), passed in by the
+ * engine so that sites/ needs to know none of them.
+ */
+export function undeliveredWork(db: Database.Database, siteId: number, more: ((siteId: number) => UndeliveredPart[])[] = []): UndeliveredWork {
+  const parts = [...SOURCES.flatMap((source) => source(db, siteId)), ...more.flatMap((source) => source(siteId))].filter((p) => p.count > 0);
   return { total: parts.reduce((sum, p) => sum + p.count, 0), parts };
 }
