@@ -40,6 +40,19 @@ describe('pra-ic run, status and sessions', () => {
   });
 
   it('status --json reports the site caught up and the outbox pending', async () => {
+    // "Caught up" allows two poll intervals since the last pass: with this suite's 2 s interval, a
+    // busy machine's CLI start-up alone could exceed that. A minute says the same thing, robustly.
+    const slower = await cli(['site', 'edit', 'Sim', '--interval', '1m']);
+    assert.equal(slower.code, 0, slower.stderr);
+    try {
+      await statusIsCaughtUp();
+    } finally {
+      const back = await cli(['site', 'edit', 'Sim', '--interval', '2s']);
+      assert.equal(back.code, 0, back.stderr);
+    }
+  });
+
+  async function statusIsCaughtUp() {
     const r = await cli(['status', '--json']);
     const status = JSON.parse(r.stdout) as { sites: { state: string; sessionsStored: number; eventsStored: number; backfill: { progress: number } }[]; outbox: { pending: number } };
     assert.equal(status.sites[0]!.sessionsStored, 40);
@@ -48,7 +61,7 @@ describe('pra-ic run, status and sessions', () => {
     const text = await cli(['status']);
     assert.match(text.stdout, /Sim\s+idle\s+100\.0 %/);
     assert.match(text.stdout, /Outbox \(Elasticsearch\): \d+ pending, 0 sent, 0 failed/);
-  });
+  }
 
   it('sessions list filters by site, time and search, as a table and JSON', async () => {
     const all = JSON.parse((await cli(['sessions', 'list', '--json', '--limit', '1000'])).stdout) as { lsid: string; inProgress: boolean }[];
