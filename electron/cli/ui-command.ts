@@ -41,13 +41,24 @@ export function registerUiCommand(program: Command, global: () => GlobalOptions)
       // Extracting and shipping takes the data folder's lock (one engine per folder); --no-extract only serves the UI.
       let engine: Engine;
       let close: () => Promise<void>;
+      let beforeWork: (() => void) | undefined;
       if (o.extract) ({ engine, close } = await openLockedEngine(global(), { wait: o.wait }, { minPollSeconds: undefined }));
       else {
         const opened = await openEngine(global(), { minPollSeconds: undefined });
+        // Run now / Back up now still pull from the sites: they take the lock then (and keep it),
+        // or are refused while another process (the app, pra-ic run) holds the folder.
+        const { tryLockDataDir } = await import('../engine/lock/engine-lock.ts');
+        let lock: { release(): void } | null = null;
+        beforeWork = () => {
+          lock ??= tryLockDataDir(opened.dataDir);
+        };
         engine = opened;
-        close = () => opened.close();
+        close = async () => {
+          await opened.close();
+          lock?.release();
+        };
       }
-      const handlers = new ApiHandlers(engine, 'browser');
+      const handlers = new ApiHandlers(engine, 'browser', { beforeWork });
       const server = await startUiServer({ handlers, rendererDir: RENDERER_DIR, port: o.port });
       if (o.extract) engine.start();
       process.stdout.write(`PRA Integration Client UI: ${server.url}\n(the address carries a one-time token: it opens the UI once, in one browser tab, and a reload of that tab keeps working. Only this computer can connect. Stop with Ctrl-C.)\n`);

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { runCli } from '../support/cli.ts';
@@ -77,5 +78,51 @@ describe('one engine per data folder', () => {
     const next = await runCli(['--data-dir', dataDir, 'run', '--once']);
     assert.equal(next.code, 0, next.stderr);
     assert.doesNotMatch(next.stderr, /in use/);
+  });
+
+  it('ui --no-extract serves while another process holds the folder; its Run now is refused naming that process, then works once it ended', { timeout: 240_000 }, async () => {
+    const dataDir = tempDir();
+    const holder = await startHolder(dataDir);
+    // Building the UI on first use may take a while in a fresh checkout.
+    const ui = spawn(process.execPath, [BIN, '--data-dir', dataDir, 'ui', '--no-extract', '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(ui);
+    let out = '';
+    const url = await new Promise<URL>((resolve, reject) => {
+      ui.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /(http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+)/.exec(out);
+        if (m) resolve(new URL(m[1]!));
+      });
+      ui.on('close', (code) => reject(new Error(`pra-ic ui ended (${code}) before it served: ${out}`)));
+    });
+    const call = (path: string, body: unknown, auth?: string) =>
+      new Promise<{ status: number; body: { ok: boolean; result?: { session?: string }; error?: { message: string } } }>((resolve, reject) => {
+        const req = request(
+          { host: '127.0.0.1', port: url.port, path, method: 'POST', headers: { host: url.host, 'content-type': 'application/json', 'x-pra-ic-request': '1', ...(auth ? { authorization: `Bearer ${auth}` } : {}) } },
+          (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => (text += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      });
+    const session = (await call('/api/session', { token: url.hash.replace(/^#token=/, '') })).body.result!.session!;
+    assert.equal((await call('/api/invoke/status.get', {}, session)).status, 200, 'looking works beside the holder');
+
+    const refused = await call('/api/invoke/sites.runNow', {}, session);
+    assert.equal(refused.status, 409);
+    assert.match(refused.body.error!.message, new RegExp(`in use by process ${holder.child.pid}\\b`));
+
+    holder.child.kill('SIGTERM');
+    await holder.exited;
+    const ran = await call('/api/invoke/sites.runNow', {}, session);
+    assert.equal(ran.status, 200, JSON.stringify(ran.body));
+    // Now this UI holds the folder: a run is refused, naming it.
+    const second = await runCli(['--data-dir', dataDir, 'run', '--once']);
+    assert.equal(second.code, 75, second.stderr);
+    assert.match(second.stderr, new RegExp(`in use by process ${ui.pid}\\b`));
+    ui.kill('SIGTERM');
   });
 });

@@ -6,6 +6,7 @@ import type { LogLine } from '../../../shared/status.ts';
 import { ArchiveSettingsError } from '../archive/archive-settings.ts';
 import { DestinationError } from '../elastic/destination-settings.ts';
 import type { Engine } from '../engine.ts';
+import { DataFolderInUseError } from '../lock/engine-lock.ts';
 import { PraError } from '../pra/errors.ts';
 import { DuplicateSiteNameError, SiteNotFoundError } from '../sites/site-repository.ts';
 import { SiteHasUndeliveredError, SiteValidationError } from '../sites/site-service.ts';
@@ -27,10 +28,17 @@ export class ApiHandlers {
   private readonly recentLog: LogLine[] = [];
   private readonly listeners = new Set<(event: UiEvent) => void>();
 
+  /**
+   * `beforeWork` runs before a channel that makes the engine pull from a site (Run now, Back up
+   * now) and may refuse by throwing: `pra-ic ui --no-extract` takes the data folder's lock only
+   * then, so a UI that only looks never blocks `pra-ic run`, and one that works never runs beside it.
+   */
   constructor(
     private readonly engine: Engine,
     transport: 'electron' | 'browser',
+    options: { beforeWork?: () => void } = {},
   ) {
+    const beforeWork = options.beforeWork ?? (() => undefined);
     engine.onEvent((event) => {
       if (event.type === 'log') {
         this.recentLog.push(event.line);
@@ -56,6 +64,7 @@ export class ApiHandlers {
         return engine.testSiteDraft(draft as SiteInputRaw | undefined, clientSecret, id, onStep, backupPassword);
       },
       'sites.runNow': async ({ id }) => {
+        beforeWork();
         const ids = id === undefined ? engine.sites.listSites().filter((s) => s.enabled).map((s) => s.id) : [engine.sites.getSite(id).id];
         void engine.runNow(ids);
         return { started: ids.length };
@@ -80,6 +89,7 @@ export class ApiHandlers {
       'archive.retryFailed': async () => ({ retried: engine.retryArchive() }),
       'archive.verify': async () => engine.verifyArchive(),
       'backup.now': async ({ siteId }) => {
+        beforeWork();
         const { file, bytes } = await engine.backupNow(siteId);
         return { file, bytes };
       },
@@ -125,5 +135,6 @@ export function toErrorBody(error: unknown): ApiErrorBody {
   if (error instanceof DuplicateSiteNameError) return { code: 'conflict', message: `${error.message}: choose another name.`, issues: [{ field: 'name', message: `${error.message}: choose another name.` }] };
   if (error instanceof SiteNotFoundError) return { code: 'not-found', message: error.message };
   if (error instanceof SiteHasUndeliveredError) return { code: 'conflict', message: error.message, undelivered: error.work };
+  if (error instanceof DataFolderInUseError) return { code: 'conflict', message: error.message };
   return { code: 'failed', message: error instanceof Error ? error.message : String(error) };
 }
