@@ -148,8 +148,15 @@ export function encodeEventMessage(prepared: PreparedSession, event: SessionEven
  * session's part escaped once per session instead of once per event (it is most of the bytes).
  */
 export function quotedEventMessage(prepared: PreparedSession, event: SessionEvent): string {
-  const [before, after] = eventMessageParts(prepared, event);
-  return `"${quotedInside(before)}${prepared.sessionJsonQuoted}${quotedInside(after)}"`;
+  // The event's part is quoted whole, placeholder included, and the placeholder's quoted text is
+  // then replaced: quoting is per character, so this is the quoted parts joined (one
+  // JSON.stringify per event instead of two, and no slices of the unquoted text). The match is
+  // where the placeholder is: a quoted `"` is always `\"`, so the match starts at a character.
+  const message = eventParts(event, prepared);
+  message.set('session', SESSION_PLACEHOLDER);
+  const quoted = JSON.stringify(encodeMessage(sortedObject(message)));
+  const at = quoted.indexOf(QUOTED_PLACEHOLDER);
+  return quoted.slice(0, at) + prepared.sessionJsonQuoted + quoted.slice(at + QUOTED_PLACEHOLDER.length);
 }
 
 /** The encoded message of an event before and after its `session` value. */
@@ -165,6 +172,7 @@ function eventMessageParts(prepared: PreparedSession, event: SessionEvent): [str
 
 const SESSION_PLACEHOLDER = '\0session\0';
 const ENCODED_PLACEHOLDER = JSON.stringify(SESSION_PLACEHOLDER);
+const QUOTED_PLACEHOLDER = quotedInside(ENCODED_PLACEHOLDER);
 
 function sessionParts(header: MessageSession, options: MessageOptions): { session: JsonObject; reps: JsonObject[]; customers: JsonObject[] } {
   const sessionValue = elementToJson(header.tree, SESSION_SHAPE);
