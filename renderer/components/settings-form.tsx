@@ -233,3 +233,22 @@ export function useFollowView<V>(view: V, reset: (view: V) => void): void {
     reset(view);
   }
 }
+
+/** The keys of a form's values that hold text. */
+type TextKey<V> = { [K in keyof V]: V[K] extends string ? K : never }[keyof V];
+
+/**
+ * Binds a text Input to a form value of the same name as its field: `<Input {...text('dir')} />`
+ * gives it the value, a change that updates the form, and a blur that shows the field's message.
+ */
+export function textBinding<V, F extends string>(
+  values: V,
+  change: <K extends keyof V>(key: K, value: V[K]) => void,
+  leave: (field: F) => (event: FocusEvent<HTMLElement>) => void,
+) {
+  return <K extends TextKey<V> & F>(key: K) => ({
+    value: values[key] as string,
+    onChange: (_: unknown, data: { value: string }) => change(key, data.value as V[K]),
+    onBlur: leave(key),
+  });
+}

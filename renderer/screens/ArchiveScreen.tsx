@@ -27,7 +27,7 @@ import { errorMessage, toApiError } from '../api/errors.ts';
 import { ErrorBar, Loading, Page, Section } from '../components/layout.tsx';
 import { useLiveTest } from '../components/live-test.ts';
 import { useNotify } from '../components/notify.tsx';
-import { FormButtons, NotSavedBar, TestPanel, fieldMessages, onLeave, useFollowView, useSettingsFormStyles } from '../components/settings-form.tsx';
+import { FormButtons, NotSavedBar, TestPanel, fieldMessages, onLeave, textBinding, useFollowView, useSettingsFormStyles } from '../components/settings-form.tsx';
 import { archiveFormFrom, archiveIssues, checkArchive, layoutExample, type ArchiveErrors, type ArchiveField, type ArchiveFormValues } from './archive-form.ts';
 import { ArchiveCounts, ArchiveStateBadge, BackupsTable, PausedBar, useArchiveStatus } from './archive-status.tsx';
 
@@ -103,6 +103,7 @@ function ArchiveForm({ view, onSaved }: { view: ArchiveView; onSaved: (view: Arc
   };
   const { message, state } = fieldMessages(messageFor, (field: ArchiveField) => `archive-${field}-message`);
   const leave = onLeave((field: ArchiveField) => setTouched((t) => (t.has(field) ? t : new Set(t).add(field))));
+  const text = textBinding(values, change, leave);
 
   function change<K extends keyof ArchiveFormValues>(key: K, value: ArchiveFormValues[K]) {
     setValues((v) => ({ ...v, [key]: value }));
@@ -194,9 +195,7 @@ function ArchiveForm({ view, onSaved }: { view: ArchiveView; onSaved: (view: Arc
               <Input
                 id="archive-dir"
                 data-testid="archive-dir"
-                value={values.dir}
-                onChange={(_, d) => change('dir', d.value)}
-                onBlur={leave('dir')}
+                {...text('dir')}
                 placeholder="\\nas\pra-archive"
                 spellCheck={false}
               />
@@ -215,9 +214,7 @@ function ArchiveForm({ view, onSaved }: { view: ArchiveView; onSaved: (view: Arc
               <Input
                 id="archive-layout"
                 data-testid="archive-layout"
-                value={values.layout}
-                onChange={(_, d) => change('layout', d.value)}
-                onBlur={leave('layout')}
+                {...text('layout')}
                 placeholder={DEFAULT_ARCHIVE_LAYOUT}
                 spellCheck={false}
               />

@@ -32,6 +32,7 @@ import {
   TestPanel,
   fieldMessages,
   onLeave,
+  textBinding,
   useFollowView,
   useSettingsFormStyles,
 } from '../components/settings-form.tsx';
@@ -109,6 +110,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
   }
   const { message, state } = fieldMessages(messageFor, (field: DestinationField) => `elastic-${field}-message`);
   const leave = onLeave((field: DestinationField) => touch(field));
+  const text = textBinding(values, change, leave);
 
   /** A field's message shows once the user changed it and left it (or tried to test or save). */
   const touch = (field: DestinationField) => {
@@ -247,9 +249,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
                   <Input
                     id="elastic-url"
                     data-testid="elastic-url"
-                    value={values.url}
-                    onChange={(_, d) => change('url', d.value)}
-                    onBlur={leave('url')}
+                    {...text('url')}
                     placeholder="https://elastic.example.com:9200"
                     spellCheck={false}
                   />
@@ -259,9 +259,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
                   <Input
                     id="elastic-cloudId"
                     data-testid="elastic-cloud-id"
-                    value={values.cloudId}
-                    onChange={(_, d) => change('cloudId', d.value)}
-                    onBlur={leave('cloudId')}
+                    {...text('cloudId')}
                     spellCheck={false}
                   />
                 </Field>
@@ -313,9 +311,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
                     <Input
                       id="elastic-username"
                       data-testid="elastic-username"
-                      value={values.username}
-                      onChange={(_, d) => change('username', d.value)}
-                      onBlur={leave('username')}
+                      {...text('username')}
                       autoComplete="off"
                       spellCheck={false}
                     />
@@ -361,9 +357,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
                   <Input
                     id="elastic-caFile"
                     data-testid="elastic-ca-file"
-                    value={values.caFile}
-                    onChange={(_, d) => change('caFile', d.value)}
-                    onBlur={leave('caFile')}
+                    {...text('caFile')}
                     placeholder="C:\ProgramData\Elastic\http_ca.crt"
                     spellCheck={false}
                   />
@@ -374,9 +368,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
                   <Input
                     id="elastic-caFingerprint"
                     data-testid="elastic-ca-fingerprint"
-                    value={values.caFingerprint}
-                    onChange={(_, d) => change('caFingerprint', d.value)}
-                    onBlur={leave('caFingerprint')}
+                    {...text('caFingerprint')}
                     spellCheck={false}
                   />
                 </Field>
@@ -395,9 +387,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
                 <Input
                   id="elastic-namespace"
                   data-testid="elastic-namespace"
-                  value={values.namespace}
-                  onChange={(_, d) => change('namespace', d.value)}
-                  onBlur={leave('namespace')}
+                  {...text('namespace')}
                   spellCheck={false}
                 />
               </Field>
@@ -410,9 +400,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
                 <Input
                   id="elastic-kibanaUrl"
                   data-testid="elastic-kibana-url"
-                  value={values.kibanaUrl}
-                  onChange={(_, d) => change('kibanaUrl', d.value)}
-                  onBlur={leave('kibanaUrl')}
+                  {...text('kibanaUrl')}
                   placeholder="https://kibana.example.com:5601"
                   spellCheck={false}
                 />

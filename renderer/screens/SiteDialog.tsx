@@ -27,7 +27,7 @@ import { useApi } from '../api/context.tsx';
 import { toApiError } from '../api/errors.ts';
 import { useLiveTest } from '../components/live-test.ts';
 import { SecretInput } from '../components/secret-input.tsx';
-import { NotSavedBar, SaveButton, ScrolledTestVerdict, TestButton, fieldMessages, onLeave } from '../components/settings-form.tsx';
+import { NotSavedBar, SaveButton, ScrolledTestVerdict, TestButton, fieldMessages, onLeave, textBinding } from '../components/settings-form.tsx';
 import { TestSteps } from '../components/test-steps.tsx';
 import { ADVANCED_FIELD_IDS, AdvancedFields } from './site-advanced-fields.tsx';
 import { BACKUP_FIELD_IDS, BackupFields } from './site-backup-fields.tsx';
@@ -179,6 +179,7 @@ function SiteForm({
   }
 
   const leave = onLeave(touch);
+  const text = textBinding(values, change, leave);
 
   function touch(field: SiteFormField) {
     if (!dirty.current.has(field)) return;
@@ -290,9 +291,7 @@ function SiteForm({
               <Input
                 id={FIELD_IDS.name}
                 data-testid={FIELD_IDS.name}
-                value={values.name}
-                onChange={(_, d) => change('name', d.value)}
-                onBlur={leave('name')}
+                {...text('name')}
                 autoComplete="off"
               />
             </Field>
@@ -307,9 +306,7 @@ function SiteForm({
               <Input
                 id={FIELD_IDS.host}
                 data-testid={FIELD_IDS.host}
-                value={values.host}
-                onChange={(_, d) => change('host', d.value)}
-                onBlur={leave('host')}
+                {...text('host')}
                 placeholder="access.example.com"
                 autoComplete="off"
                 spellCheck={false}
@@ -320,9 +317,7 @@ function SiteForm({
                 <Input
                   id={FIELD_IDS.clientId}
                   data-testid={FIELD_IDS.clientId}
-                  value={values.clientId}
-                  onChange={(_, d) => change('clientId', d.value)}
-                  onBlur={leave('clientId')}
+                  {...text('clientId')}
                   autoComplete="off"
                   spellCheck={false}
                 />

@@ -1,6 +1,7 @@
 /** The site dialog's Advanced settings (a part of SiteDialog.tsx, kept apart for its size). */
 import { Accordion, AccordionHeader, AccordionItem, AccordionPanel, Field, Input, makeStyles, tokens } from '@fluentui/react-components';
 import type { FocusEvent, ReactElement } from 'react';
+import { textBinding } from '../components/settings-form.tsx';
 import type { SiteFormField, SiteFormValues } from './site-form.ts';
 
 export const ADVANCED_FIELD_IDS = {
@@ -76,6 +77,7 @@ export function AdvancedFields({
   state: (field: SiteFormField) => 'error' | 'none';
 }) {
   const styles = useStyles();
+  const text = textBinding(values, change, leave);
   return (
     <Accordion collapsible openItems={open ? ['advanced'] : []} onToggle={(_, data) => onOpenChange(data.openItems.includes('advanced'))}>
       <AccordionItem value="advanced">
@@ -102,9 +104,7 @@ export function AdvancedFields({
                 <Input
                   id={ADVANCED_FIELD_IDS[field]}
                   data-testid={ADVANCED_FIELD_IDS[field]}
-                  value={values[field]}
-                  onChange={(_, d) => change(field, d.value)}
-                  onBlur={leave(field)}
+                  {...text(field)}
                   placeholder={placeholder}
                   spellCheck={false}
                 />
