@@ -252,3 +252,22 @@ export function textBinding<V, F extends string>(
     onBlur: leave(key),
   });
 }
+
+/** Focuses the first field, in the form's order, that has a message (after this render); returns it. */
+export function focusFirstError<F extends string>(order: readonly F[], errors: Partial<Record<F, string>>, idOf: (field: F) => string): F | undefined {
+  const first = order.find((f) => errors[f]);
+  if (first) setTimeout(() => document.getElementById(idOf(first))?.focus(), 0);
+  return first;
+}
+
+type Issues = { field: string | null; message: string }[];
+
+/**
+ * The engine's refusal, split by the form's fields (`byField`); what belongs to none goes to the
+ * form's bar, and a refusal with no issues at all shows its message there.
+ */
+export function refusalByField<E>(error: { body: { message: string; issues?: Issues } }, byField: (issues: Issues) => { errors: E; general: string[] }) {
+  const { errors, general } = byField(error.body.issues ?? []);
+  if (Object.keys(errors as object).length === 0 && general.length === 0) general.push(error.body.message);
+  return { errors, general };
+}

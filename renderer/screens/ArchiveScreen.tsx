@@ -27,7 +27,7 @@ import { errorMessage, toApiError } from '../api/errors.ts';
 import { ErrorBar, Loading, Page, Section } from '../components/layout.tsx';
 import { useLiveTest } from '../components/live-test.ts';
 import { useNotify } from '../components/notify.tsx';
-import { FormButtons, NotSavedBar, TestPanel, fieldMessages, onLeave, textBinding, useFollowView, useSettingsFormStyles } from '../components/settings-form.tsx';
+import { FormButtons, NotSavedBar, TestPanel, fieldMessages, focusFirstError, onLeave, refusalByField, textBinding, useFollowView, useSettingsFormStyles } from '../components/settings-form.tsx';
 import { archiveFormFrom, archiveIssues, checkArchive, layoutExample, type ArchiveErrors, type ArchiveField, type ArchiveFormValues } from './archive-form.ts';
 import { ArchiveCounts, ArchiveStateBadge, BackupsTable, PausedBar, useArchiveStatus } from './archive-status.tsx';
 
@@ -112,18 +112,13 @@ function ArchiveForm({ view, onSaved }: { view: ArchiveView; onSaved: (view: Arc
   }
 
   function showApiError(e: unknown) {
-    const error = toApiError(e);
-    const { errors, general: rest } = archiveIssues(error.body.issues ?? []);
-    if (Object.keys(errors).length === 0 && rest.length === 0) rest.push(error.body.message);
+    const { errors, general: rest } = refusalByField(toApiError(e), archiveIssues);
     setServerErrors(errors);
     setGeneral(rest);
   }
 
   function firstError(): boolean {
-    const first = (['dir', 'layout', 'kinds'] as const).find((f) => checked.errors[f]);
-    if (!first) return false;
-    setTimeout(() => document.getElementById(`archive-${first}`)?.focus(), 0);
-    return true;
+    return focusFirstError(['dir', 'layout', 'kinds'] as const, checked.errors, (f) => `archive-${f}`) !== undefined;
   }
 
   async function runTest() {

@@ -31,7 +31,9 @@ import {
   NotSavedBar,
   TestPanel,
   fieldMessages,
+  focusFirstError,
   onLeave,
+  refusalByField,
   textBinding,
   useFollowView,
   useSettingsFormStyles,
@@ -124,8 +126,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
   }
 
   function showApiError(error: ApiError) {
-    const { errors, general: rest } = destinationIssues(error.body.issues ?? []);
-    if (Object.keys(errors).length === 0 && rest.length === 0) rest.push(error.body.message);
+    const { errors, general: rest } = refusalByField(error, destinationIssues);
     setServerErrors(errors);
     setGeneral(rest);
   }
@@ -134,10 +135,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
 
   function firstError(): boolean {
     const order: DestinationField[] = ['url', 'cloudId', 'username', 'apiKey', 'password', 'caFile', 'caFingerprint', 'namespace', 'kibanaUrl'];
-    const first = order.find((f) => checked.errors[f]);
-    if (!first) return false;
-    setTimeout(() => document.getElementById(`elastic-${first}`)?.focus(), 0);
-    return true;
+    return focusFirstError(order, checked.errors, (f) => `elastic-${f}`) !== undefined;
   }
 
   async function runTest() {

@@ -27,7 +27,7 @@ import { useApi } from '../api/context.tsx';
 import { toApiError } from '../api/errors.ts';
 import { useLiveTest } from '../components/live-test.ts';
 import { SecretInput } from '../components/secret-input.tsx';
-import { NotSavedBar, SaveButton, ScrolledTestVerdict, TestButton, fieldMessages, onLeave, textBinding } from '../components/settings-form.tsx';
+import { NotSavedBar, SaveButton, ScrolledTestVerdict, TestButton, fieldMessages, focusFirstError, onLeave, refusalByField, textBinding } from '../components/settings-form.tsx';
 import { TestSteps } from '../components/test-steps.tsx';
 import { ADVANCED_FIELD_IDS, AdvancedFields } from './site-advanced-fields.tsx';
 import { BACKUP_FIELD_IDS, BackupFields } from './site-backup-fields.tsx';
@@ -187,15 +187,12 @@ function SiteForm({
   }
 
   function focusFirst(errors: SiteFormErrors) {
-    const first = FIELD_ORDER.find((f) => errors[f]);
-    if (!first) return;
-    if (ADVANCED_FIELDS.includes(first)) setAdvancedOpen(true);
-    setTimeout(() => document.getElementById(FIELD_IDS[first])?.focus(), 0);
+    const first = focusFirstError(FIELD_ORDER, errors, (f) => FIELD_IDS[f]);
+    if (first && ADVANCED_FIELDS.includes(first)) setAdvancedOpen(true);
   }
 
   function showApiError(error: { body: { message: string; issues?: { field: string | null; message: string }[] } }) {
-    const { errors, general: rest } = issuesByField(error.body.issues ?? []);
-    if (Object.keys(errors).length === 0 && rest.length === 0) rest.push(error.body.message);
+    const { errors, general: rest } = refusalByField(error, issuesByField);
     setServerErrors(errors);
     setGeneral(rest);
     if (ADVANCED_FIELDS.some((f) => errors[f])) setAdvancedOpen(true);
