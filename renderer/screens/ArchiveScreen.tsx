@@ -16,47 +16,25 @@ import {
   DialogTitle,
   Field,
   Input,
-  MessageBar,
-  MessageBarBody,
-  MessageBarTitle,
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { Beaker20Regular, Power20Regular, Save20Regular } from '@fluentui/react-icons';
-import { useState, type FocusEvent, type ReactElement } from 'react';
+import { Power20Regular } from '@fluentui/react-icons';
+import { useState } from 'react';
 import { ARCHIVE_TEST_STEPS, DEFAULT_ARCHIVE_LAYOUT, type ArchiveView } from '../../shared/archive.ts';
 import { useApi } from '../api/context.tsx';
 import { errorMessage, toApiError } from '../api/errors.ts';
 import { ErrorBar, Loading, Page, Section } from '../components/layout.tsx';
 import { useLiveTest } from '../components/live-test.ts';
 import { useNotify } from '../components/notify.tsx';
-import { TestSteps } from '../components/test-steps.tsx';
+import { FormButtons, NotSavedBar, TestPanel, fieldMessages, focusFirstError, onLeave, refusalByField, textBinding, useFollowView, useSettingsFormStyles } from '../components/settings-form.tsx';
 import { archiveFormFrom, archiveIssues, checkArchive, layoutExample, type ArchiveErrors, type ArchiveField, type ArchiveFormValues } from './archive-form.ts';
 import { ArchiveCounts, ArchiveStateBadge, BackupsTable, PausedBar, useArchiveStatus } from './archive-status.tsx';
 
+/** What only this form has; the layout is the settings forms' (useSettingsFormStyles). */
 const useStyles = makeStyles({
-  layout: {
-    display: 'grid',
-    gridTemplateColumns: 'minmax(0, 3fr) minmax(280px, 2fr)',
-    gap: tokens.spacingHorizontalL,
-    alignItems: 'start',
-    '@media (max-width: 960px)': { gridTemplateColumns: 'minmax(0, 1fr)' },
-  },
-  form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, minWidth: 0 },
-  group: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
   checks: { display: 'flex', flexDirection: 'column', marginLeft: `calc(-1 * ${tokens.spacingHorizontalS})` },
-  buttons: {
-    display: 'flex',
-    flexWrap: 'wrap',
-    gap: tokens.spacingHorizontalS,
-    justifyContent: 'flex-end',
-    paddingTop: tokens.spacingVerticalS,
-    borderTop: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
-  },
   off: { marginRight: 'auto' },
-  side: { position: 'sticky', top: '120px', display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
-  muted: { color: tokens.colorNeutralForeground2 },
-  code: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200, overflowWrap: 'anywhere' },
 });
 
 const DESCRIPTION =
@@ -103,7 +81,7 @@ export function ArchiveScreen({
 }
 
 function ArchiveForm({ view, onSaved }: { view: ArchiveView; onSaved: (view: ArchiveView) => void }) {
-  const styles = useStyles();
+  const styles = { ...useSettingsFormStyles(), ...useStyles() };
   const api = useApi();
   const notify = useNotify();
   const [values, setValues] = useState<ArchiveFormValues>(() => archiveFormFrom(view));
@@ -115,12 +93,7 @@ function ArchiveForm({ view, onSaved }: { view: ArchiveView; onSaved: (view: Arc
   const [confirmOff, setConfirmOff] = useState(false);
   const test = useLiveTest(ARCHIVE_TEST_STEPS);
 
-  // A save elsewhere (the CLI, another window) or the first load brings new stored values.
-  const [viewSeen, setViewSeen] = useState(view);
-  if (view !== viewSeen) {
-    setViewSeen(view);
-    setValues(archiveFormFrom(view));
-  }
+  useFollowView(view, (next) => setValues(archiveFormFrom(next)));
 
   const checked = checkArchive(values);
   const messageFor = (field: ArchiveField): string | undefined => {
@@ -128,16 +101,9 @@ function ArchiveForm({ view, onSaved }: { view: ArchiveView; onSaved: (view: Arc
     const text = checked.errors[field];
     return text && (attempted || touched.has(field)) ? text : undefined;
   };
-  const message = (field: ArchiveField): ReactElement | undefined => {
-    const text = messageFor(field);
-    return text ? <span data-testid={`archive-${field}-message`}>{text}</span> : undefined;
-  };
-  const state = (field: ArchiveField) => (messageFor(field) ? 'error' : 'none');
-  /** As on the other forms: leaving a field for a button does not show its message (the click would move). */
-  const leave = (field: ArchiveField) => (event: FocusEvent<HTMLElement>) => {
-    if (event.relatedTarget instanceof HTMLButtonElement) return;
-    setTouched((t) => (t.has(field) ? t : new Set(t).add(field)));
-  };
+  const { message, state } = fieldMessages(messageFor, (field: ArchiveField) => `archive-${field}-message`);
+  const leave = onLeave((field: ArchiveField) => setTouched((t) => (t.has(field) ? t : new Set(t).add(field))));
+  const text = textBinding(values, change, leave);
 
   function change<K extends keyof ArchiveFormValues>(key: K, value: ArchiveFormValues[K]) {
     setValues((v) => ({ ...v, [key]: value }));
@@ -146,18 +112,13 @@ function ArchiveForm({ view, onSaved }: { view: ArchiveView; onSaved: (view: Arc
   }
 
   function showApiError(e: unknown) {
-    const error = toApiError(e);
-    const { errors, general: rest } = archiveIssues(error.body.issues ?? []);
-    if (Object.keys(errors).length === 0 && rest.length === 0) rest.push(error.body.message);
+    const { errors, general: rest } = refusalByField(toApiError(e), archiveIssues);
     setServerErrors(errors);
     setGeneral(rest);
   }
 
   function firstError(): boolean {
-    const first = (['dir', 'layout', 'kinds'] as const).find((f) => checked.errors[f]);
-    if (!first) return false;
-    setTimeout(() => document.getElementById(`archive-${first}`)?.focus(), 0);
-    return true;
+    return focusFirstError(['dir', 'layout', 'kinds'] as const, checked.errors, (f) => `archive-${f}`) !== undefined;
   }
 
   async function runTest() {
@@ -211,14 +172,7 @@ function ArchiveForm({ view, onSaved }: { view: ArchiveView; onSaved: (view: Arc
         }}
         aria-label="Archive settings"
       >
-        {general.length > 0 ? (
-          <MessageBar intent="error" layout="multiline" data-testid="archive-error">
-            <MessageBarBody>
-              <MessageBarTitle>Not saved</MessageBarTitle>
-              {general.join(' ')}
-            </MessageBarBody>
-          </MessageBar>
-        ) : null}
+        <NotSavedBar messages={general} testId="archive-error" />
         <Section title="Archive folder" description="Several sites share it: each site's files go below its own host name.">
           <div className={styles.group}>
             <Field
@@ -236,9 +190,7 @@ function ArchiveForm({ view, onSaved }: { view: ArchiveView; onSaved: (view: Arc
               <Input
                 id="archive-dir"
                 data-testid="archive-dir"
-                value={values.dir}
-                onChange={(_, d) => change('dir', d.value)}
-                onBlur={leave('dir')}
+                {...text('dir')}
                 placeholder="\\nas\pra-archive"
                 spellCheck={false}
               />
@@ -257,9 +209,7 @@ function ArchiveForm({ view, onSaved }: { view: ArchiveView; onSaved: (view: Arc
               <Input
                 id="archive-layout"
                 data-testid="archive-layout"
-                value={values.layout}
-                onChange={(_, d) => change('layout', d.value)}
-                onBlur={leave('layout')}
+                {...text('layout')}
                 placeholder={DEFAULT_ARCHIVE_LAYOUT}
                 spellCheck={false}
               />
@@ -290,53 +240,23 @@ function ArchiveForm({ view, onSaved }: { view: ArchiveView; onSaved: (view: Arc
             </div>
           </Field>
         </Section>
-        <div className={styles.buttons}>
+        <FormButtons prefix="archive" testing={test.state.phase === 'running'} saving={saving} onTest={() => void runTest()}>
           {view.configured ? (
             <Button className={styles.off} icon={<Power20Regular />} onClick={() => setConfirmOff(true)} disabled={busy} data-testid="archive-off-button">
               Turn off
             </Button>
           ) : null}
-          <Button icon={<Beaker20Regular />} onClick={() => void runTest()} disabled={busy} data-testid="archive-test-button">
-            {test.state.phase === 'running' ? 'Testing…' : 'Test'}
-          </Button>
-          <Button appearance="primary" type="submit" icon={<Save20Regular />} disabled={busy} data-testid="archive-save-button">
-            {saving ? 'Saving…' : 'Save'}
-          </Button>
-        </div>
+        </FormButtons>
       </form>
       <div className={styles.side}>
-        <Section
+        <TestPanel
           title="Folder test"
-          description={test.state.phase === 'idle' ? 'Checks the folder before you save it: that it exists or can be created, can be written, and has room.' : undefined}
-          testId="archive-test-panel"
-        >
-          <TestSteps steps={test.state.steps} label="Archive test steps" testId="archive-test-steps" />
-          {test.state.phase === 'done' && test.state.result ? (
-            test.state.result.ok ? (
-              <MessageBar intent="success" data-testid="archive-test-summary" data-result="ok">
-                <MessageBarBody>
-                  <MessageBarTitle>All checks passed</MessageBarTitle>
-                  Save to archive into this folder.
-                </MessageBarBody>
-              </MessageBar>
-            ) : (
-              <MessageBar intent="error" data-testid="archive-test-summary" data-result="failed">
-                <MessageBarBody>
-                  <MessageBarTitle>The test failed</MessageBarTitle>
-                  Fix what the failed step says, then test again.
-                </MessageBarBody>
-              </MessageBar>
-            )
-          ) : null}
-          {test.state.phase === 'error' && test.state.error ? (
-            <MessageBar intent="error" layout="multiline" data-testid="archive-test-summary" data-result="error">
-              <MessageBarBody>
-                <MessageBarTitle>The test could not run</MessageBarTitle>
-                {test.state.error.body.message}
-              </MessageBarBody>
-            </MessageBar>
-          ) : null}
-        </Section>
+          idleDescription="Checks the folder before you save it: that it exists or can be created, can be written, and has room."
+          state={test.state}
+          stepsLabel="Archive test steps"
+          prefix="archive"
+          passed="Save to archive into this folder."
+        />
         <Section title="What goes where" headingLevel="h4">
           <Body1 className={styles.muted}>
             In each session's folder: <span className={styles.code}>session.xml</span>, <span className={styles.code}>recording.&lt;ext&gt;</span> and{' '}

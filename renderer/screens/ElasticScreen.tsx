@@ -14,8 +14,8 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { Beaker20Regular, CheckmarkCircle20Filled, Save20Regular } from '@fluentui/react-icons';
-import { useRef, useState, type FocusEvent, type ReactElement } from 'react';
+import { CheckmarkCircle20Filled } from '@fluentui/react-icons';
+import { useRef, useState } from 'react';
 import type { ApiError } from '../../shared/contract.ts';
 import { DESTINATION_TEST_STEPS, type DestinationView } from '../../shared/destination.ts';
 import type { TestStep } from '../../shared/site-test.ts';
@@ -25,7 +25,19 @@ import { ErrorBar, Loading, Page, Section } from '../components/layout.tsx';
 import { useLiveTest } from '../components/live-test.ts';
 import { useNotify } from '../components/notify.tsx';
 import { SecretInput } from '../components/secret-input.tsx';
-import { TestSteps } from '../components/test-steps.tsx';
+import {
+  FIX_THE_FAILED_STEP,
+  FormButtons,
+  NotSavedBar,
+  TestPanel,
+  fieldMessages,
+  focusFirstError,
+  onLeave,
+  refusalByField,
+  textBinding,
+  useFollowView,
+  useSettingsFormStyles,
+} from '../components/settings-form.tsx';
 import {
   checkDestination,
   destinationFormFrom,
@@ -35,34 +47,15 @@ import {
   type DestinationFormValues,
 } from './destination-form.ts';
 
+/** What only this form has; the layout is the settings forms' (useSettingsFormStyles). */
 const useStyles = makeStyles({
   adminKey: { marginTop: tokens.spacingVerticalS, maxWidth: '420px' },
-  layout: {
-    display: 'grid',
-    gridTemplateColumns: 'minmax(0, 3fr) minmax(280px, 2fr)',
-    gap: tokens.spacingHorizontalL,
-    alignItems: 'start',
-    '@media (max-width: 960px)': { gridTemplateColumns: 'minmax(0, 1fr)' },
-  },
-  form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, minWidth: 0 },
-  group: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
   row: {
     display: 'grid',
     gridTemplateColumns: 'repeat(auto-fit, minmax(220px, 1fr))',
     gap: tokens.spacingHorizontalL,
   },
   radios: { marginLeft: `calc(-1 * ${tokens.spacingHorizontalS})` },
-  buttons: {
-    display: 'flex',
-    flexWrap: 'wrap',
-    gap: tokens.spacingHorizontalS,
-    justifyContent: 'flex-end',
-    paddingTop: tokens.spacingVerticalS,
-    borderTop: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
-  },
-  side: { position: 'sticky', top: '120px', display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
-  muted: { color: tokens.colorNeutralForeground2 },
-  code: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200, overflowWrap: 'anywhere' },
 });
 
 export function ElasticScreen({
@@ -90,7 +83,7 @@ export function ElasticScreen({
 }
 
 function DestinationForm({ view, description, onSaved }: { view: DestinationView; description: string; onSaved: (view: DestinationView) => void }) {
-  const styles = useStyles();
+  const styles = { ...useSettingsFormStyles(), ...useStyles() };
   const api = useApi();
   const notify = useNotify();
   const [values, setValues] = useState<DestinationFormValues>(() => destinationFormFrom(view));
@@ -107,12 +100,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
   const [install, setInstall] = useState<{ busy: boolean; result: { ok: boolean; detail: string } | null }>({ busy: false, result: null });
   const test = useLiveTest(DESTINATION_TEST_STEPS);
 
-  // A save elsewhere (or the first load) brings new stored values; the form follows them.
-  const [viewSeen, setViewSeen] = useState(view);
-  if (view !== viewSeen) {
-    setViewSeen(view);
-    setValues(destinationFormFrom(view));
-  }
+  useFollowView(view, (next) => setValues(destinationFormFrom(next)));
 
   const stored = { apiKey: view.apiKeyStored, password: view.passwordStored };
   const checked = checkDestination(values, typed, stored);
@@ -122,20 +110,9 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
     const text = checked.errors[field];
     return text && (attempted || touched.has(field)) ? text : undefined;
   }
-  const message = (field: DestinationField): ReactElement | undefined => {
-    const text = messageFor(field);
-    return text ? <span data-testid={`elastic-${field}-message`}>{text}</span> : undefined;
-  };
-  const state = (field: DestinationField) => (messageFor(field) ? 'error' : 'none');
-  /**
-   * Leaving a field shows its message — unless focus goes to a button: the message appearing would
-   * move the button away under the pointer between mouse down and up, and the click would be lost.
-   * (Test and Save check every field anyway.)
-   */
-  const leave = (field: DestinationField) => (event: FocusEvent<HTMLElement>) => {
-    if (event.relatedTarget instanceof HTMLButtonElement) return;
-    touch(field);
-  };
+  const { message, state } = fieldMessages(messageFor, (field: DestinationField) => `elastic-${field}-message`);
+  const leave = onLeave((field: DestinationField) => touch(field));
+  const text = textBinding(values, change, leave);
 
   /** A field's message shows once the user changed it and left it (or tried to test or save). */
   const touch = (field: DestinationField) => {
@@ -149,8 +126,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
   }
 
   function showApiError(error: ApiError) {
-    const { errors, general: rest } = destinationIssues(error.body.issues ?? []);
-    if (Object.keys(errors).length === 0 && rest.length === 0) rest.push(error.body.message);
+    const { errors, general: rest } = refusalByField(error, destinationIssues);
     setServerErrors(errors);
     setGeneral(rest);
   }
@@ -159,10 +135,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
 
   function firstError(): boolean {
     const order: DestinationField[] = ['url', 'cloudId', 'username', 'apiKey', 'password', 'caFile', 'caFingerprint', 'namespace', 'kibanaUrl'];
-    const first = order.find((f) => checked.errors[f]);
-    if (!first) return false;
-    setTimeout(() => document.getElementById(`elastic-${first}`)?.focus(), 0);
-    return true;
+    return focusFirstError(order, checked.errors, (f) => `elastic-${f}`) !== undefined;
   }
 
   async function runTest() {
@@ -226,7 +199,6 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
     }
   }
 
-  const busy = saving || test.state.phase === 'running';
   const dataStream = `logs-beyondtrust_pra.access_session-${values.namespace.trim() || 'default'}`;
   const assetsStep = test.state.steps.find((s) => s.id === 'assets' && s.status === 'failed' && (s as TestStep).fix === 'install-assets');
 
@@ -256,14 +228,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
             void save();
           }}
         >
-          {general.length > 0 ? (
-            <MessageBar intent="error" layout="multiline" data-testid="elastic-error">
-              <MessageBarBody>
-                <MessageBarTitle>Not saved</MessageBarTitle>
-                {general.join(' ')}
-              </MessageBarBody>
-            </MessageBar>
-          ) : null}
+          <NotSavedBar messages={general} testId="elastic-error" />
           <Section title="Cluster" description="The Elasticsearch cluster that receives the sessions.">
             <div className={styles.group}>
               <RadioGroup
@@ -282,9 +247,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
                   <Input
                     id="elastic-url"
                     data-testid="elastic-url"
-                    value={values.url}
-                    onChange={(_, d) => change('url', d.value)}
-                    onBlur={leave('url')}
+                    {...text('url')}
                     placeholder="https://elastic.example.com:9200"
                     spellCheck={false}
                   />
@@ -294,9 +257,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
                   <Input
                     id="elastic-cloudId"
                     data-testid="elastic-cloud-id"
-                    value={values.cloudId}
-                    onChange={(_, d) => change('cloudId', d.value)}
-                    onBlur={leave('cloudId')}
+                    {...text('cloudId')}
                     spellCheck={false}
                   />
                 </Field>
@@ -348,9 +309,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
                     <Input
                       id="elastic-username"
                       data-testid="elastic-username"
-                      value={values.username}
-                      onChange={(_, d) => change('username', d.value)}
-                      onBlur={leave('username')}
+                      {...text('username')}
                       autoComplete="off"
                       spellCheck={false}
                     />
@@ -396,9 +355,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
                   <Input
                     id="elastic-caFile"
                     data-testid="elastic-ca-file"
-                    value={values.caFile}
-                    onChange={(_, d) => change('caFile', d.value)}
-                    onBlur={leave('caFile')}
+                    {...text('caFile')}
                     placeholder="C:\ProgramData\Elastic\http_ca.crt"
                     spellCheck={false}
                   />
@@ -409,9 +366,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
                   <Input
                     id="elastic-caFingerprint"
                     data-testid="elastic-ca-fingerprint"
-                    value={values.caFingerprint}
-                    onChange={(_, d) => change('caFingerprint', d.value)}
-                    onBlur={leave('caFingerprint')}
+                    {...text('caFingerprint')}
                     spellCheck={false}
                   />
                 </Field>
@@ -430,9 +385,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
                 <Input
                   id="elastic-namespace"
                   data-testid="elastic-namespace"
-                  value={values.namespace}
-                  onChange={(_, d) => change('namespace', d.value)}
-                  onBlur={leave('namespace')}
+                  {...text('namespace')}
                   spellCheck={false}
                 />
               </Field>
@@ -445,56 +398,25 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
                 <Input
                   id="elastic-kibanaUrl"
                   data-testid="elastic-kibana-url"
-                  value={values.kibanaUrl}
-                  onChange={(_, d) => change('kibanaUrl', d.value)}
-                  onBlur={leave('kibanaUrl')}
+                  {...text('kibanaUrl')}
                   placeholder="https://kibana.example.com:5601"
                   spellCheck={false}
                 />
               </Field>
             </div>
           </Section>
-          <div className={styles.buttons}>
-            <Button icon={<Beaker20Regular />} onClick={() => void runTest()} disabled={busy} data-testid="elastic-test-button">
-              {test.state.phase === 'running' ? 'Testing…' : 'Test'}
-            </Button>
-            <Button appearance="primary" type="submit" icon={<Save20Regular />} disabled={busy} data-testid="elastic-save-button">
-              {saving ? 'Saving…' : 'Save'}
-            </Button>
-          </div>
+          <FormButtons prefix="elastic" testing={test.state.phase === 'running'} saving={saving} onTest={() => void runTest()} />
         </form>
         <div className={styles.side}>
-          <Section
+          <TestPanel
             title="Connection test"
-            description={test.state.phase === 'idle' ? 'Checks these settings before you save them.' : undefined}
-            testId="elastic-test-panel"
+            idleDescription="Checks these settings before you save them."
+            state={test.state}
+            stepsLabel="Elastic test steps"
+            prefix="elastic"
+            passed="Save to send the sessions to this cluster."
+            failed={assetsStep ? null : FIX_THE_FAILED_STEP}
           >
-            <TestSteps steps={test.state.steps} label="Elastic test steps" testId="elastic-test-steps" />
-            {test.state.phase === 'done' && test.state.result ? (
-              test.state.result.ok ? (
-                <MessageBar intent="success" data-testid="elastic-test-summary" data-result="ok">
-                  <MessageBarBody>
-                    <MessageBarTitle>All checks passed</MessageBarTitle>
-                    Save to send the sessions to this cluster.
-                  </MessageBarBody>
-                </MessageBar>
-              ) : assetsStep ? null : (
-                <MessageBar intent="error" data-testid="elastic-test-summary" data-result="failed">
-                  <MessageBarBody>
-                    <MessageBarTitle>The test failed</MessageBarTitle>
-                    Fix what the failed step says, then test again.
-                  </MessageBarBody>
-                </MessageBar>
-              )
-            ) : null}
-            {test.state.phase === 'error' && test.state.error ? (
-              <MessageBar intent="error" layout="multiline" data-testid="elastic-test-summary" data-result="error">
-                <MessageBarBody>
-                  <MessageBarTitle>The test could not run</MessageBarTitle>
-                  {test.state.error.body.message}
-                </MessageBarBody>
-              </MessageBar>
-            ) : null}
             {assetsStep && test.state.phase === 'done' && !install.result?.ok ? (
               <MessageBar intent="warning" layout="multiline" data-testid="elastic-assets-fix">
                 <MessageBarBody>
@@ -524,7 +446,7 @@ function DestinationForm({ view, description, onSaved }: { view: DestinationView
                 </MessageBarBody>
               </MessageBar>
             ) : null}
-          </Section>
+          </TestPanel>
           <Section title="Where the sessions go" headingLevel="h4">
             <Body1 className={styles.muted}>
               Each access session event becomes a document in the data stream <span className={styles.code}>{view.configured ? view.dataStream : dataStream}</span>,

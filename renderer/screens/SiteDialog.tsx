@@ -3,10 +3,6 @@
  * is typed, every message by the field it concerns, and a Test that shows its steps live.
  */
 import {
-  Accordion,
-  AccordionHeader,
-  AccordionItem,
-  AccordionPanel,
   Button,
   Dialog,
   DialogActions,
@@ -17,17 +13,13 @@ import {
   Divider,
   Field,
   Input,
-  MessageBar,
-  MessageBarBody,
-  MessageBarTitle,
   Subtitle2,
   Switch,
   makeStyles,
   tokens,
-  type AccordionToggleEventHandler,
 } from '@fluentui/react-components';
-import { Beaker20Regular, Info16Regular } from '@fluentui/react-icons';
-import { useEffect, useMemo, useRef, useState, type FocusEvent, type ReactElement } from 'react';
+import { Info16Regular } from '@fluentui/react-icons';
+import { useMemo, useRef, useState } from 'react';
 import type { SiteView } from '../../shared/contract.ts';
 import { normalizeSiteHost } from '../../shared/host.ts';
 import { SITE_TEST_STEPS } from '../../shared/site-test.ts';
@@ -35,7 +27,9 @@ import { useApi } from '../api/context.tsx';
 import { toApiError } from '../api/errors.ts';
 import { useLiveTest } from '../components/live-test.ts';
 import { SecretInput } from '../components/secret-input.tsx';
+import { NotSavedBar, SaveButton, ScrolledTestVerdict, TestButton, fieldMessages, focusFirstError, onLeave, refusalByField, textBinding } from '../components/settings-form.tsx';
 import { TestSteps } from '../components/test-steps.tsx';
+import { ADVANCED_FIELD_IDS, AdvancedFields } from './site-advanced-fields.tsx';
 import { BACKUP_FIELD_IDS, BackupFields } from './site-backup-fields.tsx';
 import {
   ADVANCED_FIELDS,
@@ -51,13 +45,6 @@ import {
   type SiteFormField,
   type SiteFormValues,
 } from './site-form.ts';
-
-/** The three duration settings of the Advanced section: the field they validate and the form value they edit. */
-const DURATION_FIELDS = [
-  { field: 'initialIntervalSeconds', value: 'initialInterval', label: 'Initial interval', hint: 'How far back the first run reaches: 24h, 7d… up to 90d.' },
-  { field: 'pollIntervalSeconds', value: 'pollInterval', label: 'Poll interval', hint: 'Time between runs, at least 30s.' },
-  { field: 'timeoutSeconds', value: 'timeout', label: 'HTTP timeout', hint: 'How long to wait for the site.' },
-] as const;
 
 const useStyles = makeStyles({
   surface: {
@@ -77,24 +64,7 @@ const useStyles = makeStyles({
     gap: `${tokens.spacingVerticalM} ${tokens.spacingHorizontalL}`,
     alignItems: 'start',
   },
-  durations: {
-    display: 'grid',
-    gridTemplateColumns: 'repeat(auto-fit, minmax(150px, 1fr))',
-    // Fluent's Input has a min-content wider than a third of the dialog: let it shrink to its column.
-    '& .fui-Input': { minWidth: 0, width: '100%' },
-    gap: `${tokens.spacingVerticalM} ${tokens.spacingHorizontalL}`,
-    alignItems: 'start',
-  },
-  panel: { marginLeft: 0, marginRight: 0 },
   switch: { marginLeft: `calc(-1 * ${tokens.spacingHorizontalS})` },
-  advanced: {
-    display: 'flex',
-    flexDirection: 'column',
-    gap: tokens.spacingVerticalM,
-    paddingTop: tokens.spacingVerticalS,
-    paddingBottom: tokens.spacingVerticalS,
-  },
-  accordionHeader: { marginLeft: `calc(-1 * ${tokens.spacingHorizontalM})` },
   testArea: {
     display: 'flex',
     flexDirection: 'column',
@@ -142,11 +112,7 @@ const FIELD_IDS: Record<SiteFormField, string> = {
   clientId: 'site-client-id',
   clientSecret: 'site-client-secret',
   enabled: 'site-enabled',
-  initialIntervalSeconds: 'site-initial-interval',
-  pollIntervalSeconds: 'site-poll-interval',
-  timeoutSeconds: 'site-timeout',
-  caFile: 'site-ca-file',
-  proxyUrl: 'site-proxy-url',
+  ...ADVANCED_FIELD_IDS,
   ...BACKUP_FIELD_IDS,
 };
 
@@ -212,15 +178,8 @@ function SiteForm({
     if (field && serverErrors[field]) setServerErrors(({ [field]: _dropped, ...rest }) => rest);
   }
 
-  /**
-   * Leaving a field shows its message — unless focus goes to a button: the message appearing would
-   * move the button away under the pointer between mouse down and up, and the click would be lost.
-   * (Test and Save check every field anyway.)
-   */
-  const leave = (field: SiteFormField) => (event: FocusEvent<HTMLElement>) => {
-    if (event.relatedTarget instanceof HTMLButtonElement) return;
-    touch(field);
-  };
+  const leave = onLeave(touch);
+  const text = textBinding(values, change, leave);
 
   function touch(field: SiteFormField) {
     if (!dirty.current.has(field)) return;
@@ -228,15 +187,12 @@ function SiteForm({
   }
 
   function focusFirst(errors: SiteFormErrors) {
-    const first = FIELD_ORDER.find((f) => errors[f]);
-    if (!first) return;
-    if (ADVANCED_FIELDS.includes(first)) setAdvancedOpen(true);
-    setTimeout(() => document.getElementById(FIELD_IDS[first])?.focus(), 0);
+    const first = focusFirstError(FIELD_ORDER, errors, (f) => FIELD_IDS[f]);
+    if (first && ADVANCED_FIELDS.includes(first)) setAdvancedOpen(true);
   }
 
   function showApiError(error: { body: { message: string; issues?: { field: string | null; message: string }[] } }) {
-    const { errors, general: rest } = issuesByField(error.body.issues ?? []);
-    if (Object.keys(errors).length === 0 && rest.length === 0) rest.push(error.body.message);
+    const { errors, general: rest } = refusalByField(error, issuesByField);
     setServerErrors(errors);
     setGeneral(rest);
     if (ADVANCED_FIELDS.some((f) => errors[f])) setAdvancedOpen(true);
@@ -306,14 +262,8 @@ function SiteForm({
     }
   }
 
-  const onAccordionToggle: AccordionToggleEventHandler<string> = (_, data) => setAdvancedOpen(data.openItems.includes('advanced'));
   const advancedHasError = ADVANCED_FIELDS.some((f) => messageFor(f));
-
-  const message = (field: SiteFormField): ReactElement | undefined => {
-    const text = messageFor(field);
-    return text ? <span data-testid={`${FIELD_IDS[field]}-message`}>{text}</span> : undefined;
-  };
-  const state = (field: SiteFormField) => (messageFor(field) ? 'error' : 'none');
+  const { message, state } = fieldMessages(messageFor, (field: SiteFormField) => `${FIELD_IDS[field]}-message`);
 
   const hostMessage = message('host');
   const hostNotice = !hostMessage && hostCheck?.ok && hostCheck.notice ? hostCheck.notice : null;
@@ -333,21 +283,12 @@ function SiteForm({
         <DialogTitle>{title}</DialogTitle>
         <DialogContent>
           <div className={styles.form}>
-            {general.length > 0 ? (
-              <MessageBar intent="error" layout="multiline" data-testid="site-dialog-error">
-                <MessageBarBody>
-                  <MessageBarTitle>{editing ? 'The site was not saved' : 'The site was not added'}</MessageBarTitle>
-                  {general.join(' ')}
-                </MessageBarBody>
-              </MessageBar>
-            ) : null}
+            <NotSavedBar messages={general} title={editing ? 'The site was not saved' : 'The site was not added'} testId="site-dialog-error" />
             <Field label="Name" required validationState={state('name')} validationMessage={message('name')} hint="How this site is shown here and in Elastic, e.g. Production.">
               <Input
                 id={FIELD_IDS.name}
                 data-testid={FIELD_IDS.name}
-                value={values.name}
-                onChange={(_, d) => change('name', d.value)}
-                onBlur={leave('name')}
+                {...text('name')}
                 autoComplete="off"
               />
             </Field>
@@ -362,9 +303,7 @@ function SiteForm({
               <Input
                 id={FIELD_IDS.host}
                 data-testid={FIELD_IDS.host}
-                value={values.host}
-                onChange={(_, d) => change('host', d.value)}
-                onBlur={leave('host')}
+                {...text('host')}
                 placeholder="access.example.com"
                 autoComplete="off"
                 spellCheck={false}
@@ -375,9 +314,7 @@ function SiteForm({
                 <Input
                   id={FIELD_IDS.clientId}
                   data-testid={FIELD_IDS.clientId}
-                  value={values.clientId}
-                  onChange={(_, d) => change('clientId', d.value)}
-                  onBlur={leave('clientId')}
+                  {...text('clientId')}
                   autoComplete="off"
                   spellCheck={false}
                 />
@@ -430,132 +367,46 @@ function SiteForm({
                 if (serverErrors.backupPassword) setServerErrors(({ backupPassword: _dropped, ...rest }) => rest);
               }}
             />
-            <Accordion collapsible openItems={advancedOpen || advancedHasError ? ['advanced'] : []} onToggle={onAccordionToggle}>
-              <AccordionItem value="advanced">
-                <AccordionHeader className={styles.accordionHeader} expandIconPosition="start" data-testid="site-advanced">
-                  Advanced settings
-                </AccordionHeader>
-                <AccordionPanel className={styles.panel}>
-                  <div className={styles.advanced}>
-                    <div className={styles.durations}>
-                      {DURATION_FIELDS.map(({ field, value, label, hint }) => (
-                        <Field key={field} label={label} validationState={state(field)} validationMessage={message(field)} hint={hint}>
-                          <Input
-                            id={FIELD_IDS[field]}
-                            data-testid={FIELD_IDS[field]}
-                            value={values[value]}
-                            onChange={(_, d) => change(value, d.value)}
-                            onBlur={leave(field)}
-                          />
-                        </Field>
-                      ))}
-                    </div>
-                    <Field
-                      label="CA certificate file"
-                      validationState={state('caFile')}
-                      validationMessage={message('caFile')}
-                      hint="Only if the site's certificate is issued by a private CA: the path of a PEM file on this computer."
-                    >
-                      <Input
-                        id={FIELD_IDS.caFile}
-                        data-testid={FIELD_IDS.caFile}
-                        value={values.caFile}
-                        onChange={(_, d) => change('caFile', d.value)}
-                        onBlur={leave('caFile')}
-                        placeholder="C:\ProgramData\PRA\site-ca.pem"
-                        spellCheck={false}
-                      />
-                    </Field>
-                    <Field
-                      label="Proxy URL"
-                      validationState={state('proxyUrl')}
-                      validationMessage={message('proxyUrl')}
-                      hint="Only if this computer reaches the site through a proxy. No user name or password in it."
-                    >
-                      <Input
-                        id={FIELD_IDS.proxyUrl}
-                        data-testid={FIELD_IDS.proxyUrl}
-                        value={values.proxyUrl}
-                        onChange={(_, d) => change('proxyUrl', d.value)}
-                        onBlur={leave('proxyUrl')}
-                        placeholder="http://proxy.example.com:3128"
-                        spellCheck={false}
-                      />
-                    </Field>
-                  </div>
-                </AccordionPanel>
-              </AccordionItem>
-            </Accordion>
+            <AdvancedFields
+              values={values}
+              open={advancedOpen || advancedHasError}
+              onOpenChange={setAdvancedOpen}
+              change={change}
+              leave={leave}
+              message={message}
+              state={state}
+            />
             {test.state.phase !== 'idle' ? (
               <div className={styles.testArea}>
                 <Divider />
                 <Subtitle2 as="h3">Connection test</Subtitle2>
                 <TestSteps steps={test.state.steps} label="Site test steps" testId="site-test-steps" />
-                <TestSummary state={test.state} />
+                <ScrolledTestVerdict
+                  state={test.state}
+                  testId="site-test-summary"
+                  passed="Save the site to start collecting its sessions."
+                  failed={failedStepText(test.state.result?.steps.find((s) => s.status === 'failed'))}
+                  failedMultiline
+                />
               </div>
             ) : null}
           </div>
         </DialogContent>
         <DialogActions position="start">
-          <Button icon={<Beaker20Regular />} onClick={() => void runTest()} disabled={busy} data-testid="site-test-button">
-            {test.state.phase === 'running' ? 'Testing…' : 'Test'}
-          </Button>
+          <TestButton running={test.state.phase === 'running'} onClick={() => void runTest()} disabled={busy} testId="site-test-button" />
         </DialogActions>
         <DialogActions position="end">
           <Button onClick={onClose} data-testid="site-cancel-button">
             Cancel
           </Button>
-          <Button appearance="primary" type="submit" disabled={busy} data-testid="site-save-button">
-            {saving ? 'Saving…' : 'Save'}
-          </Button>
+          <SaveButton saving={saving} disabled={busy} testId="site-save-button" icon={false} />
         </DialogActions>
       </DialogBody>
     </form>
   );
 }
 
-function TestSummary({ state }: { state: ReturnType<typeof useLiveTest>['state'] }) {
-  const ref = useRef<HTMLDivElement | null>(null);
-  // The verdict may be below the fold of a long dialog: bring it into view when it arrives.
-  useEffect(() => {
-    if (state.phase === 'done' || state.phase === 'error') ref.current?.scrollIntoView({ block: 'nearest' });
-  }, [state.phase]);
-  return (
-    <div ref={ref} aria-live="polite">
-      <Verdict state={state} />
-    </div>
-  );
+/** A failed site test names the step that did not pass. */
+function failedStepText(failed: { title: string } | undefined): string {
+  return failed ? `“${failed.title}” did not pass: fix what it says above, then test again.` : 'See the steps above for what to fix.';
 }
-
-function Verdict({ state }: { state: ReturnType<typeof useLiveTest>['state'] }) {
-  if (state.phase === 'done' && state.result) {
-    const failed = state.result.steps.find((s) => s.status === 'failed');
-    return state.result.ok ? (
-      <MessageBar intent="success" data-testid="site-test-summary" data-result="ok">
-        <MessageBarBody>
-          <MessageBarTitle>All checks passed</MessageBarTitle>
-          Save the site to start collecting its sessions.
-        </MessageBarBody>
-      </MessageBar>
-    ) : (
-      <MessageBar intent="error" layout="multiline" data-testid="site-test-summary" data-result="failed">
-        <MessageBarBody>
-          <MessageBarTitle>The test failed</MessageBarTitle>
-          {failed ? `“${failed.title}” did not pass: fix what it says above, then test again.` : 'See the steps above for what to fix.'}
-        </MessageBarBody>
-      </MessageBar>
-    );
-  }
-  if (state.phase === 'error' && state.error) {
-    return (
-      <MessageBar intent="error" layout="multiline" data-testid="site-test-summary" data-result="error">
-        <MessageBarBody>
-          <MessageBarTitle>The test could not run</MessageBarTitle>
-          {state.error.body.message}
-        </MessageBarBody>
-      </MessageBar>
-    );
-  }
-  return null;
-}
-

@@ -4,6 +4,7 @@ import type { FocusEvent, MutableRefObject, ReactElement } from 'react';
 import type { BackupSchedule } from '../../shared/archive.ts';
 import type { SiteView } from '../../shared/contract.ts';
 import { SecretInput } from '../components/secret-input.tsx';
+import { textBinding } from '../components/settings-form.tsx';
 import type { SiteFormField, SiteFormValues } from './site-form.ts';
 
 export const BACKUP_FIELD_IDS = {
@@ -65,6 +66,7 @@ export function BackupFields({
   onPasswordChange: () => void;
 }) {
   const styles = useStyles();
+  const text = textBinding(values, change, leave);
   const stored = editing?.backupPasswordStored === true;
   const on = values.backupSchedule !== 'off';
   return (
@@ -97,9 +99,7 @@ export function BackupFields({
           <Input
             id={BACKUP_FIELD_IDS.keepBackups}
             data-testid={BACKUP_FIELD_IDS.keepBackups}
-            value={values.keepBackups}
-            onChange={(_, d) => change('keepBackups', d.value)}
-            onBlur={leave('keepBackups')}
+            {...text('keepBackups')}
             disabled={!on}
             inputMode="numeric"
           />
