@@ -129,7 +129,7 @@ async function curlPhase(sim: SimInfo, dir: string): Promise<{ seconds: number; 
 
 // ── Main ─────────────────────────────────────────────────────────────────────────────────────
 function start(role: string, extra: unknown): ChildProcess {
-  return fork(FILE, [`--archive-role=${role}`, ...(QUICK ? ['--quick'] : []), `--archive-args=${JSON.stringify(extra)}`], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(FILE, [`--archive-role=${role}`, ...(QUICK ? ['--quick'] : []), `--archive-args=${JSON.stringify(extra)}`], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF && role === 'engine' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 function next<T>(proc: ChildProcess, type: string): Promise<T> {
