@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { BuilderReply, BuilderRequest } from './batch-builder-protocol.ts';
 import type { DocumentContext } from './document.ts';
 import { BatchReader, type BatchLimits, type ReadResult } from './outbox-batches.ts';
+import { startScriptWorker } from '../script-worker.ts';
 
 type Context = Omit<DocumentContext, 'siteHost' | 'syntheticLsid'>;
 
@@ -100,10 +101,7 @@ export class WorkerBatchSource implements BatchSource {
     if (this.worker) return this.worker;
     if (this.closed) throw new Error('the batch builder is closed');
     const options = { workerData: { file: this.db.name }, resourceLimits: BUILDER_HEAP };
-    const worker = this.script.href.endsWith('.ts')
-      ? // From the sources: the worker registers tsx's loader (as bin/pra-ic.js does) before loading its script.
-        new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(this.script.href)}); })`, { ...options, eval: true })
-      : new Worker(this.script, options);
+    const worker = startScriptWorker(this.script, options);
     worker.on('message', (reply: BuilderReply) => {
       if (reply.kind === 'ready') {
         this.started = true;

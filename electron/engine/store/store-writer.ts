@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { SessionStore, SessionWrite } from './session-store.ts';
 import type { WriterReply, WriterRequest } from './store-writer-protocol.ts';
+import { startScriptWorker } from '../script-worker.ts';
 
 /**
  * Where extraction hands what it parsed. `write` resolves with the number of new events once the
@@ -189,10 +190,7 @@ export class WorkerSessionWriter implements SessionWriter {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const options = { workerData: { dataDir: this.dataDir }, resourceLimits: WRITER_HEAP };
-    const worker = this.script.href.endsWith('.ts')
-      ? // From the sources: the worker registers tsx's loader (as bin/pra-ic.js does) before loading its script.
-        new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(this.script.href)}); })`, { ...options, eval: true })
-      : new Worker(this.script, options);
+    const worker = startScriptWorker(this.script, options);
     worker.on('message', (reply: WriterReply) => {
       if (reply.kind === 'ready') {
         this.started = true;
