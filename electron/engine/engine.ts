@@ -17,7 +17,8 @@ import { testDestination } from './elastic/destination-test.ts';
 import { installIntegrationAssets } from './elastic/fleet.ts';
 import { Shipper, type ShipLimits } from './elastic/shipper.ts';
 import { Scheduler, type SiteRunOutcome } from './extract/scheduler.ts';
-import { SETTLE_SECONDS, type ExtractionProgress } from './extract/site-extractor.ts';
+import type { ExtractionProgress } from './extract/site-extractor.ts';
+import { siteStatusOf } from './extract/site-status.ts';
 import { Logger, type LogEntry } from './log/logger.ts';
 import { ensureDataDir } from './paths.ts';
 import { PraAccounts } from './pra/pra-accounts.ts';
@@ -25,6 +26,7 @@ import { PraClient, type RetryPolicy } from './pra/pra-client.ts';
 import type { RateLimits } from './pra/rate-limiter.ts';
 import { testSite } from './pra/site-test.ts';
 import { KeytarSecretStore } from './secrets/keytar-secret-store.ts';
+import { RedactingSecretStore } from './secrets/redacting-secret-store.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
 import { cleanBackupPassword, SiteService, SiteValidationError, type BackupPasswordChange, type SiteRef } from './sites/site-service.ts';
 import { SessionStore } from './store/session-store.ts';
@@ -67,29 +69,6 @@ export interface EngineOptions {
 
 /** How often the running engine looks for due backups. */
 const BACKUP_CHECK_MS = 60_000;
-
-/** A secret store that registers every secret it hands out with the logger's redaction list. */
-class RedactingSecretStore implements SecretStore {
-  constructor(
-    private readonly inner: SecretStore,
-    private readonly logger: Logger,
-  ) {}
-  async get(account: string) {
-    const secret = await this.inner.get(account);
-    this.logger.redact(secret);
-    return secret;
-  }
-  async set(account: string, secret: string) {
-    this.logger.redact(secret);
-    await this.inner.set(account, secret);
-  }
-  delete(account: string) {
-    return this.inner.delete(account);
-  }
-  accounts(prefix: string) {
-    return this.inner.accounts(prefix);
-  }
-}
 
 /**
  * The engine: everything the CLI, the Electron shell and `pra-ic ui` drive. Plain Node — it never
@@ -497,51 +476,7 @@ export class Engine {
   // ── Status ─────────────────────────────────────────────────────────────────────────────
 
   siteStatus(siteId: number): SiteStatus | null {
-    const site = this.sites.findSite(siteId);
-    if (!site) return null;
-    const state = this.store.siteState(siteId);
-    const counts = this.queries.siteCounts(siteId);
-    const iso = (s: number | null | undefined) => (s ? new Date(s * 1000).toISOString() : null);
-    const running = this.scheduler.isRunning(siteId);
-    const next = this.scheduler.nextRunAt(siteId);
-    let backfill: SiteStatus['backfill'] = null;
-    if (state && state.rangeStart !== null && state.cursor !== null) {
-      const rangeStart = state.rangeStart;
-      const live = running ? this.progress.get(siteId) : undefined;
-      const cursor = Math.max(state.cursor, live?.cursor ?? 0);
-      // Measured on the site's clock, up to where a pass stops (SETTLE_SECONDS before its now).
-      // Within two poll intervals of that, the site is caught up: 100 %, not 99.7 % between polls.
-      // The site's clock: as last read in this process, else as recorded by the last run.
-      const siteNow = this.accounts.hasClock(site.host, site.clientId) ? this.accounts.siteNow(site.host, site.clientId) : Math.floor(Date.now() / 1000) + state.clockOffset;
-      const end = live?.target ?? siteNow - SETTLE_SECONDS;
-      const caughtUp = !live && end - cursor <= 2 * site.pollIntervalSeconds;
-      const span = end - rangeStart;
-      const progress = caughtUp || span <= 0 ? 1 : Math.min(1, Math.max(0, (cursor - rangeStart) / span));
-      backfill = { from: iso(rangeStart)!, coveredUntil: iso(cursor)!, progress };
-    }
-    return {
-      siteId,
-      name: site.name,
-      host: site.host,
-      state: !site.enabled
-        ? 'disabled'
-        : state?.needsAttention
-          ? 'needs-attention'
-          : running
-            ? this.scheduler.isBackfilling(siteId) ? 'backfilling' : 'running'
-            : state?.lastSuccessAt
-              ? 'idle'
-              : 'waiting',
-      lastRunAt: iso(state?.lastRunAt),
-      lastSuccessAt: iso(state?.lastSuccessAt),
-      nextRunAt: next ? new Date(next).toISOString() : null,
-      lastError: state?.lastError ?? null,
-      needsAttention: state?.needsAttention ?? null,
-      sessionsStored: counts.sessions,
-      eventsStored: counts.events,
-      sessionsFollowed: counts.followed,
-      backfill,
-    };
+    return siteStatusOf({ sites: this.sites, store: this.store, queries: this.queries, scheduler: this.scheduler, accounts: this.accounts, liveProgress: (id) => this.progress.get(id) }, siteId);
   }
 
   status(): {
