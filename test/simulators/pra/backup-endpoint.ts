@@ -13,7 +13,7 @@
 //      Content-Length, as configured), its bytes deterministic per backup number (backupBytes).
 // The request log records whether a password was sent and the body's Content-Type, never the password.
 import { attrString, escapeText } from './xml-text.ts';
-import { bearerToken, enactFault, respond, sinkFor, writeHead, XML_TYPE, type Exchange } from './http-exchange.ts';
+import { answeredRateLimited, bearerToken, enactFault, respond, sinkFor, writeHead, XML_TYPE, type Exchange } from './http-exchange.ts';
 import { XML_DECLARATION } from './report-xml.ts';
 import type { SimState } from './sim-state.ts';
 
@@ -75,15 +75,7 @@ export class BackupEndpoint {
     ex.entry.params = { content_type: contentType, password: sent === null ? 'absent' : 'sent' };
 
     const token = bearerToken(ex.req.headers.authorization);
-    const owner = token === null ? undefined : state.accounts.ownerOf(token);
-    ex.entry.clientId = owner;
-    if (owner !== undefined) {
-      const decision = state.limiter.check(owner);
-      if (!decision.allowed) {
-        ex.entry.outcome = 'rate-limited';
-        return respond(ex, 429, { 'Content-Type': 'text/plain; charset=UTF-8', 'Retry-After': String(decision.retryAfterSeconds) }, 'Too Many Requests\n');
-      }
-    }
+    if (await answeredRateLimited(ex, state, token)) return;
     const namespace = state.site.namespace;
     const faulted = await enactFault(ex, state.faults.take('backup'), { list: 'session_list', namespace });
     if (faulted === 'answered') return;

@@ -6,6 +6,7 @@ import { BodySink, type BodyCut } from './body-sink.ts';
 import { LOGIN_PAGE_HTML, NOT_XML_BODY, statusPage, type FaultSpec } from './faults.ts';
 import { errorDocument, type ListElement } from './report-xml.ts';
 import type { RequestLogEntry } from './request-log.ts';
+import type { SimState } from './sim-state.ts';
 
 export interface Exchange {
   req: IncomingMessage;
@@ -135,4 +136,20 @@ export async function enactFault(
       await respond(ex, 200, { 'Content-Type': 'application/octet-stream' }, '');
       return 'answered';
   }
+}
+
+/**
+ * The account a bearer token belongs to is logged and counted against its limits (20/s, 15,000/h),
+ * before the token itself is judged, as the appliance counts every call. True when the call was
+ * answered 429 (Retry-After) and the handler must stop.
+ */
+export async function answeredRateLimited(ex: Exchange, state: Pick<SimState, 'accounts' | 'limiter'>, token: string | null): Promise<boolean> {
+  const owner = token === null ? undefined : state.accounts.ownerOf(token);
+  ex.entry.clientId = owner;
+  if (owner === undefined) return false;
+  const decision = state.limiter.check(owner);
+  if (decision.allowed) return false;
+  ex.entry.outcome = 'rate-limited';
+  await respond(ex, 429, { 'Content-Type': 'text/plain; charset=UTF-8', 'Retry-After': String(decision.retryAfterSeconds) }, 'Too Many Requests\n');
+  return true;
 }

@@ -9,7 +9,7 @@
 //      reports errors), as the root or inside the list element depending on the site setting;
 //   6. no matching session → HTTP 200 with an <error> whose text is in the site's language;
 //   7. the report, streamed session by session with backpressure, chunked (no Content-Length).
-import { bearerToken, enactFault, json, parseForm, respond, sinkFor, writeHead, XML_TYPE, type Exchange } from './http-exchange.ts';
+import { answeredRateLimited, bearerToken, enactFault, json, parseForm, respond, sinkFor, writeHead, XML_TYPE, type Exchange } from './http-exchange.ts';
 import { noDataText } from './no-data-texts.ts';
 import { parseReportRequest } from './report-query.ts';
 import { handleRecording, isRecordingReport } from './recordings.ts';
@@ -49,15 +49,7 @@ export async function handleReporting(ex: Exchange, state: SimState): Promise<vo
   ex.entry.report = params.generate_report;
 
   const token = bearerToken(ex.req.headers.authorization);
-  const owner = token === null ? undefined : state.accounts.ownerOf(token);
-  ex.entry.clientId = owner;
-  if (owner !== undefined) {
-    const decision = state.limiter.check(owner);
-    if (!decision.allowed) {
-      ex.entry.outcome = 'rate-limited';
-      return respond(ex, 429, { 'Content-Type': 'text/plain; charset=UTF-8', 'Retry-After': String(decision.retryAfterSeconds) }, 'Too Many Requests\n');
-    }
-  }
+  if (await answeredRateLimited(ex, state, token)) return;
 
   const site = state.site;
   const list = listElementFor(params.generate_report);
