@@ -127,9 +127,15 @@ async function curlPhase(sim: SimInfo, dir: string): Promise<{ seconds: number; 
   return { seconds: (performance.now() - started) / 1000, bytes };
 }
 
+/** Node flags for the engine process: BENCH_CPU_PROF=DIR profiles it, BENCH_ENGINE_FLAGS adds any (e.g. --trace-gc). */
+function engineFlags(): string[] {
+  const flags = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  return [...flags, ...(process.env.BENCH_ENGINE_FLAGS?.split(/\s+/).filter(Boolean) ?? [])];
+}
+
 // ── Main ─────────────────────────────────────────────────────────────────────────────────────
 function start(role: string, extra: unknown): ChildProcess {
-  return fork(FILE, [`--archive-role=${role}`, ...(QUICK ? ['--quick'] : []), `--archive-args=${JSON.stringify(extra)}`], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF && role === 'engine' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(FILE, [`--archive-role=${role}`, ...(QUICK ? ['--quick'] : []), `--archive-args=${JSON.stringify(extra)}`], { execArgv: ['--import', 'tsx', ...(role === 'engine' ? engineFlags() : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 function next<T>(proc: ChildProcess, type: string): Promise<T> {

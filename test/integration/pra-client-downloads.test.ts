@@ -14,6 +14,7 @@ import { SiteUnavailableError } from '../../electron/engine/pra/errors.ts';
 import { PraAccounts } from '../../electron/engine/pra/pra-accounts.ts';
 import { PraClient, type PraConnection } from '../../electron/engine/pra/pra-client.ts';
 import { DEFAULT_CLIENT, recordingSha256, startPraSimulator, type PraSimulator } from '../simulators/pra/index.ts';
+import { startConnectProxy } from '../support/connect-proxy.ts';
 
 const FAST_RETRY = { baseDelayMs: 20, maxDelayMs: 100, maxAttempts: 4 };
 /** 4 KiB per 0.4 s of waiting for the site (10 KiB/s). */
@@ -41,8 +42,8 @@ describe('download throughput guard (recordings and backups, real TLS sockets)',
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function client(): PraClient {
-    const connection: PraConnection = { host: sim.host, clientId: DEFAULT_CLIENT.clientId, timeoutSeconds: 5, caFile: sim.caFile, proxyUrl: null };
+  function client(overrides: Partial<PraConnection> = {}): PraClient {
+    const connection: PraConnection = { host: sim.host, clientId: DEFAULT_CLIENT.clientId, timeoutSeconds: 5, caFile: sim.caFile, proxyUrl: null, ...overrides };
     return new PraClient(connection, async () => DEFAULT_CLIENT.clientSecret, new PraAccounts(), { retry: FAST_RETRY, downloadLimits: LIMITS });
   }
 
@@ -79,14 +80,44 @@ describe('download throughput guard (recordings and backups, real TLS sockets)',
     assert.equal(createHash('sha256').update(readFileSync(join(dir, file))).digest('hex'), recordingSha256(SLOW, null, SLOW_BYTES));
   });
 
+  // Recordings are sent with node:https directly (pra/file-request.ts), not through got: the
+  // proxy, the timeout and the retries must hold there too.
+  it('a recording goes through an HTTP proxy (CONNECT tunnel) with its exact bytes', { timeout: 20_000 }, async () => {
+    const proxy = await startConnectProxy();
+    try {
+      const outcome = await download(client({ proxyUrl: proxy.url }), LSID, 'proxied');
+      assert.equal(outcome.kind, 'saved');
+      assert.ok(proxy.tunnels.length >= 2 && proxy.tunnels.every((t) => t === sim.host), `tunnels: ${proxy.tunnels.join(', ')}`);
+      const file = readdirSync(dir).find((f) => f.startsWith('proxied.'))!;
+      assert.equal(createHash('sha256').update(readFileSync(join(dir, file))).digest('hex'), recordingSha256(LSID, null, 256 * 1024));
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a recording whose answer does not start within the site timeout is retried, then fails naming the timeout', { timeout: 20_000 }, async () => {
+    const c = new PraClient({ host: sim.host, clientId: DEFAULT_CLIENT.clientId, timeoutSeconds: 1, caFile: sim.caFile, proxyUrl: null }, async () => DEFAULT_CLIENT.clientSecret, new PraAccounts(), {
+      retry: { ...FAST_RETRY, maxAttempts: 2 },
+      downloadLimits: LIMITS,
+    });
+    await c.token();
+    const before = sim.requests.length;
+    sim.injectFaults([{ kind: 'slow', delayMs: 1500, count: 2 }]);
+    const error = await download(c, LSID, 'late').then(() => null, (e: unknown) => e);
+    assert.ok(error instanceof SiteUnavailableError, String(error));
+    assert.match(error.message, /no answer within 1 s/);
+    assert.equal(sim.requests.slice(before).filter((r) => r.report === 'AccessSessionRecording').length, 2, 'two attempts');
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('late')), []);
+    // The next one, on time, arrives.
+    assert.equal((await download(c, LSID, 'late')).kind, 'saved');
+  });
+
   it('a backup that trickles fails, naming the rate (its window is the backup wait when that is longer)', { timeout: 20_000 }, async () => {
     const c = client();
     await c.token();
     sim.injectFaults([{ kind: 'trickle', afterBytes: 8192, intervalMs: 50, endpoint: 'backup', count: 1 }]);
     const opened = await openBackup(c, null, undefined, { waitSeconds: 0 });
-    const error = await (async () => {
-      for await (const chunk of opened.body) void chunk;
-    })().then(() => null, (e: unknown) => e);
+    const error = await opened.body(() => undefined).then(() => null, (e: unknown) => e);
     assert.ok(error instanceof SiteUnavailableError, String(error));
     assert.match(error.message, new RegExp(`^The backup from 127\\.0\\.0\\.1:\\d+ ${TOO_SLOW.source}`));
   });
@@ -94,7 +125,10 @@ describe('download throughput guard (recordings and backups, real TLS sockets)',
   it('a backup at full speed is unaffected', { timeout: 20_000 }, async () => {
     const opened = await openBackup(client(), null, undefined, { waitSeconds: 0 });
     let bytes = 0;
-    for await (const chunk of opened.body) bytes += chunk.length;
+    await opened.body((chunk) => {
+      bytes += chunk.length;
+      return undefined;
+    });
     assert.equal(bytes, sim.backup.settings.bytes);
   });
 });

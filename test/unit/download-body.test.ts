@@ -39,11 +39,44 @@ describe('download body helpers', () => {
     // 1000 bytes per 50 ms of waiting: a clock counting wall time would fail these 100 bytes per 150 ms.
     const body = new DownloadBody(stream, { declaredBytes: 500, limits: { minBytesPerWindow: 1000, windowMs: 50 }, what: 'The test', failures });
     let bytes = 0;
-    for await (const chunk of body.chunks()) {
+    await body.writeTo((chunk) => {
       bytes += chunk.length;
-      await sleep(150);
-    }
+      return sleep(150);
+    });
     assert.equal(bytes, 500);
+  });
+
+  it('hands every chunk over in order: the peeked head first, then the rest, also while the writer makes it wait', async () => {
+    const stream = new PassThrough();
+    const sent: Buffer[] = [];
+    for (let i = 0; i < 200; i++) sent.push(Buffer.from(`chunk ${i};`));
+    const body = new DownloadBody(stream, { declaredBytes: Buffer.concat(sent).length, limits: { minBytesPerWindow: 1, windowMs: 60_000 }, what: 'The test', failures });
+    // Written in bursts, from another turn of the loop, while the reader runs and pauses.
+    const writer = (async () => {
+      for (let i = 0; i < sent.length; i += 7) {
+        for (const chunk of sent.slice(i, i + 7)) stream.write(chunk);
+        await sleep(1);
+      }
+      stream.end();
+    })();
+    const { first } = await body.peek(20);
+    assert.ok(first.length >= 20);
+    const got: Buffer[] = [];
+    let n = 0;
+    await body.writeTo((chunk) => {
+      got.push(chunk);
+      return ++n % 3 === 0 ? sleep(2) : undefined;
+    });
+    await writer;
+    assert.equal(Buffer.concat(got).toString(), Buffer.concat(sent).toString());
+  });
+
+  it('a stream that fails in the middle fails the write with the caller\'s broken error', async () => {
+    const stream = new PassThrough();
+    stream.write(Buffer.alloc(10));
+    const body = new DownloadBody(stream, { declaredBytes: 100, limits: { minBytesPerWindow: 1, windowMs: 60_000 }, what: 'The test', failures });
+    setTimeout(() => stream.destroy(new Error('ECONNRESET')), 20);
+    await assert.rejects(body.writeTo(() => undefined), /broken: Error: ECONNRESET/);
   });
 
   it('a body that sends nothing is stopped by the watchdog, naming the rate', async () => {
@@ -54,9 +87,7 @@ describe('download body helpers', () => {
     after(() => clearInterval(socket));
     const body = new DownloadBody(stream, { declaredBytes: null, limits: { minBytesPerWindow: 1000, windowMs: 100 }, what: 'The test', failures });
     await assert.rejects(
-      (async () => {
-        for await (const chunk of body.chunks()) void chunk;
-      })(),
+      body.writeTo(() => undefined),
       (error: Error) => error instanceof SiteUnavailableError && /^The test arrived too slowly \(10 bytes in [\d.]+ s; at least 1000 bytes per 0\.1 s are required\)/.test(error.message),
     );
     assert.equal(stream.destroyed, true);
@@ -67,9 +98,7 @@ describe('download body helpers', () => {
     stream.end(Buffer.alloc(10));
     const body = new DownloadBody(stream, { declaredBytes: 20, limits: { minBytesPerWindow: 1, windowMs: 60_000 }, what: 'The test', failures });
     await assert.rejects(
-      (async () => {
-        for await (const chunk of body.chunks()) void chunk;
-      })(),
+      body.writeTo(() => undefined),
       /incomplete: 10 of 20/,
     );
   });

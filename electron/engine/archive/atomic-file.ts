@@ -28,86 +28,42 @@ export class ArchiveFileConflictError extends Error {
 }
 
 export const PART_SUFFIX = '.part';
-const WRITE_BATCH_BYTES = 1024 * 1024;
 
-/** Writes the buffers in order with writev (no copy into one buffer), resuming after a short write. */
-async function writeAll(handle: FileHandle, buffers: Uint8Array[]): Promise<void> {
-  let pending = buffers;
-  while (pending.length > 0) {
-    const total = pending.reduce((n, b) => n + b.byteLength, 0);
-    const { bytesWritten } = await handle.writev(pending);
-    if (bytesWritten >= total) return;
-    // A short write: drop what was written and go on with the rest.
-    let skip = bytesWritten;
-    const rest: Uint8Array[] = [];
-    for (const b of pending) {
-      if (skip >= b.byteLength) {
-        skip -= b.byteLength;
-        continue;
-      }
-      rest.push(skip > 0 ? b.subarray(skip) : b);
-      skip = 0;
-    }
-    pending = rest;
-  }
-}
+/**
+ * A source that pushes its bytes (a download: pra/download-body.ts DownloadBody.writeTo): it calls
+ * `sink` with each chunk, in order, and waits when `sink` returns a promise (the disk is behind).
+ * A chunk must stay as it is until the promise `sink` returned (if any) settles; it is copied then.
+ */
+export type PushSource = (sink: (chunk: Uint8Array) => Promise<void> | undefined) => Promise<unknown>;
 
 /** Streams `source` to `finalPath` atomically (see the module comment). The folder is created if needed. */
 export async function writeFileAtomically(
   finalPath: string,
-  source: AsyncIterable<Uint8Array>,
+  source: AsyncIterable<Uint8Array> | PushSource,
   options: { signal?: AbortSignal } = {},
 ): Promise<WrittenFile> {
   const dir = dirname(finalPath);
   await mkdir(dir, { recursive: true });
   const partPath = finalPath + PART_SUFFIX;
-  const hash = createHash('sha256');
-  let bytes = 0;
   // 'w' truncates a .part left by an earlier, interrupted attempt: it never counted as archived.
   const handle = await open(partPath, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o640);
+  const writer = new HashingWriter(handle);
   let renamed = false;
-  // Writes go out in batches of 1 MiB, one in flight while the next batch fills: a download does
-  // not stop reading while the disk writes, and a 16 KiB TLS record is not a syscall through the
-  // thread pool of its own. Two batch buffers are reused (each chunk is copied in and dropped at
-  // once): holding the chunks until their write left them alive across garbage collections, which
-  // cost more CPU than the copy. Memory: 2 MiB per file being written.
-  const buffers = [Buffer.allocUnsafeSlow(WRITE_BATCH_BYTES), Buffer.allocUnsafeSlow(WRITE_BATCH_BYTES)];
-  let current = 0;
-  let filled = 0;
-  let inFlight: Promise<void> = Promise.resolve();
-  let writeError: unknown = null;
-  const flush = async () => {
-    await inFlight;
-    if (writeError) throw writeError;
-    if (filled === 0) return;
-    const full = buffers[current]!.subarray(0, filled);
-    hash.update(full);
-    current = 1 - current;
-    filled = 0;
-    inFlight = writeAll(handle, [full]).catch((error: unknown) => {
-      writeError = error;
-    });
-  };
   try {
-    for await (const chunk of source) {
+    const sink = (chunk: Uint8Array) => {
       options.signal?.throwIfAborted();
-      bytes += chunk.byteLength;
-      let offset = 0;
-      while (offset < chunk.byteLength) {
-        const n = Math.min(chunk.byteLength - offset, WRITE_BATCH_BYTES - filled);
-        buffers[current]!.set(chunk.subarray(offset, offset + n), filled);
-        filled += n;
-        offset += n;
-        if (filled === WRITE_BATCH_BYTES) await flush();
+      return writer.write(chunk);
+    };
+    if (typeof source === 'function') await source(sink);
+    else {
+      for await (const chunk of source) {
+        const wait = sink(chunk);
+        if (wait) await wait;
       }
     }
     options.signal?.throwIfAborted();
-    await flush();
-    await inFlight;
-    if (writeError) throw writeError;
-    await handle.sync();
+    const { bytes, sha256 } = await writer.finish();
     await handle.close();
-    const sha256 = hash.digest('hex');
     const existing = await stat(finalPath).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return null;
       throw error;
@@ -123,9 +79,143 @@ export async function writeFileAtomically(
     await syncDirectory(dir);
     return { path: finalPath, bytes, sha256, adopted: false };
   } finally {
-    await inFlight;
+    await writer.settle();
     await handle.close().catch(() => undefined);
     if (!renamed) await rm(partPath, { force: true }).catch(() => undefined);
+  }
+}
+
+const BATCH_BYTES = 1024 * 1024;
+/** Batch buffers per file: one filling while the others' writes are in flight. */
+const BATCHES = 4;
+/** A datasync is started after this many bytes, so the disk writes back while the download goes on. */
+const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reused 1 MiB batch buffers (allocating them per file left megabytes for the garbage collector
+ * with every small session XML file). At most a few files' worth are kept.
+ */
+const batchPool: Buffer[] = [];
+const POOL_LIMIT = BATCHES * 2;
+
+/**
+ * The bytes of one file, hashed in order and written in 1 MiB batches at their own offsets, up to
+ * BATCHES - 1 writes in flight while the next batch fills: a download does not stop reading while
+ * the disk writes, and a 16 KiB TLS record is not a syscall through the thread pool of its own.
+ * Each chunk is copied into a batch and dropped at once (holding the chunks until their write
+ * kept them alive across garbage collections, which cost more CPU than the copy). Every
+ * SYNC_EVERY_BYTES a datasync starts in the background, so the final fsync (the file is durable
+ * before it counts as archived) waits for the last stretch only, not for gigabytes of dirty pages.
+ * Memory: at most BATCHES MiB per file being written.
+ */
+class HashingWriter {
+  private readonly hash = createHash('sha256');
+  private readonly batches: (Buffer | undefined)[] = new Array<Buffer | undefined>(BATCHES);
+  private readonly writes: (Promise<void> | null)[] = new Array<Promise<void> | null>(BATCHES).fill(null);
+  private current = 0;
+  private filled = 0;
+  /** Bytes handed to writes so far: the next batch's offset in the file. */
+  private position = 0;
+  private sinceSync = 0;
+  private sync: Promise<void> | null = null;
+  private error: unknown = null;
+
+  constructor(private readonly handle: FileHandle) {}
+
+  /** Copies `chunk` in; returns a promise when the caller must wait (every batch buffer is being written). */
+  write(chunk: Uint8Array): Promise<void> | undefined {
+    if (this.error) throw this.error;
+    let offset = 0;
+    while (offset < chunk.byteLength) {
+      const batch = this.batch();
+      const n = Math.min(chunk.byteLength - offset, BATCH_BYTES - this.filled);
+      batch.set(n === chunk.byteLength ? chunk : chunk.subarray(offset, offset + n), this.filled);
+      this.filled += n;
+      offset += n;
+      if (this.filled === BATCH_BYTES) {
+        const busy = this.flush();
+        if (busy) return offset < chunk.byteLength ? busy.then(() => this.write(chunk.subarray(offset))) : busy;
+      }
+    }
+    return undefined;
+  }
+
+  /** Writes what is left, waits for every write, fsyncs; the count and the SHA-256 (hex). */
+  async finish(): Promise<{ bytes: number; sha256: string }> {
+    const busy = this.flush();
+    if (busy) await busy;
+    await this.settle();
+    if (this.error) throw this.error;
+    await this.handle.sync();
+    return { bytes: this.position, sha256: this.hash.digest('hex') };
+  }
+
+  /** Waits for every write and datasync in flight (their errors are kept for finish), and gives the buffers back. */
+  async settle(): Promise<void> {
+    await Promise.all([...this.writes, this.sync]);
+    for (let i = 0; i < BATCHES; i++) {
+      const batch = this.batches[i];
+      if (batch && batchPool.length < POOL_LIMIT) batchPool.push(batch);
+      this.batches[i] = undefined;
+    }
+  }
+
+  private batch(): Buffer {
+    let batch = this.batches[this.current];
+    if (!batch) {
+      batch = batchPool.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES);
+      this.batches[this.current] = batch;
+    }
+    return batch;
+  }
+
+  /**
+   * Hashes the current batch and starts its write; moves to the next buffer. Returns that buffer's
+   * write when it is still in flight (the caller waits before filling it).
+   */
+  private flush(): Promise<void> | null {
+    if (this.filled > 0) {
+      const full = this.batches[this.current]!.subarray(0, this.filled);
+      this.hash.update(full);
+      const index = this.current;
+      const write: Promise<void> = writeAt(this.handle, full, this.position)
+        .catch((error: unknown) => {
+          this.error ??= error;
+        })
+        .finally(() => {
+          if (this.writes[index] === write) this.writes[index] = null;
+        });
+      this.writes[index] = write;
+      this.position += this.filled;
+      this.sinceSync += this.filled;
+      this.filled = 0;
+      this.current = (this.current + 1) % BATCHES;
+      if (this.sinceSync >= SYNC_EVERY_BYTES && this.sync === null) {
+        this.sinceSync = 0;
+        this.sync = this.handle
+          .datasync()
+          .catch((error: unknown) => {
+            this.error ??= error;
+          })
+          .finally(() => {
+            this.sync = null;
+          });
+      }
+    }
+    const pending = this.writes[this.current];
+    if (!pending) return null;
+    return pending.then(() => {
+      if (this.error) throw this.error;
+    });
+  }
+}
+
+/** Writes `buffer` at `position`, resuming after a short write. */
+async function writeAt(handle: FileHandle, buffer: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < buffer.byteLength) {
+    const { bytesWritten } = await handle.write(buffer, done, buffer.byteLength - done, position + done);
+    done += bytesWritten;
   }
 }
 

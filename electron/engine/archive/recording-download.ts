@@ -65,7 +65,7 @@ export async function downloadRecording(
 ): Promise<DownloadOutcome> {
   const { report, params } = recordingRequest(target);
   const what = target.instance === null ? `the recording of session ${target.lsid}` : `command-shell recording ${target.instance} of session ${target.lsid}`;
-  const response = await client.openReportResponse(report, params, options.signal);
+  const response = await client.openReportFile(report, params, options.signal);
   const contentType = headerValue(response.headers, 'content-type');
   const host = client.connection.host;
   const body = new DownloadBody(response.request, {
@@ -104,7 +104,7 @@ export async function downloadRecording(
         untold = 0;
       }
     };
-    const file = await writeFileAtomically(place(ext), body.chunks(tell), { signal: options.signal });
+    const file = await writeFileAtomically(place(ext), (write) => body.writeTo(write, tell), { signal: options.signal });
     if (untold) options.onBytes?.(untold);
     return { kind: 'saved', file, ext };
   } finally {

@@ -25,6 +25,7 @@
  *   BACKUP_WAIT_SECONDS (the appliance may pause while it builds the file).
  * The password is never part of an error: the appliance's words are scrubbed of it.
  */
+import type { PushSource } from '../archive/atomic-file.ts';
 import { declaredLength, DownloadBody, headerValue, plainText, sniffHead } from '../pra/download-body.ts';
 import { PermissionDeniedError, PraError, RequestRejectedError } from '../pra/errors.ts';
 import { networkProblem, type PraClient } from '../pra/pra-client.ts';
@@ -54,8 +55,8 @@ export class BackupFailedError extends PraError {
 }
 
 export interface OpenedBackup {
-  /** The backup's bytes: the peeked head, then the rest as it arrives. Ends with an error if the body is cut short. */
-  body: AsyncIterable<Uint8Array>;
+  /** The backup's bytes, pushed to a writer: the peeked head, then the rest as it arrives. Fails if the body is cut short. */
+  body: PushSource;
   /** Content-Length, when the appliance sent one. */
   declaredBytes: number | null;
   /** Stops the download (nothing more is read). */
@@ -117,7 +118,7 @@ export async function openBackup(
     const raw = await body.text(MESSAGE_BYTES);
     throw refusal(host, verdict === 'empty', raw, contentType, scrub(plainText(raw)));
   }
-  return { body: body.chunks(), declaredBytes, abort: () => body.destroy() };
+  return { body: (write) => body.writeTo(write), declaredBytes, abort: () => body.destroy() };
 }
 
 /**

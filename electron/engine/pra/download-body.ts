@@ -14,7 +14,6 @@
  */
 import type { Readable } from 'node:stream';
 import { tooSlowError } from './body-guard.ts';
-import type { SiteUnavailableError } from './errors.ts';
 
 export type Headers = Record<string, string | string[] | undefined>;
 
@@ -91,30 +90,50 @@ export interface DownloadFailures {
   incomplete(received: number, declared: number): Error;
 }
 
+/** What a reader does with one chunk: keep going, stop here (the stream pauses), or wait for the promise (the disk is behind). */
+type ChunkVerdict = 'more' | 'enough' | Promise<void>;
+
 /**
- * One answer's body, read through its own iterator (each layer of async iteration costs every
- * chunk promises: a 2 GB recording is 130,000 TLS records). The stream is destroyed when the body
- * was read to its end, failed, or `destroy()` was called.
+ * One answer's body, read from its stream's `data` events (no async iteration: each layer of it
+ * costs every chunk a promise, and a 2 GB recording is 130,000 TLS records; `read()` would join
+ * buffered chunks into new buffers). The stream is paused whenever no reader is running, and
+ * destroyed when the body was read to its end, failed, or `destroy()` was called.
  */
 export class DownloadBody {
-  private readonly iterator: AsyncIterator<Buffer>;
+  /** Chunks that arrived and were not handed to a writer yet (the peeked head). */
   private readonly head: Buffer[] = [];
   private headBytes = 0;
   private received = 0;
   private ended = false;
+  private failure: Error | null = null;
   // The throughput window (DownloadLimits): time waited for the site and bytes received in it.
   private windowWaited = 0;
   private windowBytes = 0;
-  /** When the current wait for the site began; null while the reader is busy elsewhere. */
+  /** When the current wait for the site began; null while no reader runs or the writer is busy. */
   private waitingSince: number | null = null;
-  private tooSlow: SiteUnavailableError | null = null;
   private readonly watchdog: NodeJS.Timeout;
+  /** The running reader: what to do with each chunk, and how to tell it the body ended or failed. */
+  private reader: { onChunk: (chunk: Buffer) => ChunkVerdict; resolve: () => void; reject: (error: Error) => void; busy: boolean } | null = null;
 
   constructor(
     private readonly stream: Readable,
     private readonly options: DownloadOptions,
   ) {
-    this.iterator = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    stream.pause();
+    stream.on('data', (chunk: Buffer) => this.arrived(chunk));
+    stream.once('end', () => {
+      this.ended = true;
+      clearInterval(this.watchdog);
+      const reader = this.reader;
+      if (reader && !reader.busy) {
+        this.reader = null;
+        reader.resolve();
+      }
+    });
+    stream.on('error', (error) => this.fail(this.failure ?? this.options.failures.broken(error, this.received)));
+    stream.once('close', () => {
+      if (!this.ended) this.fail(this.failure ?? this.options.failures.broken(new Error('the connection closed before the end of the body'), this.received));
+    });
     // A quarter window: a silent body is stopped at most a quarter window late.
     this.watchdog = setInterval(() => this.watch(), Math.max(10, options.limits.windowMs / 4));
     this.watchdog.unref();
@@ -122,12 +141,7 @@ export class DownloadBody {
 
   /** Reads until `bytes` bytes are here or the body ended: the first bytes, to judge the answer by. */
   async peek(bytes: number): Promise<{ first: Buffer; ended: boolean }> {
-    while (!this.ended && this.headBytes < bytes) {
-      const next = await this.next();
-      if (next.done) break;
-      this.head.push(next.value);
-      this.headBytes += next.value.length;
-    }
+    if (this.headBytes < bytes) await this.read((chunk) => this.keep(chunk, bytes));
     return { first: Buffer.concat(this.head), ended: this.ended };
   }
 
@@ -136,14 +150,8 @@ export class DownloadBody {
    * A body that breaks off still says what it says: what arrived is returned. Destroys the stream.
    */
   async text(limit: number): Promise<string> {
-    let size = this.headBytes;
     try {
-      while (!this.ended && size < limit) {
-        const next = await this.next();
-        if (next.done) break;
-        this.head.push(next.value);
-        size += next.value.length;
-      }
+      if (this.headBytes < limit) await this.read((chunk) => this.keep(chunk, limit));
     } catch {
       // A partial error body is enough.
     }
@@ -152,23 +160,25 @@ export class DownloadBody {
   }
 
   /**
-   * The file's bytes: the peeked head, then the rest as it arrives; `onChunk` sees each chunk's
-   * size. Fails (the caller's `failures`) when the connection breaks or the count differs from the
-   * Content-Length — a file cut short is never complete.
+   * Hands the file's bytes to `write` — the peeked head, then the rest as it arrives — waiting
+   * whenever `write` returns a promise (the stream is paused meanwhile, and that time does not count
+   * against the site); `onChunk` sees each chunk's size. Fails (the caller's `failures`, or what
+   * `write` threw) when the connection breaks or the count differs from the Content-Length — a file
+   * cut short is never complete. Destroys the stream.
    */
-  async *chunks(onChunk?: (bytes: number) => void): AsyncGenerator<Buffer> {
+  async writeTo(write: (chunk: Buffer) => Promise<void> | undefined, onChunk?: (bytes: number) => void): Promise<void> {
     try {
-      for (const chunk of this.head) {
+      while (this.head.length > 0) {
+        const chunk = this.head.shift()!;
+        this.headBytes -= chunk.length;
         onChunk?.(chunk.length);
-        yield chunk;
+        const wait = write(chunk);
+        if (wait) await wait;
       }
-      this.head.length = 0;
-      for (;;) {
-        const next = await this.next();
-        if (next.done) break;
-        onChunk?.(next.value.length);
-        yield next.value;
-      }
+      await this.read((chunk) => {
+        onChunk?.(chunk.length);
+        return write(chunk) ?? 'more';
+      });
       const declared = this.options.declaredBytes;
       if (declared !== null && this.received !== declared) throw this.options.failures.incomplete(this.received, declared);
     } finally {
@@ -182,50 +192,109 @@ export class DownloadBody {
     this.stream.destroy();
   }
 
-  private async next(): Promise<IteratorResult<Buffer>> {
-    if (this.ended) return { done: true, value: undefined };
-    if (this.tooSlow) throw this.tooSlow;
+  /** Adds `chunk` to the head; enough once the head holds `bytes`. */
+  private keep(chunk: Buffer, bytes: number): ChunkVerdict {
+    this.head.push(chunk);
+    this.headBytes += chunk.length;
+    return this.headBytes >= bytes ? 'enough' : 'more';
+  }
+
+  /** Runs `onChunk` on each chunk as it arrives, until it says enough or the body ends. */
+  private read(onChunk: (chunk: Buffer) => ChunkVerdict): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.ended) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.reader = { onChunk, resolve, reject, busy: false };
+      this.flow();
+    });
+  }
+
+  private flow(): void {
     this.waitingSince = Date.now();
-    let next: IteratorResult<Buffer>;
-    try {
-      next = await this.iterator.next();
-    } catch (error) {
-      this.waitingSince = null;
-      // The watchdog destroyed the stream: its error, not a broken connection.
-      throw this.tooSlow ?? this.options.failures.broken(error, this.received);
-    }
+    this.stream.resume();
+  }
+
+  private arrived(chunk: Buffer): void {
+    const now = Date.now();
     // Since the wait began, or since the watchdog started a new window during it.
-    this.windowWaited += Date.now() - this.waitingSince;
-    this.waitingSince = null;
-    if (next.done) {
-      this.ended = true;
-      clearInterval(this.watchdog);
-      return next;
-    }
-    this.received += next.value.length;
-    this.windowBytes += next.value.length;
+    if (this.waitingSince !== null) this.windowWaited += now - this.waitingSince;
+    this.waitingSince = now;
+    this.received += chunk.length;
+    this.windowBytes += chunk.length;
     if (this.windowWaited >= this.options.limits.windowMs) {
       if (this.windowBytes < this.options.limits.minBytesPerWindow) {
-        this.tooSlow = tooSlowError(this.options.what, this.windowBytes, this.windowWaited, this.options.limits);
-        throw this.tooSlow;
+        this.fail(tooSlowError(this.options.what, this.windowBytes, this.windowWaited, this.options.limits));
+        return;
       }
       this.windowWaited = 0;
       this.windowBytes = 0;
     }
-    return next;
+    const reader = this.reader;
+    if (!reader || reader.busy) {
+      // Between readers (the stream is pausing): kept for the next one.
+      this.head.push(chunk);
+      this.headBytes += chunk.length;
+      return;
+    }
+    let verdict: ChunkVerdict;
+    try {
+      verdict = reader.onChunk(chunk);
+    } catch (error) {
+      this.fail(error as Error);
+      return;
+    }
+    if (verdict === 'more') return;
+    this.stream.pause();
+    this.waitingSince = null;
+    if (verdict === 'enough') {
+      this.reader = null;
+      reader.resolve();
+      return;
+    }
+    reader.busy = true;
+    verdict.then(
+      () => {
+        if (this.reader !== reader) return; // failed meanwhile
+        reader.busy = false;
+        // Chunks that came in while pausing go first, in order.
+        while (this.head.length > 0 && this.reader === reader && !reader.busy) {
+          const next = this.head.shift()!;
+          this.headBytes -= next.length;
+          this.received -= next.length; // counted again by arrived()
+          this.windowBytes -= next.length;
+          this.arrived(next);
+        }
+        if (this.reader !== reader || reader.busy) return;
+        if (this.ended) {
+          this.reader = null;
+          reader.resolve();
+          return;
+        }
+        this.flow();
+      },
+      (error: unknown) => this.fail(error as Error),
+    );
+  }
+
+  /** The body failed: the running reader is told, the stream destroyed. */
+  private fail(error: Error): void {
+    this.failure ??= error;
+    clearInterval(this.watchdog);
+    this.waitingSince = null;
+    const reader = this.reader;
+    this.reader = null;
+    this.stream.destroy();
+    reader?.reject(this.failure);
   }
 
   /** The interval timer: ends a window that passed while waiting for a byte that does not come. */
   private watch(): void {
-    if (this.waitingSince === null) return; // the reader is busy (the disk): the site is not to blame
+    if (this.waitingSince === null) return; // no reader, or the writer is busy (the disk): the site is not to blame
     const now = Date.now();
     const waited = this.windowWaited + (now - this.waitingSince);
     if (waited < this.options.limits.windowMs) return;
     if (this.windowBytes < this.options.limits.minBytesPerWindow) {
-      this.tooSlow = tooSlowError(this.options.what, this.windowBytes, waited, this.options.limits);
-      clearInterval(this.watchdog);
-      // The pending read rejects; next() turns that into this error.
-      this.stream.destroy(this.tooSlow);
+      this.fail(tooSlowError(this.options.what, this.windowBytes, waited, this.options.limits));
       return;
     }
     // Enough arrived in the window that ended: the next one starts now, during this same wait.

@@ -13,6 +13,7 @@ import {
 } from './errors.ts';
 import { DEFAULT_BODY_LIMITS, guardedBody, type BodyLimits } from './body-guard.ts';
 import { DEFAULT_DOWNLOAD_LIMITS, readUpTo, type DownloadLimits } from './download-body.ts';
+import { sendFileRequest, type StreamResponse } from './file-request.ts';
 import { normalizeErrorText } from './no-data-text.ts';
 import type { PraAccount, PraAccounts } from './pra-accounts.ts';
 import { sleep } from './rate-limiter.ts';
@@ -77,6 +78,9 @@ export interface PraClientOptions {
  */
 export class PraClient {
   private readonly http: Got;
+  /** The connections' agent (TLS trust, proxy), shared by got and the file downloads (file-request.ts). */
+  private readonly agent: https.Agent;
+  private readonly userAgent: string;
   private readonly retry: RetryPolicy;
   private readonly account: PraAccount;
   private readonly bodyLimits: BodyLimits;
@@ -101,6 +105,8 @@ export class PraClient {
     const agent = connection.proxyUrl
       ? new HttpsProxyAgent({ proxy: connection.proxyUrl, keepAlive: false, secureContext })
       : new https.Agent({ keepAlive: false, secureContext });
+    this.agent = agent;
+    this.userAgent = options.userAgent ?? 'pra-integration-client';
     this.http = got.extend({
       agent: { https: agent },
       // No total read timeout here: a large report may take minutes. `socket` is the idle timeout,
@@ -109,7 +115,7 @@ export class PraClient {
       retry: { limit: 0 },
       throwHttpErrors: false,
       followRedirect: false, // a redirect from the API is a login page or a proxy, never a report
-      headers: { connection: 'close', 'user-agent': options.userAgent ?? 'pra-integration-client' },
+      headers: { connection: 'close', 'user-agent': this.userAgent },
     });
   }
 
@@ -242,17 +248,40 @@ export class PraClient {
    * caller reads or destroys `request`.
    */
   async openReportResponse(report: string, params: Record<string, string>, signal?: AbortSignal): Promise<StreamResponse> {
-    const response = await this.authenticated(
-      '/api/reporting',
-      report,
-      (authorization, requestSignal) =>
+    return this.reportResponse(report, signal, (authorization, requestSignal) =>
+      responseOf(
         this.http.stream.post(`${this.baseUrl}/api/reporting`, {
           headers: { authorization },
           form: { generate_report: report, ...params },
           signal: requestSignal,
         }),
-      signal,
+      ),
     );
+  }
+
+  /**
+   * As openReportResponse, for a report whose answer is a file (a recording, gigabytes maybe):
+   * sent with node:https directly, its body the response's own stream (file-request.ts says why).
+   */
+  async openReportFile(report: string, params: Record<string, string>, signal?: AbortSignal): Promise<StreamResponse> {
+    return this.reportResponse(report, signal, (authorization, requestSignal) =>
+      sendFileRequest({
+        url: `${this.baseUrl}/api/reporting`,
+        agent: this.agent,
+        form: { generate_report: report, ...params },
+        headers: { authorization, connection: 'close', 'user-agent': this.userAgent },
+        timeoutMs: this.connection.timeoutSeconds * 1000,
+        signal: requestSignal,
+      }),
+    );
+  }
+
+  private async reportResponse(
+    report: string,
+    signal: AbortSignal | undefined,
+    send: (authorization: string, signal: AbortSignal | undefined) => Promise<StreamResponse>,
+  ): Promise<StreamResponse> {
+    const response = await this.authenticated('/api/reporting', report, send, signal);
     const status = response.statusCode;
     if (status === 200) return response;
     const text = await readUpTo(this.guardBody(response.request, report), ERROR_BODY_BYTES);
@@ -280,14 +309,16 @@ export class PraClient {
       path,
       options.label,
       (authorization, requestSignal) =>
-        this.http.stream(`${this.baseUrl}${path}`, {
-          method,
-          headers: { authorization },
-          // A POST stream without a body would wait for the caller to write one: send an empty one.
-          ...(options.json !== undefined ? { json: options.json } : method === 'POST' ? { body: '' } : {}),
-          timeout: { response: waitMs, socket: waitMs },
-          signal: requestSignal,
-        }),
+        responseOf(
+          this.http.stream(`${this.baseUrl}${path}`, {
+            method,
+            headers: { authorization },
+            // A POST stream without a body would wait for the caller to write one: send an empty one.
+            ...(options.json !== undefined ? { json: options.json } : method === 'POST' ? { body: '' } : {}),
+            timeout: { response: waitMs, socket: waitMs },
+            signal: requestSignal,
+          }),
+        ),
       signal,
     );
   }
@@ -303,13 +334,13 @@ export class PraClient {
   private async authenticated(
     path: string,
     label: string | undefined,
-    request: (authorization: string, signal: AbortSignal | undefined) => ReturnType<Got['stream']>,
+    send: (authorization: string, signal: AbortSignal | undefined) => Promise<StreamResponse>,
     signal?: AbortSignal,
   ): Promise<StreamResponse> {
     let reauthenticated = false;
     for (;;) {
       const token = await this.token();
-      const response = await this.exchange(path, label, (requestSignal) => responseOf(request(`Bearer ${token.value}`, requestSignal)), signal);
+      const response = await this.exchange(path, label, (requestSignal) => send(`Bearer ${token.value}`, requestSignal), signal);
       if (response.statusCode !== 401) return response;
       // Its body says nothing the status does not (`Connection: close`: the socket goes with it).
       discard(response);
@@ -414,11 +445,7 @@ function queryParams(query: AccessSessionQuery): Record<string, string> {
     : { end_time: int(query.endTime), duration: int(query.duration) };
 }
 
-export interface StreamResponse {
-  statusCode: number;
-  headers: Record<string, string | string[] | undefined>;
-  request: Readable;
-}
+export type { StreamResponse } from './file-request.ts';
 
 /**
  * The items of the generator `open` resolves to, opened on the first `next()`. Unlike an async

@@ -1,0 +1,71 @@
+/**
+ * One request whose answer is a file (a session recording), sent with node:https itself rather than
+ * through got. A recording may be gigabytes: got's stream puts two more streams between the socket
+ * and the reader (it `read()`s the response, joining buffered records into new buffers, and pushes
+ * them into its own Duplex), which kept every 16 KiB TLS record alive long enough to be promoted
+ * and cost a full garbage collection every few tens of megabytes — the archive's downloads ran at
+ * half the speed of `curl` on the same machine. Here the reader (download-body.ts) takes the
+ * response's own `data` events.
+ *
+ * What got did for these requests and is done here: the same agent (TLS trust, proxy tunnel,
+ * `Connection: close`), the same User-Agent, the site's timeout as the socket's idle timeout
+ * (connect, TLS handshake, waiting for the head, silence in the body), abort by signal, no
+ * redirects. Not done: decompression — no Accept-Encoding is sent, so the appliance answers with
+ * the file's own bytes (a recording or backup is compressed already). The caller's exchange loop
+ * (pra-client.ts) adds the limiter, retries, 429s and re-authentication as for every request.
+ */
+import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+
+/** An answer's head, and its body as a stream for the caller to read or destroy. */
+export interface StreamResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  request: Readable;
+}
+
+export interface FileRequest {
+  url: string;
+  agent: https.Agent;
+  /** The form fields, sent as application/x-www-form-urlencoded. */
+  form: Record<string, string>;
+  headers: Record<string, string>;
+  /** Idle timeout of the socket, from connecting to the last byte of the body. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** Resolves with the answer's head once it arrives; its body is `request` (the IncomingMessage), for the caller to read or destroy. */
+export function sendFileRequest(options: FileRequest): Promise<StreamResponse> {
+  const body = new URLSearchParams(options.form).toString();
+  return new Promise((resolve, reject) => {
+    const request = https.request(options.url, {
+      method: 'POST',
+      agent: options.agent,
+      headers: {
+        ...options.headers,
+        'content-type': 'application/x-www-form-urlencoded',
+        'content-length': String(Buffer.byteLength(body)),
+      },
+      timeout: options.timeoutMs,
+      signal: options.signal,
+    });
+    let response: IncomingMessage | null = null;
+    request.on('timeout', () => {
+      const error = Object.assign(new Error(`Timeout: no data for ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' });
+      // Within the body, its reader sees the timeout itself rather than "aborted".
+      response?.destroy(error);
+      request.destroy(error);
+    });
+    request.once('error', reject);
+    request.once('response', (head: IncomingMessage) => {
+      response = head;
+      request.off('error', reject);
+      // Errors after the head reach the body's reader through the response; keep one listener here so none goes unhandled.
+      request.on('error', () => undefined);
+      resolve({ statusCode: head.statusCode ?? 0, headers: head.headers, request: head });
+    });
+    request.end(body);
+  });
+}
