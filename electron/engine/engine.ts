@@ -164,6 +164,7 @@ export class Engine {
       backupPassword: (site) => this.sites.getBackupPassword(site),
       logger: this.logger,
       archiveDir: () => this.archiveDir(),
+      ensureArchiveRoot: (dir) => this.archiver.ensureRoot(dir),
       // Rejected credentials stop a site's scheduled work until it is edited or tested.
       mayRun: (site) => !this.store.siteState(site.id)?.needsAttention,
     });
@@ -337,7 +338,8 @@ export class Engine {
   /** Deletes sessions past the local retention (never undelivered or in-progress ones). */
   prune(): number {
     try {
-      const n = pruneExpired(this.database.db);
+      const hold = this.archiver.retentionHold();
+      const n = pruneExpired(this.database.db, undefined, hold ? [hold] : []);
       if (n > 0) this.logger.info('store', `Retention: removed ${n} session(s) that ended more than ${this.retentionDays} days ago from the local store.`);
       return n;
     } catch (error) {

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { MemorySecretStore } from '../../electron/engine/secrets/secret-store.ts';
 import { newEngine } from '../support/engine-fixture.ts';
@@ -43,6 +46,38 @@ describe('local retention', () => {
       assert.throws(() => (engine.retentionDays = -1), /whole number of days/);
     } finally {
       await engine.close();
+    }
+  });
+
+  it('keeps old sessions whose files the archive has not archived yet (a folder unreachable for longer than the retention loses nothing)', async () => {
+    const engine = newEngine({ secrets: new MemorySecretStore() });
+    const dir = mkdtempSync(join(tmpdir(), 'pra-ic-retention-archive-'));
+    try {
+      const site = await engine.addSite({ name: 'A', host: 'a.example.com', clientId: 'c' }, 'secret');
+      for (const lsid of ['old-archived', 'old-unarchived', 'old-xml-only']) {
+        engine.store.writeBatch(site, lsid, header(lsid, NOW - 200 * DAY, NOW - 200 * DAY + 60), [event(0, NOW - 200 * DAY)], null);
+      }
+      const db = engine.database.db;
+      db.prepare("UPDATE outbox SET state = 'sent'").run();
+      engine.setArchive({ dir });
+      const settle = db.prepare('INSERT INTO archive_sessions (site_id, lsid, settled) VALUES (?, ?, ?)');
+      settle.run(site.id, 'old-archived', 7); // session XML, recording and shell recordings settled
+      settle.run(site.id, 'old-xml-only', 1); // its recordings are still to be downloaded
+      const left = () => db.prepare('SELECT lsid FROM sessions ORDER BY lsid').pluck().all();
+
+      assert.equal(engine.prune(), 1);
+      assert.deepEqual(left(), ['old-unarchived', 'old-xml-only']);
+      // Recordings turned off: a session whose XML is archived is no longer held.
+      engine.setArchive({ recordings: false, shellRecordings: false });
+      assert.equal(engine.prune(), 1);
+      assert.deepEqual(left(), ['old-unarchived']);
+      // The archive turned off: nothing holds the last one.
+      engine.setArchive({ dir: null });
+      assert.equal(engine.prune(), 1);
+      assert.deepEqual(left(), []);
+    } finally {
+      await engine.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

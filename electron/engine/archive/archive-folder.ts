@@ -69,11 +69,32 @@ export async function freeBytes(dir: string): Promise<number | null> {
 }
 
 /**
- * Proves the folder takes a file now: creates it if needed (never its parent drive or share), writes,
- * fsyncs and removes a small probe file. Throws the file system's error.
+ * The archive folder is there, or is created when `mayCreate`; otherwise a missing folder throws
+ * ENOENT (describeFolderError: "cannot be reached"). See ArchiveSettingsStore.rootSeen for why a
+ * folder already used is never created again.
  */
-export async function probeFolder(dir: string): Promise<void> {
+export async function ensureArchiveRoot(dir: string, mayCreate: boolean): Promise<void> {
+  const exists = await stat(dir).then(
+    (s) => {
+      if (!s.isDirectory()) throw Object.assign(new Error(`${dir} is not a folder`), { code: 'ENOTDIR' });
+      return true;
+    },
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw error;
+    },
+  );
+  if (exists) return;
+  if (!mayCreate) throw Object.assign(new Error(`${dir} is not there`), { code: 'ENOENT' });
   await mkdir(dir, { recursive: true });
+}
+
+/**
+ * Proves the folder takes a file now: creates it if needed and `mayCreate` (never its parent drive or
+ * share), writes, fsyncs and removes a small probe file. Throws the file system's error.
+ */
+export async function probeFolder(dir: string, { mayCreate = true }: { mayCreate?: boolean } = {}): Promise<void> {
+  await ensureArchiveRoot(dir, mayCreate);
   const probe = path.join(dir, PROBE_NAME);
   const handle = await open(probe, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o640);
   try {

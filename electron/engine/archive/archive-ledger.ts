@@ -115,6 +115,12 @@ export class ArchiveLedger {
       .get({ mask, siteId: siteId ?? null }) as number;
   }
 
+  /** SQL true for a session `s` whose kinds in `mask` are not all settled (see Archiver.retentionHold). */
+  unsettledSql(mask: number): string {
+    if (!Number.isInteger(mask) || mask < 0) throw new RangeError(`bad archive mask ${mask}`);
+    return `(coalesce((SELECT a.settled FROM archive_sessions a WHERE a.site_id = s.site_id AND a.lsid = s.lsid), 0) & ${mask}) <> ${mask}`;
+  }
+
   markSettled(siteId: number, lsid: string, bits: number) {
     this.db
       .prepare(

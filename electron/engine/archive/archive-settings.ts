@@ -13,6 +13,8 @@ import { DEFAULT_ARCHIVE_LAYOUT, type ArchiveSettings } from '../../../shared/ar
 import { hasControlCharacter, layoutProblem } from './archive-layout.ts';
 
 export const ARCHIVE_SETTINGS_KEY = 'archive.folder';
+/** The archive folder last seen in place (see ArchiveSettingsStore.rootSeen). */
+const ROOT_SEEN_KEY = 'archive.root_seen';
 
 export const DEFAULT_ARCHIVE_SETTINGS: ArchiveSettings = {
   dir: null,
@@ -96,5 +98,20 @@ export class ArchiveSettingsStore {
       .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
       .run(ARCHIVE_SETTINGS_KEY, JSON.stringify(settings));
     return settings;
+  }
+
+  /**
+   * The folder the archive last found in place, or null. A folder it has seen and that is now
+   * missing is unreachable (a NAS share not mounted, a disconnected drive), not a folder to create:
+   * creating it again would fill the local disk under an empty mount point.
+   */
+  rootSeen(): string | null {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(ROOT_SEEN_KEY) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  markRootSeen(dir: string): void {
+    if (this.rootSeen() === dir) return;
+    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(ROOT_SEEN_KEY, dir);
   }
 }

@@ -14,9 +14,10 @@ import type { ArchiveSettings, ArchiveStatus, ArchiveTestResult, ArchiveTestStep
 import type { Site } from '../../../shared/models.ts';
 import type { TestStep } from '../../../shared/site-test.ts';
 import type { Logger } from '../log/logger.ts';
+import type { RetentionHold } from '../store/retention.ts';
 import type { PraClient } from '../pra/pra-client.ts';
 import { ArchiveBudget } from './archive-budget.ts';
-import { describeFolderError, freeBytes, isDiskFull, probeFolder, RESUME_MARGIN_BYTES, testArchiveFolder, verifyArchive } from './archive-folder.ts';
+import { describeFolderError, ensureArchiveRoot, freeBytes, isDiskFull, probeFolder, RESUME_MARGIN_BYTES, testArchiveFolder, verifyArchive } from './archive-folder.ts';
 import { ArchiveLedger } from './archive-ledger.ts';
 import { archiveSite, FolderUnavailable, settingsMask, type SitePassTotals } from './archive-pass.ts';
 import { ArchiveSettingsStore, validateArchiveSettings } from './archive-settings.ts';
@@ -151,7 +152,7 @@ export class Archiver {
       return result;
     }
     try {
-      await probeFolder(dir);
+      await this.ensureRoot(dir, true);
     } catch (error) {
       this.pause(dir, error as NodeJS.ErrnoException, 0);
       result.paused = this.pausedReason;
@@ -239,7 +240,7 @@ export class Archiver {
       return true;
     }
     try {
-      await probeFolder(dir);
+      await this.ensureRoot(dir, true);
       const free = await freeBytes(dir);
       if (free !== null && free < this.requiredBytes) return false;
     } catch {
@@ -250,6 +251,18 @@ export class Archiver {
     this.deps.onChange();
     if (startPass) this.requestPass();
     return true;
+  }
+
+  /**
+   * The archive folder is in place (and takes a file, with `probe`): created the first time, but a
+   * folder already used that is now missing throws ENOENT — it is unreachable, not new (see
+   * ArchiveSettingsStore.rootSeen). Backups, written into the same folder, call this too.
+   */
+  async ensureRoot(dir: string, probe = false): Promise<void> {
+    const mayCreate = this.settings.rootSeen() !== dir;
+    if (probe) await probeFolder(dir, { mayCreate });
+    else await ensureArchiveRoot(dir, mayCreate);
+    this.settings.markRootSeen(dir);
   }
 
   retryFailed(): number {
@@ -302,6 +315,17 @@ export class Archiver {
       backups: this.deps.backupStatuses?.() ?? [],
       progress: this.progress ? { ...this.progress } : null,
     };
+  }
+
+  /**
+   * For the store's retention (store/retention.ts): while the archive is on, a session whose files
+   * are not all settled (archived, expired on the appliance, or absent) is kept, however old.
+   */
+  retentionHold(): RetentionHold | null {
+    const s = this.settings.get();
+    const mask = settingsMask(s);
+    if (!s.dir || mask === 0) return null;
+    return this.ledger.unsettledSql(mask);
   }
 
   /** Ended sessions of the site whose files are not all archived yet (0 when the archive is off): removing the site would lose them. */

@@ -14,6 +14,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { SiteBackupStatus } from '../../../shared/archive.ts';
 import type { Site } from '../../../shared/models.ts';
+import { describeFolderError } from '../archive/archive-folder.ts';
 import { PART_SUFFIX, writeFileAtomically } from '../archive/atomic-file.ts';
 import type { Logger } from '../log/logger.ts';
 import { PraError } from '../pra/errors.ts';
@@ -32,6 +33,11 @@ export interface BackupServiceDeps {
   logger: Logger;
   /** The archive folder, or null when none is set (then nothing is backed up on schedule). */
   archiveDir(): string | null;
+  /**
+   * Throws when the archive folder is not in place (a folder already used that is missing is
+   * unreachable, never created again: see archive/archiver.ts ensureRoot). Default: no check.
+   */
+  ensureArchiveRoot?(dir: string): Promise<void>;
   /** Whether a site may take scheduled backups now (e.g. not while it needs attention). Default: yes. */
   mayRun?(site: Site): boolean;
   /** A site's backup status changed (a backup started, saved or failed). */
@@ -179,6 +185,9 @@ export class BackupService {
     let password: string | null = null;
     try {
       password = await this.deps.backupPassword(site);
+      await this.deps.ensureArchiveRoot?.(dir).catch((error: unknown) => {
+        throw new PraError(describeFolderError(dir, error), { cause: error });
+      });
       const { relative, absolute } = this.freeName(site, dir, startedMs);
       logger.info('backup', `Backup of ${site.name} started${password ? ' (with its backup password)' : ''}.`, { siteId: site.id });
       const opened = await openBackup(this.deps.clientFor(site), password, signals);

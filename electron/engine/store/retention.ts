@@ -19,23 +19,33 @@ export function setRetentionDays(db: Database.Database, days: number) {
 }
 
 /**
+ * A condition on a session `s` (a row of `sessions`) under which another part of the engine still
+ * needs it, as SQL: retention keeps such sessions whatever their age. The archive holds the
+ * sessions whose files are not archived yet (their session XML is written from the store, and their
+ * recordings are found through the header): a folder that stays unreachable for longer than the
+ * retention must not cost them.
+ */
+export type RetentionHold = string;
+
+/**
  * Deletes sessions that ended more than the retention ago, with their participants, events and
  * outbox rows, and the hourly event counts of the status chart from before then. Never a session
- * still followed (in progress), and never one with an event still waiting for Elasticsearch:
- * retention must not lose what has not been delivered yet.
+ * still followed (in progress), never one with an event still waiting for Elasticsearch, and never
+ * one a `hold` keeps: retention must not lose what has not been delivered or archived yet.
  * Returns the number of sessions deleted.
  */
-export function pruneExpired(db: Database.Database, nowSeconds = Math.floor(Date.now() / 1000)): number {
+export function pruneExpired(db: Database.Database, nowSeconds = Math.floor(Date.now() / 1000), holds: RetentionHold[] = []): number {
   const days = getRetentionDays(db);
   if (days === 0) return 0;
   const cutoff = nowSeconds - days * 86_400;
+  const held = holds.map((hold) => `\n        AND NOT (${hold})`).join('');
   const batch = db.prepare(`
     DELETE FROM sessions WHERE id IN (
       SELECT s.id FROM sessions s
       WHERE s.end_time IS NOT NULL AND s.end_time < ?
         AND NOT EXISTS (SELECT 1 FROM follow f WHERE f.site_id = s.site_id AND f.lsid = s.lsid)
         AND NOT EXISTS (SELECT 1 FROM events e JOIN outbox o ON o.event_id = e.id
-                        WHERE e.session_id = s.id AND o.state = 'pending')
+                        WHERE e.session_id = s.id AND o.state = 'pending')${held}
       LIMIT ?)`);
   let total = 0;
   for (;;) {
