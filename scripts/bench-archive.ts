@@ -62,23 +62,21 @@ async function enginePhase(args: { sim: SimInfo; dataDir: string; archiveDir: st
     const sampler = setInterval(() => {
       peak = Math.max(peak, process.memoryUsage.rss());
     }, 50);
-    let current = 0;
+    // Each quarter of the largest recording's bytes is marked as the progress crosses it, in the
+    // progress event itself (a timer polling the progress missed quarters).
+    const intoLargest = (bytes: number) => bytes - (SIZES.reduce((a, b) => a + b, 0) - largest);
     const unsubscribe = engine.onEvent((e) => {
       if (e.type !== 'archive' || !e.status.progress) return;
-      current = e.status.progress.bytes;
-    });
-    const quarterWatch = setInterval(() => {
       // The largest recording is last (sessions in start order): its quarters are those of the bytes past the others.
-      const intoLargest = current - (SIZES.reduce((a, b) => a + b, 0) - largest);
-      const share = intoLargest / largest;
-      const next = (marks.length + 1) / 4;
-      if (share >= next && marks.length < 4) marks.push({ share: next, rss: process.memoryUsage.rss() });
-    }, 20);
+      const share = intoLargest(e.status.progress.bytes) / largest;
+      while (marks.length < 4 && share >= (marks.length + 1) / 4) marks.push({ share: (marks.length + 1) / 4, rss: process.memoryUsage.rss() });
+    });
     const started = performance.now();
     const result = await engine.archiver.runPass();
     const seconds = (performance.now() - started) / 1000;
+    // Status events are paced: the last quarter's may be folded into the pass's end. Its mark is then the RSS right after.
+    if (marks.length === 3 && result.bytes === SIZES.reduce((a, b) => a + b, 0)) marks.push({ share: 1, rss: process.memoryUsage.rss() });
     clearInterval(sampler);
-    clearInterval(quarterWatch);
     unsubscribe();
     process.send!({ type: 'done', seconds, bytes: result.bytes, files: result.files, failed: result.failed, peak, marks, vmHwm: vmHwm() });
   } finally {

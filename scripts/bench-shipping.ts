@@ -214,6 +214,8 @@ function runCli(dataDir: string): Promise<EndToEnd> {
     const started = performance.now();
     // BENCH_CPU_PROF=DIR (diagnosis): a CPU profile of the pra-ic process (and its threads) there.
     const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    // BENCH_ENGINE_FLAGS (diagnosis): more Node flags for the pra-ic process, e.g. --trace-gc.
+    prof.push(...(process.env.BENCH_ENGINE_FLAGS?.split(/\s+/).filter(Boolean) ?? []));
     const proc = spawn(process.execPath, [...prof, join(ROOT, 'bin/pra-ic.js'), '--data-dir', dataDir, 'run', '--once'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
