@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { downloadRecording } from '../../electron/engine/archive/recording-download.ts';
 import { openBackup } from '../../electron/engine/backup/backup-request.ts';
+import { declaredLength, DownloadBody } from '../../electron/engine/pra/download-body.ts';
 import { SiteUnavailableError } from '../../electron/engine/pra/errors.ts';
 import { PraAccounts } from '../../electron/engine/pra/pra-accounts.ts';
 import { PraClient, type PraConnection } from '../../electron/engine/pra/pra-client.ts';
@@ -110,6 +111,24 @@ describe('download throughput guard (recordings and backups, real TLS sockets)',
     assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('late')), []);
     // The next one, on time, arrives.
     assert.equal((await download(c, LSID, 'late')).kind, 'saved');
+  });
+
+  it('a recording whose writer keeps it paused for longer than the site timeout (a slow archive folder) still arrives whole', { timeout: 20_000 }, async () => {
+    const c = new PraClient({ host: sim.host, clientId: DEFAULT_CLIENT.clientId, timeoutSeconds: 1, caFile: sim.caFile, proxyUrl: null }, async () => DEFAULT_CLIENT.clientSecret, new PraAccounts(), {
+      retry: FAST_RETRY,
+      downloadLimits: LIMITS,
+    });
+    const response = await c.openReportFile('AccessSessionRecording', { lsid: LSID });
+    const body = new DownloadBody(response.request, { declaredBytes: declaredLength(response.headers), limits: LIMITS, what: 'The recording', failures: { broken: (e) => new Error(`broken: ${String(e)}`), incomplete: (r, d) => new Error(`incomplete ${r}/${d}`) } });
+    const hash = createHash('sha256');
+    let waited = false;
+    await body.writeTo((chunk) => {
+      hash.update(chunk);
+      if (waited) return undefined;
+      waited = true;
+      return new Promise((resolve) => setTimeout(resolve, 1500));
+    });
+    assert.equal(hash.digest('hex'), recordingSha256(LSID, null, 256 * 1024));
   });
 
   it('a backup that trickles fails, naming the rate (its window is the backup wait when that is longer)', { timeout: 20_000 }, async () => {

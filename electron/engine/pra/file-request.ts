@@ -8,9 +8,11 @@
  * response's own `data` events.
  *
  * What got did for these requests and is done here: the same agent (TLS trust, proxy tunnel,
- * `Connection: close`), the same User-Agent, the site's timeout as the socket's idle timeout
- * (connect, TLS handshake, waiting for the head, silence in the body), abort by signal, no
- * redirects. Not done: decompression — no Accept-Encoding is sent, so the appliance answers with
+ * `Connection: close`), the same User-Agent, the site's timeout as the socket's idle timeout up to
+ * the answer's head (connect, TLS handshake, waiting for the head), abort by signal, no redirects.
+ * In the body, the download's own minimum throughput (download-body.ts) takes over from the idle
+ * timeout: it does not count the time the stream is paused because the disk is behind, where an
+ * idle timeout would blame the site for a slow archive folder. Not done: decompression — no Accept-Encoding is sent, so the appliance answers with
  * the file's own bytes (a recording or backup is compressed already). The caller's exchange loop
  * (pra-client.ts) adds the limiter, retries, 429s and re-authentication as for every request.
  */
@@ -31,7 +33,7 @@ export interface FileRequest {
   /** The form fields, sent as application/x-www-form-urlencoded. */
   form: Record<string, string>;
   headers: Record<string, string>;
-  /** Idle timeout of the socket, from connecting to the last byte of the body. */
+  /** Idle timeout of the socket, from connecting to the answer's head. */
   timeoutMs: number;
   signal?: AbortSignal;
 }
@@ -51,16 +53,12 @@ export function sendFileRequest(options: FileRequest): Promise<StreamResponse> {
       timeout: options.timeoutMs,
       signal: options.signal,
     });
-    let response: IncomingMessage | null = null;
     request.on('timeout', () => {
-      const error = Object.assign(new Error(`Timeout: no data for ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' });
-      // Within the body, its reader sees the timeout itself rather than "aborted".
-      response?.destroy(error);
-      request.destroy(error);
+      request.destroy(Object.assign(new Error(`Timeout: no data for ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' }));
     });
     request.once('error', reject);
     request.once('response', (head: IncomingMessage) => {
-      response = head;
+      request.setTimeout(0);
       request.off('error', reject);
       // Errors after the head reach the body's reader through the response; keep one listener here so none goes unhandled.
       request.on('error', () => undefined);
