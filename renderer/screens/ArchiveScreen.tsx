@@ -30,6 +30,7 @@ import { useNotify } from '../components/notify.tsx';
 import { FormButtons, NotSavedBar, TestPanel, fieldMessages, focusFirstError, onLeave, refusalByField, textBinding, useFollowView, useSettingsFormStyles } from '../components/settings-form.tsx';
 import { archiveFormFrom, archiveIssues, checkArchive, layoutExample, type ArchiveErrors, type ArchiveField, type ArchiveFormValues } from './archive-form.ts';
 import { ArchiveCounts, ArchiveStateBadge, BackupsTable, PausedBar, useArchiveStatus } from './archive-status.tsx';
+import { ArchiveVerify } from './archive-verify.tsx';
 
 /** What only this form has; the layout is the settings forms' (useSettingsFormStyles). */
 const useStyles = makeStyles({
@@ -64,6 +65,7 @@ export function ArchiveScreen({
       {archive ? <PausedBar status={archive} /> : null}
       {working ? <ArchiveCounts status={archive} onChanged={status.reload} /> : null}
       {working ? backups : null}
+      {working ? <ArchiveVerify /> : null}
       {!view ? (
         error ? <ErrorBar title="Can't load the archive settings" message={error} onRetry={onReload} /> : loading ? <Loading label="Loading the archive settings…" /> : null
       ) : (

@@ -266,4 +266,36 @@ describe('archive screen', () => {
     await page.getByTestId('archive-screen').waitFor();
     assert.match(page.url(), /#\/archive$/);
   });
+
+  test('Verify files reads the archive back: all in place, or each file that is not, with what was recorded and what was found', async () => {
+    const { page, errors } = await harness.open(
+      config({ 'archive.get': ARCHIVE_VIEW_SET, 'archive.status': ARCHIVE_IDLE, 'archive.verify': { checked: 18_432, ok: 18_432, problems: [] } }),
+      { screen: 'archive' },
+    );
+    await page.getByTestId('archive-verify').waitFor();
+    assert.match(await text(page, 'archive-verify'), /Not checked since this screen opened/);
+    await page.getByTestId('archive-verify-run').click();
+    await page.locator('[data-testid="archive-verify-result"][data-ok="true"]').waitFor();
+    assert.match(await text(page, 'archive-verify-result'), /All in place[\s\S]*18,432 files checked: every one is there with its recorded size and SHA-256/);
+    assert.equal((await calls(page, 'archive.verify')).length, 1);
+
+    // Two files changed or gone since: listed with the recorded and the found figures.
+    await respond(page, 'archive.verify', {
+      checked: 18_432,
+      ok: 18_430,
+      problems: [
+        { path: 'access.example.com/2026/12/05/c5f29a41e1d94b7fa0c30007/recording.flv', problem: 'sha256', expected: 'a'.repeat(64), found: 'b'.repeat(64) },
+        { path: 'access.example.com/2026/12/05/c5f29a41e1d94b7fa0c30008/session.xml', problem: 'missing', expected: '18211 bytes', found: null },
+      ],
+    });
+    await page.getByTestId('archive-verify-run').click();
+    await page.locator('[data-testid="archive-verify-result"][data-ok="false"]').waitFor();
+    assert.match(await text(page, 'archive-verify-result'), /2 files are not as archived[\s\S]*18,432 files checked, 18,430 in place/);
+    const rows = page.getByTestId('archive-verify-problem');
+    assert.equal(await rows.count(), 2);
+    assert.match(await rows.nth(0).innerText(), /recording\.flv[\s\S]*Content differs \(SHA-256\)[\s\S]*a{64}[\s\S]*b{64}/);
+    assert.match(await rows.nth(1).innerText(), /session\.xml[\s\S]*Missing[\s\S]*18211 bytes[\s\S]*—/);
+    await screenshot(page, 'archive-verify');
+    assert.deepEqual(errors, []);
+  });
 });
