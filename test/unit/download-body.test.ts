@@ -79,6 +79,36 @@ describe('download body helpers', () => {
     await assert.rejects(body.writeTo(() => undefined), /broken: Error: ECONNRESET/);
   });
 
+  it('a site silent for longer than its timeout fails as a broken connection (ETIMEDOUT); a paused reader is not silence', async () => {
+    const socket = setInterval(() => undefined, 1000);
+    after(() => clearInterval(socket));
+    const silent = new PassThrough();
+    silent.write(Buffer.alloc(10));
+    const limits = { minBytesPerWindow: 1, windowMs: 60_000 };
+    const body = new DownloadBody(silent, { declaredBytes: null, limits, silenceMs: 100, what: 'The test', failures });
+    const started = Date.now();
+    await assert.rejects(body.writeTo(() => undefined), /broken: Error: Timeout: no data for 100 ms/);
+    assert.ok(Date.now() - started < 1000, 'stopped by the silence, not the 60 s window');
+
+    // Chunks that come while the writer keeps the stream paused for 300 ms each: no silence.
+    const steady = new PassThrough();
+    const paused = new DownloadBody(steady, { declaredBytes: 30, limits, silenceMs: 100, what: 'The test', failures });
+    const feeding = (async () => {
+      for (let i = 0; i < 3; i++) {
+        steady.write(Buffer.alloc(10));
+        await sleep(20);
+      }
+      steady.end();
+    })();
+    let bytes = 0;
+    await paused.writeTo((chunk) => {
+      bytes += chunk.length;
+      return sleep(300);
+    });
+    await feeding;
+    assert.equal(bytes, 30);
+  });
+
   it('a body that sends nothing is stopped by the watchdog, naming the rate', async () => {
     const stream = new PassThrough();
     stream.write(Buffer.alloc(10));

@@ -71,6 +71,8 @@ export async function downloadRecording(
   const body = new DownloadBody(response.request, {
     declaredBytes: declaredLength(response.headers),
     limits: client.downloadLimits,
+    // The site's timeout, for silence only: file-request.ts hands the body over without one.
+    silenceMs: client.connection.timeoutSeconds * 1000,
     what: `${what[0]!.toUpperCase()}${what.slice(1)} from ${host}`,
     failures: {
       broken: (error) => new RecordingDownloadError(`The connection to ${host} broke while ${what} was downloading (${networkProblem(error, client.connection)}).`, { cause: error }),

@@ -77,6 +77,12 @@ export interface DownloadOptions {
   /** Content-Length, when the answer sent one. */
   declaredBytes: number | null;
   limits: DownloadLimits;
+  /**
+   * Longest silence of the site while it is being waited for (the site's timeout), as a socket's
+   * idle timeout would have it, except that time the reader keeps the stream paused does not count.
+   * Fails as `broken` with an ETIMEDOUT error. None by default.
+   */
+  silenceMs?: number;
   /** The download in the too-slow error's words: "The recording of session … from <host>". */
   what: string;
   failures: DownloadFailures;
@@ -111,6 +117,8 @@ export class DownloadBody {
   private windowBytes = 0;
   /** When the current wait for the site began; null while no reader runs or the writer is busy. */
   private waitingSince: number | null = null;
+  /** When the site last sent something, or the reader last resumed; null while no reader runs or the writer is busy. */
+  private silentSince: number | null = null;
   private readonly watchdog: NodeJS.Timeout;
   /** The running reader: what to do with each chunk, and how to tell it the body ended or failed. */
   private reader: { onChunk: (chunk: Buffer) => ChunkVerdict; resolve: () => void; reject: (error: Error) => void; busy: boolean } | null = null;
@@ -134,8 +142,8 @@ export class DownloadBody {
     stream.once('close', () => {
       if (!this.ended) this.fail(this.failure ?? this.options.failures.broken(new Error('the connection closed before the end of the body'), this.received));
     });
-    // A quarter window: a silent body is stopped at most a quarter window late.
-    this.watchdog = setInterval(() => this.watch(), Math.max(10, options.limits.windowMs / 4));
+    // A quarter of the window (or of the silence allowed): a silent body is stopped at most that late.
+    this.watchdog = setInterval(() => this.watch(), Math.max(10, Math.min(options.limits.windowMs, options.silenceMs ?? Infinity) / 4));
     this.watchdog.unref();
   }
 
@@ -211,6 +219,7 @@ export class DownloadBody {
 
   private flow(): void {
     this.waitingSince = Date.now();
+    this.silentSince = this.waitingSince;
     this.stream.resume();
   }
 
@@ -219,6 +228,7 @@ export class DownloadBody {
     // Since the wait began, or since the watchdog started a new window during it.
     if (this.waitingSince !== null) this.windowWaited += now - this.waitingSince;
     this.waitingSince = now;
+    this.silentSince = now;
     this.received += chunk.length;
     this.windowBytes += chunk.length;
     if (this.windowWaited >= this.options.limits.windowMs) {
@@ -246,6 +256,7 @@ export class DownloadBody {
     if (verdict === 'more') return;
     this.stream.pause();
     this.waitingSince = null;
+    this.silentSince = null;
     if (verdict === 'enough') {
       this.reader = null;
       reader.resolve();
@@ -281,6 +292,7 @@ export class DownloadBody {
     this.failure ??= error;
     clearInterval(this.watchdog);
     this.waitingSince = null;
+    this.silentSince = null;
     const reader = this.reader;
     this.reader = null;
     this.stream.destroy();
@@ -291,6 +303,12 @@ export class DownloadBody {
   private watch(): void {
     if (this.waitingSince === null) return; // no reader, or the writer is busy (the disk): the site is not to blame
     const now = Date.now();
+    const silence = this.options.silenceMs;
+    if (silence !== undefined && this.silentSince !== null && now - this.silentSince >= silence) {
+      const timeout = Object.assign(new Error(`Timeout: no data for ${silence} ms`), { code: 'ETIMEDOUT' });
+      this.fail(this.options.failures.broken(timeout, this.received));
+      return;
+    }
     const waited = this.windowWaited + (now - this.waitingSince);
     if (waited < this.options.limits.windowMs) return;
     if (this.windowBytes < this.options.limits.minBytesPerWindow) {

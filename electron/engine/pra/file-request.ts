@@ -10,9 +10,10 @@
  * What got did for these requests and is done here: the same agent (TLS trust, proxy tunnel,
  * `Connection: close`), the same User-Agent, the site's timeout as the socket's idle timeout up to
  * the answer's head (connect, TLS handshake, waiting for the head), abort by signal, no redirects.
- * In the body, the download's own minimum throughput (download-body.ts) takes over from the idle
- * timeout: it does not count the time the stream is paused because the disk is behind, where an
- * idle timeout would blame the site for a slow archive folder. Not done: decompression — no Accept-Encoding is sent, so the appliance answers with
+ * In the body, the download's reader (download-body.ts) takes over from the idle timeout — the same
+ * site timeout for silence, and a minimum throughput — without counting the time it keeps the
+ * stream paused because the disk is behind, where an idle timeout would blame the site for a slow
+ * archive folder. Not done: decompression — no Accept-Encoding is sent, so the appliance answers with
  * the file's own bytes (a recording or backup is compressed already). The caller's exchange loop
  * (pra-client.ts) adds the limiter, retries, 429s and re-authentication as for every request.
  */
