@@ -87,16 +87,14 @@ export class ArchiveSettingsStore {
   constructor(private readonly db: Database.Database) {}
 
   get(): ArchiveSettings {
-    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(ARCHIVE_SETTINGS_KEY) as { value: string } | undefined;
-    return row ? { ...DEFAULT_ARCHIVE_SETTINGS, ...(JSON.parse(row.value) as Partial<ArchiveSettings>) } : { ...DEFAULT_ARCHIVE_SETTINGS };
+    const value = this.read(ARCHIVE_SETTINGS_KEY);
+    return value !== null ? { ...DEFAULT_ARCHIVE_SETTINGS, ...(JSON.parse(value) as Partial<ArchiveSettings>) } : { ...DEFAULT_ARCHIVE_SETTINGS };
   }
 
   /** Patches the settings (`dir: null` turns the archive off; nothing on disk is touched). */
   set(patch: Partial<ArchiveSettings>): ArchiveSettings {
     const settings = validateArchiveSettings({ ...this.get(), ...patch });
-    this.db
-      .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
-      .run(ARCHIVE_SETTINGS_KEY, JSON.stringify(settings));
+    this.write(ARCHIVE_SETTINGS_KEY, JSON.stringify(settings));
     return settings;
   }
 
@@ -106,12 +104,19 @@ export class ArchiveSettingsStore {
    * creating it again would fill the local disk under an empty mount point.
    */
   rootSeen(): string | null {
-    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(ROOT_SEEN_KEY) as { value: string } | undefined;
-    return row?.value ?? null;
+    return this.read(ROOT_SEEN_KEY);
   }
 
   markRootSeen(dir: string): void {
-    if (this.rootSeen() === dir) return;
-    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(ROOT_SEEN_KEY, dir);
+    if (this.rootSeen() !== dir) this.write(ROOT_SEEN_KEY, dir);
+  }
+
+  private read(key: string): string | null {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  private write(key: string, value: string): void {
+    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 }

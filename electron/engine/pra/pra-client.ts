@@ -445,8 +445,6 @@ function queryParams(query: AccessSessionQuery): Record<string, string> {
     : { end_time: int(query.endTime), duration: int(query.duration) };
 }
 
-export type { StreamResponse } from './file-request.ts';
-
 /**
  * The items of the generator `open` resolves to, opened on the first `next()`. Unlike an async
  * generator that `yield*`s it, this adds nothing per item: a report yields an item per event (a
