@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import { eventLines, lineSession, lineTemplate } from '../../electron/engine/elastic/bulk-lines.ts';
 import { buildDocument, dataStreamName, type DocumentContext } from '../../electron/engine/elastic/document.ts';
 import { documentId } from '../../electron/engine/elastic/document-id.ts';
-import { buildMessage, encodeEventMessage, encodeMessage, messageSession, prepareSession, type MessageSession } from '../../electron/engine/elastic/message.ts';
+import { buildMessage, encodeMessage, messageSession, type MessageSession } from '../../electron/engine/elastic/message.ts';
+import { eventMessageText, prepareSessionText } from '../../electron/engine/elastic/message-text.ts';
 import { parseAccessSessionReport } from '../../electron/engine/pra/report-parser.ts';
 import type { SessionEvent } from '../../electron/engine/pra/report-types.ts';
 import { generateCorpus, REPORTING_NAMESPACES } from '../simulators/pra/index.ts';
@@ -58,10 +59,10 @@ describe('bulk lines written as text', () => {
     const { header, event } = (await eventsOf())[0]!;
     const tree = { ...header.tree, attrs: { ...header.tree.attrs, lsid: '' } };
     const noLsid: MessageSession = { lsid: null, startTime: header.startTime, tree };
-    const prepared = prepareSession(noLsid, { syntheticLsid: 'synthetic-1' });
-    assert.equal(encodeEventMessage(prepared, event), encodeMessage(buildMessage(noLsid, event, { syntheticLsid: 'synthetic-1' })));
-    assert.match(encodeEventMessage(prepared, event), /"lsid":"synthetic-1"/);
-    assert.throws(() => prepareSession(noLsid), /syntheticLsid/);
+    const prepared = prepareSessionText(noLsid, { syntheticLsid: 'synthetic-1' });
+    assert.equal(eventMessageText(prepared, event), encodeMessage(buildMessage(noLsid, event, { syntheticLsid: 'synthetic-1' })));
+    assert.match(eventMessageText(prepared, event), /"lsid":"synthetic-1"/);
+    assert.throws(() => prepareSessionText(noLsid), /syntheticLsid/);
   });
 
   it('an event without a time in a session without a start time cannot be built (kept as failed by the shipper)', async () => {

@@ -3,11 +3,14 @@
  * directly as text: each document is serialised once, by us, and the body is sent as built (the
  * client does not serialise it again). The text is exactly `JSON.stringify` of the action and of
  * {@link buildDocument}'s object (a unit test holds them equal); only what varies per event is
- * formatted per event, the rest of the document is fixed per site and destination.
+ * formatted per event, the rest of the document is fixed per site and destination, and the
+ * session's part of the message (most of the bytes) is encoded once per session and copied into
+ * each of its events' lines (see outbox-batches.ts).
  */
 import { documentId } from './document-id.ts';
 import { AGENT_TYPE, assertValidNamespace, DATASET, INTEGRATION_TAGS, type DocumentContext } from './document.ts';
-import { prepareSession, quotedEventMessage, type MessageSession, type PreparedSession } from './message.ts';
+import type { MessageSession } from './message.ts';
+import { prepareSessionText, quotedEventMessageParts, type SessionText } from './message-text.ts';
 import type { SessionEvent } from '../pra/report-types.ts';
 
 /** What is the same in every document of one site for one destination. */
@@ -39,25 +42,38 @@ export function lineTemplate(index: string, context: Omit<DocumentContext, 'synt
 
 /** A session as its events' lines are built: its shared message part, read once. */
 export interface LineSession {
-  prepared: PreparedSession;
+  text: SessionText;
+  /** The session's part of the message as it is in the body (quoted, UTF-8), copied into every event's line. */
+  quotedBytes: Buffer;
   lsid: string;
   startTime: number | null;
 }
 
 export function lineSession(header: MessageSession, lsid: string): LineSession {
-  return { prepared: prepareSession(header, { syntheticLsid: lsid }), lsid, startTime: header.startTime };
+  const text = prepareSessionText(header, { syntheticLsid: lsid });
+  return { text, quotedBytes: Buffer.from(text.sessionJsonQuoted, 'utf8'), lsid, startTime: header.startTime };
 }
 
 /**
- * The action line and the document line of one event, each ending with `\n`. Throws (as
+ * The action line and the document line of one event, each ending with `\n`, in two parts: before
+ * and after the session's part of the message ({@link LineSession.quotedBytes}). Throws (as
  * buildDocument does) when the event has no time and its session no start time.
  */
-export function eventLines(template: LineTemplate, session: LineSession, event: SessionEvent): string {
+export function eventLineParts(template: LineTemplate, session: LineSession, event: SessionEvent): [string, string] {
   const seconds = event.timestamp ?? session.startTime;
   if (seconds === null) {
     throw new TypeError(`event ${event.ordinal} of session ${session.lsid} has no readable timestamp, nor has its session a start time.`);
   }
   const id = documentId({ siteHost: template.siteHost, lsid: session.lsid, ordinal: event.ordinal });
-  const message = quotedEventMessage(session.prepared, event);
-  return `${template.actionPrefix}${id}"}}\n{"@timestamp":"${new Date(seconds * 1000).toISOString()}","message":${message}${template.documentSuffix}\n`;
+  const [before, after] = quotedEventMessageParts(session.text, event);
+  return [
+    `${template.actionPrefix}${id}"}}\n{"@timestamp":"${new Date(seconds * 1000).toISOString()}","message":"${before}`,
+    `${after}"${template.documentSuffix}\n`,
+  ];
+}
+
+/** {@link eventLineParts} joined: the two lines as one string. */
+export function eventLines(template: LineTemplate, session: LineSession, event: SessionEvent): string {
+  const [head, tail] = eventLineParts(template, session, event);
+  return head + session.text.sessionJsonQuoted + tail;
 }

@@ -12,6 +12,24 @@ export interface BulkAnswer {
   failed: { position: number; reason: string }[];
 }
 
+/**
+ * The batch's lines as one Buffer, sent as is (a string would be measured and encoded again by the
+ * client; a Uint8Array that is not a Buffer would be serialised as an object). Lines read together
+ * are views of one body, used without a copy.
+ */
+export function bodyOf(batch: Pick<Batch, 'lines' | 'bytes'>): Buffer {
+  const lines = batch.lines;
+  const first = lines[0];
+  if (first === undefined) return Buffer.alloc(0);
+  let contiguous = true;
+  for (let i = 1; i < lines.length && contiguous; i++) {
+    const previous = lines[i - 1]!;
+    contiguous = lines[i]!.buffer === first.buffer && lines[i]!.byteOffset === previous.byteOffset + previous.byteLength;
+  }
+  if (contiguous) return Buffer.from(first.buffer, first.byteOffset, batch.bytes);
+  return Buffer.concat(lines, batch.bytes);
+}
+
 interface BulkItemResult {
   status?: number;
   error?: unknown;
@@ -28,7 +46,7 @@ export async function sendBulk(client: Client, batch: Batch, signal?: AbortSigna
       method: 'POST',
       path: '/_bulk',
       querystring: { filter_path: 'errors,items.*.status,items.*.error.type,items.*.error.reason' },
-      bulkBody: batch.lines.join(''),
+      bulkBody: bodyOf(batch),
     },
     { signal },
   )) as { errors?: boolean; items?: Record<string, BulkItemResult>[] };

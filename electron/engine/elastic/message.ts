@@ -105,78 +105,8 @@ export function buildMessage(header: MessageSession, event: SessionEvent, option
   return sortedObject(message);
 }
 
-/**
- * What every message of one session shares, read from its header once: the `session` value (already
- * encoded as the collector writes it) and the participants that `performed_by` / `destination` are
- * enriched from. The shipper builds one per session and reuses it for all the session's events
- * ({@link encodeEventMessage}); a session header can be large, and converting it for each event was
- * most of the cost of shipping.
- */
-export interface PreparedSession {
-  /** The `session` value as encoded JSON text (Go escapes applied). */
-  readonly sessionJson: string;
-  /** The same text escaped as the inside of a JSON string (the document carries `message` as a string). */
-  readonly sessionJsonQuoted: string;
-  readonly reps: JsonObject[];
-  readonly customers: JsonObject[];
-  /** Participants already enriched for this session's events (see {@link enrichCached}). */
-  readonly enriched?: Map<string, JsonValue>;
-}
-
-/** Reads a session's shared parts; throws like {@link buildMessage} when no lsid can be given. */
-export function prepareSession(header: MessageSession, options: MessageOptions = {}): PreparedSession {
-  const { session, reps, customers } = sessionParts(header, options);
-  const sessionJson = encodeMessage(session);
-  return { sessionJson, sessionJsonQuoted: quotedInside(sessionJson), reps, customers, enriched: new Map() };
-}
-
-/** `JSON.stringify(text)` without its quotes. Escaping is per character, so pieces escaped apart join into the escaped whole. */
-function quotedInside(text: string): string {
-  const quoted = JSON.stringify(text);
-  return quoted.slice(1, quoted.length - 1);
-}
-
-/**
- * `encodeMessage(buildMessage(header, event, options))` for a prepared session, byte for byte:
- * the event's own part is built and encoded, and the session's encoded text is put in its place.
- */
-export function encodeEventMessage(prepared: PreparedSession, event: SessionEvent): string {
-  const [before, after] = eventMessageParts(prepared, event);
-  return before + prepared.sessionJson + after;
-}
-
-/**
- * `JSON.stringify(encodeEventMessage(prepared, event))`: the message as a JSON string value, the
- * session's part escaped once per session instead of once per event (it is most of the bytes).
- */
-export function quotedEventMessage(prepared: PreparedSession, event: SessionEvent): string {
-  // The event's part is quoted whole, placeholder included, and the placeholder's quoted text is
-  // then replaced: quoting is per character, so this is the quoted parts joined (one
-  // JSON.stringify per event instead of two, and no slices of the unquoted text). The match is
-  // where the placeholder is: a quoted `"` is always `\"`, so the match starts at a character.
-  const message = eventParts(event, prepared);
-  message.set('session', SESSION_PLACEHOLDER);
-  const quoted = JSON.stringify(encodeMessage(sortedObject(message)));
-  const at = quoted.indexOf(QUOTED_PLACEHOLDER);
-  return quoted.slice(0, at) + prepared.sessionJsonQuoted + quoted.slice(at + QUOTED_PLACEHOLDER.length);
-}
-
-/** The encoded message of an event before and after its `session` value. */
-function eventMessageParts(prepared: PreparedSession, event: SessionEvent): [string, string] {
-  const message = eventParts(event, prepared);
-  message.set('session', SESSION_PLACEHOLDER);
-  const text = encodeMessage(sortedObject(message));
-  // No value of the event can hold the placeholder's text: XML has no NUL characters (not even as
-  // character references), and an escaped backslash never reads as the placeholder's escape.
-  const at = text.indexOf(ENCODED_PLACEHOLDER);
-  return [text.slice(0, at), text.slice(at + ENCODED_PLACEHOLDER.length)];
-}
-
-const SESSION_PLACEHOLDER = '\0session\0';
-const ENCODED_PLACEHOLDER = JSON.stringify(SESSION_PLACEHOLDER);
-const QUOTED_PLACEHOLDER = quotedInside(ENCODED_PLACEHOLDER);
-
-function sessionParts(header: MessageSession, options: MessageOptions): { session: JsonObject; reps: JsonObject[]; customers: JsonObject[] } {
+/** The session value (without its lists and details) and its participants, as `buildMessage` reads them. */
+export function sessionParts(header: MessageSession, options: MessageOptions): { session: JsonObject; reps: JsonObject[]; customers: JsonObject[] } {
   const sessionValue = elementToJson(header.tree, SESSION_SHAPE);
   const sessionAll: JsonObject = isObject(sessionValue) ? sessionValue : textObject(sessionValue);
   const reps = participants(sessionAll.rep_list, 'representative');
@@ -199,7 +129,7 @@ function sessionParts(header: MessageSession, options: MessageOptions): { sessio
 }
 
 /** The event's own keys, enriched, without `session`. */
-function eventParts(event: SessionEvent, { reps, customers, enriched }: { reps: JsonObject[]; customers: JsonObject[]; enriched?: Map<string, JsonValue> }): Map<string, JsonValue> {
+function eventParts(event: SessionEvent, { reps, customers }: { reps: JsonObject[]; customers: JsonObject[] }): Map<string, JsonValue> {
   const eventValue = elementToJson(parseElementXml(event.xml), EVENT_SHAPE);
   // An <event> always carries attributes (timestamp, event_type), so it is an object; the
   // collector would fail on a bare-text event, we keep its text.
@@ -210,10 +140,10 @@ function eventParts(event: SessionEvent, { reps, customers, enriched }: { reps: 
     message.set('timestamp', new Date(Number(timestamp.trim()) * 1000).toISOString().replace('.000Z', 'Z'));
   }
   const performedBy = message.get('performed_by');
-  if (performedBy !== undefined) message.set('performed_by', enrichCached(performedBy, reps, customers, enriched));
+  if (performedBy !== undefined) message.set('performed_by', enrichParticipant(performedBy, reps, customers));
   const destination = message.get('destination');
   // Deliberate difference (a): enrichParticipant never falls back to the first customer.
-  if (destination !== undefined) message.set('destination', enrichCached(destination, reps, customers, enriched));
+  if (destination !== undefined) message.set('destination', enrichParticipant(destination, reps, customers));
   return message;
 }
 
@@ -287,27 +217,6 @@ function participants(list: JsonValue | undefined, name: string): JsonObject[] {
   if (entries === undefined) return [];
   return (Array.isArray(entries) ? entries : [entries]).filter(isObject);
 }
-
-/**
- * {@link enrichParticipant}, remembered per session: a session's events name the same few
- * participants again and again (the same `performed_by` / `destination` element), and enriching
- * was a quarter of building an event's message. The key is the element's own value as JSON (keys
- * sorted, so equal values give equal keys); the enriched value is only ever serialised, never
- * changed, so events may share it.
- */
-function enrichCached(own: JsonValue, reps: JsonObject[], customers: JsonObject[], cache: Map<string, JsonValue> | undefined): JsonValue {
-  if (cache === undefined) return enrichParticipant(own, reps, customers);
-  const key = JSON.stringify(own);
-  let value = cache.get(key);
-  if (value === undefined) {
-    value = enrichParticipant(own, reps, customers);
-    // Bounded: a long session with many distinct participants keeps its first ones.
-    if (cache.size < ENRICHED_PER_SESSION) cache.set(key, value);
-  }
-  return value;
-}
-
-const ENRICHED_PER_SESSION = 256;
 
 /**
  * `performed_by` / `destination` merged with the participant whose `gsnumber` matches, searched

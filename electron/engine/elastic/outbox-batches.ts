@@ -2,15 +2,17 @@ import type Database from 'better-sqlite3';
 import type { SessionEvent } from '../pra/report-types.ts';
 import { parseElementXml } from '../pra/xml-element.ts';
 import { storedXml } from '../store/session-store.ts';
-import { eventLines, lineSession, lineTemplate, type LineSession, type LineTemplate } from './bulk-lines.ts';
+import { BulkBodyWriter } from './bulk-body.ts';
+import { eventLineParts, lineSession, lineTemplate, type LineSession, type LineTemplate } from './bulk-lines.ts';
 import type { DocumentContext } from './document.ts';
 
 /** One `_bulk` request's worth of events: their ids and their NDJSON lines, in the same order. */
 export interface Batch {
   ids: number[];
-  lines: string[];
-  /** Characters of the body (≈ bytes: the documents are mostly ASCII). */
-  chars: number;
+  /** Each event's two lines (action and document) as UTF-8; views of one body when read together. */
+  lines: Buffer[];
+  /** Bytes of the body. */
+  bytes: number;
   /** How many times these events were already throttled or failed as a whole (0: first try). */
   attempt: number;
   /** Not to be sent before this time (ms since the epoch): the backoff of a retried batch. */
@@ -59,6 +61,7 @@ export class BatchReader {
   private sessionChars = 0;
   private readonly templates = new Map<string, LineTemplate>();
   private templateKey = '';
+  private readonly body = new BulkBodyWriter();
 
   constructor(db: Database.Database) {
     // Events without their session's header: a header can be large (thousands of shell recordings)
@@ -92,31 +95,40 @@ export class BatchReader {
     }
     this.clear();
     const ids: number[] = [];
-    const lines: string[] = [];
+    const ends: number[] = [];
     const unbuildable: { eventId: number; reason: string }[] = [];
-    let chars = 0;
+    const body = this.body;
     let last = cursor;
     // Rows are read one at a time and reading stops at the byte budget, so a batch of large
     // documents never loads more events than it can send.
     for (const row of this.select.iterate(cursor, limits.maxDocs) as IterableIterator<OutboxRow>) {
-      let line: string;
+      const start = body.length;
       try {
         const event = { ordinal: row.ordinal, timestamp: row.timestamp, xml: storedXml(row.xml) } as SessionEvent;
-        line = eventLines(this.template(row.host_name, index, context), this.session(row), event);
+        const session = this.session(row);
+        const [head, tail] = eventLineParts(this.template(row.host_name, index, context), session, event);
+        body.writeString(head);
+        body.writeBytes(session.quotedBytes);
+        body.writeString(tail);
       } catch (error) {
+        body.truncate(start);
         unbuildable.push({ eventId: row.event_id, reason: `Could not build the document: ${(error as Error).message}` });
         last = row.event_id;
         continue;
       }
-      if (ids.length > 0 && chars + line.length > limits.maxBytes) break;
+      if (ids.length > 0 && body.length > limits.maxBytes) {
+        body.truncate(start);
+        break;
+      }
       ids.push(row.event_id);
-      lines.push(line);
-      chars += line.length;
+      ends.push(body.length);
       last = row.event_id;
     }
     this.clear();
+    const bytes = body.take();
     if (ids.length === 0 && unbuildable.length === 0) return null;
-    return { batch: ids.length ? { ids, lines, chars, attempt: 0, notBefore: 0 } : null, unbuildable, last };
+    const lines = ends.map((end, i) => bytes.subarray(i === 0 ? 0 : ends[i - 1], end));
+    return { batch: ids.length ? { ids, lines, bytes: bytes.length, attempt: 0, notBefore: 0 } : null, unbuildable, last };
   }
 
   private template(host: string, index: string, context: Omit<DocumentContext, 'siteHost' | 'syntheticLsid'>): LineTemplate {
@@ -134,12 +146,12 @@ export class BatchReader {
     // Oldest first out (a Map keeps insertion order), by count and by size: a large session's
     // part can be megabytes.
     this.sessions.set(key, session);
-    this.sessionChars += session.prepared.sessionJson.length;
+    this.sessionChars += session.text.sessionJson.length;
     for (const [k, s] of this.sessions) {
       if (this.sessions.size <= SESSION_CACHE.entries && this.sessionChars <= SESSION_CACHE.chars) break;
       if (k === key) break;
       this.sessions.delete(k);
-      this.sessionChars -= s.prepared.sessionJson.length;
+      this.sessionChars -= s.text.sessionJson.length;
     }
     return session;
   }

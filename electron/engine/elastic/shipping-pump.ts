@@ -40,10 +40,10 @@ export class ShippingPump {
   private follow: boolean;
   private maxFailures = Infinity;
   private readonly inFlight = new Set<Promise<void>>();
-  private inFlightChars = 0;
+  private inFlightBytes = 0;
   /** Batches to send again, each not before its `notBefore`. */
   private waiting: Batch[] = [];
-  private waitingChars = 0;
+  private waitingBytes = 0;
   private cursor = 0;
   /** The last read from the cursor found nothing. */
   private exhausted = false;
@@ -78,7 +78,7 @@ export class ShippingPump {
     this.failures = 0;
     this.throttled = 0;
     this.waiting = [];
-    this.waitingChars = 0;
+    this.waitingBytes = 0;
     this.wake();
   }
 
@@ -110,7 +110,7 @@ export class ShippingPump {
       }
       // Fill the pipe.
       const { maxInFlight, maxBytes } = limits();
-      while (this.inFlight.size < maxInFlight && this.inFlightChars < maxInFlight * maxBytes && !this.aborted) {
+      while (this.inFlight.size < maxInFlight && this.inFlightBytes < maxInFlight * maxBytes && !this.aborted) {
         const batch = await this.nextBatch(maxInFlight * maxBytes);
         if (!batch || this.aborted) break;
         this.launch(batch);
@@ -155,11 +155,11 @@ export class ShippingPump {
     const now = Date.now();
     const due = this.dueBatch(now);
     // New events: not while paused, nor while what waits to be sent again fills the budget.
-    if (now < this.pausedUntil || this.exhausted || this.waitingChars >= budget) return due;
+    if (now < this.pausedUntil || this.exhausted || this.waitingBytes >= budget) return due;
     const fresh = await this.readFresh();
     if (!fresh || !due) return fresh ?? due;
     // Items sent again ride along with new ones: one request, not a small one of their own.
-    return { ids: [...due.ids, ...fresh.ids], lines: [...due.lines, ...fresh.lines], chars: due.chars + fresh.chars, attempt: due.attempt, notBefore: 0 };
+    return { ids: [...due.ids, ...fresh.ids], lines: [...due.lines, ...fresh.lines], bytes: due.bytes + fresh.bytes, attempt: due.attempt, notBefore: 0 };
   }
 
   private async readFresh(): Promise<Batch | null> {
@@ -194,20 +194,20 @@ export class ShippingPump {
       if (merged === null) {
         merged = { ...b, ids: [...b.ids], lines: [...b.lines] };
       } else {
-        if (merged.ids.length + b.ids.length > maxDocs || merged.chars + b.chars > maxBytes) return true;
+        if (merged.ids.length + b.ids.length > maxDocs || merged.bytes + b.bytes > maxBytes) return true;
         merged.ids.push(...b.ids);
         merged.lines.push(...b.lines);
-        merged.chars += b.chars;
+        merged.bytes += b.bytes;
         merged.attempt = Math.max(merged.attempt, b.attempt);
       }
-      this.waitingChars -= b.chars;
+      this.waitingBytes -= b.bytes;
       return false;
     });
     return merged;
   }
 
   private launch(batch: Batch) {
-    this.inFlightChars += batch.chars;
+    this.inFlightBytes += batch.bytes;
     const request = this.host
       .send(batch, this.controller.signal)
       .then(
@@ -220,7 +220,7 @@ export class ShippingPump {
       )
       .finally(() => {
         this.inFlight.delete(request);
-        this.inFlightChars -= batch.chars;
+        this.inFlightBytes -= batch.bytes;
         this.poke?.();
       });
     this.inFlight.add(request);
@@ -242,11 +242,11 @@ export class ShippingPump {
     this.throttled++;
     const backoff = this.backoff(this.throttled);
     const now = Date.now();
-    const retry: Batch = { ids: [], lines: [], chars: 0, attempt: batch.attempt + 1, notBefore: now + backoff };
+    const retry: Batch = { ids: [], lines: [], bytes: 0, attempt: batch.attempt + 1, notBefore: now + backoff };
     for (const i of answer.retry) {
       retry.ids.push(batch.ids[i]!);
       retry.lines.push(batch.lines[i]!);
-      retry.chars += batch.lines[i]!.length;
+      retry.bytes += batch.lines[i]!.length;
     }
     this.enqueue(retry);
     this.pausedUntil = Math.max(this.pausedUntil, now + Math.round((backoff * answer.retry.length) / batch.ids.length));
@@ -266,7 +266,7 @@ export class ShippingPump {
 
   private enqueue(batch: Batch) {
     this.waiting.push(batch);
-    this.waitingChars += batch.chars;
+    this.waitingBytes += batch.bytes;
   }
 
   private giveUpIfTooMany() {
@@ -274,7 +274,7 @@ export class ShippingPump {
       this.outcome.gaveUp = this.lastError || 'Elasticsearch kept refusing documents.';
       // The waiting batches' events stay pending on disk for the next run.
       this.waiting = [];
-      this.waitingChars = 0;
+      this.waitingBytes = 0;
     }
   }
 

@@ -1,0 +1,277 @@
+/**
+ * The shipper's way of writing an event's `message`: the same text as `message.ts` builds
+ * (`encodeMessage(buildMessage(…))`, the collector's JSON), written directly from the event's XML
+ * tree, without building the JSON object first.
+ *
+ * `message.ts` is the definition: it spells out the collector's rules on plain objects, and is what
+ * the tests and `buildDocument` use. This module follows the same rules, step by step, on lists of
+ * `"key":value` texts, because building, sorting and serialising an object per element, then
+ * escaping the result twice, was most of the shipper's CPU (it runs for every shipped event). A
+ * unit test holds the two equal on corpora and on random trees built to hit every rule (repeated
+ * and plural elements, integers, attributes named like children, Go's escapes, non-BMP keys,
+ * participants, IPs).
+ *
+ * What each event shares with its session (the `session` value, the participants) is read once per
+ * session with `message.ts` itself ({@link prepareSessionText}).
+ */
+import type { SessionEvent } from '../pra/report-types.ts';
+import { parseElementXml, type XmlElement } from '../pra/xml-element.ts';
+import { compareUtf8, encodeMessage, normalizeIp, sessionParts, type JsonObject, type MessageOptions, type MessageSession } from './message.ts';
+import { childShape, EVENT_SHAPE, type XsdNode } from './xsd-shape.ts';
+
+/** One key of an object being written: its value as encoded JSON text. */
+interface Entry {
+  key: string;
+  /** The value, encoded (Go escapes applied). */
+  text: string;
+  /** The value when it is a string (undefined for numbers, objects, arrays). */
+  raw: string | undefined;
+  /** The value's own entries when it is one object (what `performed_by` / `destination` are enriched from). */
+  object: Entry[] | undefined;
+}
+
+/** A participant (`representative` / `customer` of the session) as entries, its `gsnumber` apart. */
+interface Participant {
+  gsnumber: unknown;
+  entries: Entry[];
+}
+
+/** What every message of one session shares (see message.ts, PreparedSession). */
+export interface SessionText {
+  /** The `session` value as encoded JSON text. */
+  readonly sessionJson: string;
+  /** The same text escaped as the inside of a JSON string. */
+  readonly sessionJsonQuoted: string;
+  readonly reps: readonly Participant[];
+  readonly customers: readonly Participant[];
+  /** Enriched participants by their own text (a session's events name the same few again and again). */
+  readonly enriched: Map<string, string>;
+}
+
+/** Reads a session's shared parts; throws like `buildMessage` when no lsid can be given. */
+export function prepareSessionText(header: MessageSession, options: MessageOptions = {}): SessionText {
+  const { session, reps, customers } = sessionParts(header, options);
+  const sessionJson = encodeMessage(session);
+  return { sessionJson, sessionJsonQuoted: quotedInside(sessionJson), reps: reps.map(participant), customers: customers.map(participant), enriched: new Map() };
+}
+
+/**
+ * The event's message as a JSON string's inside, in two parts: before and after the session's
+ * quoted text (`before + session.sessionJsonQuoted + after` is `JSON.stringify(message)` without its
+ * quotes), so that the session's part, most of the bytes, is copied rather than written per event.
+ */
+export function quotedEventMessageParts(session: SessionText, event: SessionEvent): [string, string] {
+  const value = elementValue(parseElementXml(event.xml), EVENT_SHAPE);
+  // An <event> always carries attributes, so it is an object; the collector would fail on a
+  // bare-text event, we keep its text (as message.ts does).
+  const entries = typeof value === 'string' ? (value === '' ? [] : [stringEntry('#text', value)]) : value;
+  // Deliberate difference (d) of message.ts: Unix seconds → ISO 8601.
+  const timestamp = find(entries, 'timestamp');
+  if (timestamp !== undefined && timestamp.raw !== undefined && UNIX_SECONDS.test(timestamp.raw.trim())) {
+    const iso = new Date(Number(timestamp.raw.trim()) * 1000).toISOString().replace('.000Z', 'Z');
+    set(entries, stringEntry('timestamp', iso));
+  }
+  for (const key of ENRICHED_KEYS) {
+    const own = find(entries, key);
+    if (own !== undefined && own.object !== undefined) set(entries, { key, text: enriched(session, own), raw: undefined, object: undefined });
+  }
+  set(entries, { key: 'session', text: SESSION_MARK, raw: undefined, object: undefined });
+  sortEntries(entries);
+  let before = '{';
+  let after = '';
+  let past = false;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    if (e.text === SESSION_MARK && e.key === 'session') {
+      before += `${i === 0 ? '' : ','}${keyText(e.key)}:`;
+      past = true;
+      continue;
+    }
+    const piece = `${i === 0 ? '' : ','}${keyText(e.key)}:${e.text}`;
+    if (past) after += piece;
+    else before += piece;
+  }
+  return [quotedInside(before), quotedInside(`${after}}`)];
+}
+
+/** `encodeMessage(buildMessage(header, event))` for a prepared session (tests compare the two). */
+export function eventMessageText(session: SessionText, event: SessionEvent): string {
+  return JSON.parse(`"${quotedEventMessageParts(session, event).join(session.sessionJsonQuoted)}"`) as string;
+}
+
+const SESSION_MARK = '\0session\0';
+const ENRICHED_KEYS = ['performed_by', 'destination'] as const;
+const IP_KEYS = ['public_ip', 'private_ip'] as const;
+const UNIX_SECONDS = /^\d{1,12}$/;
+
+/**
+ * `elementToJson(el, shape)` of message.ts: the element's trimmed text when it has neither
+ * attributes nor children, else its entries (unsorted: sorted when written).
+ */
+function elementValue(el: XmlElement, shape: XsdNode | undefined): Entry[] | string {
+  const entries: Entry[] = [];
+  const children = el.children;
+  for (let i = 0; i < children.length; i++) {
+    const name = children[i]!.name;
+    if (find(entries, name) !== undefined) continue; // this name's group was written with its first element
+    const node = childShape(shape, name);
+    const plural = node?.plural === true;
+    let first: Entry | null = null;
+    let texts: string[] | null = null;
+    for (let j = i; j < children.length; j++) {
+      if (children[j]!.name !== name) continue;
+      const entry = childEntry(name, children[j]!, node);
+      if (first === null) first = entry;
+      else (texts ??= [first.text]).push(entry.text);
+    }
+    if (texts !== null) entries.push({ key: name, text: `[${texts.join(',')}]`, raw: undefined, object: undefined });
+    else if (plural) entries.push({ key: name, text: `[${first!.text}]`, raw: undefined, object: undefined });
+    else entries.push(first!);
+  }
+  // Attributes win over children of the same name.
+  const attrs = el.attrs;
+  for (const name of Object.keys(attrs)) set(entries, stringEntry(name, attrs[name]!));
+  const text = goTrimSpace(el.text);
+  if (entries.length === 0) return text;
+  if (text !== '') set(entries, stringEntry('#text', text));
+  return entries;
+}
+
+function childEntry(key: string, child: XmlElement, node: XsdNode | undefined): Entry {
+  const value = elementValue(child, node);
+  if (typeof value !== 'string') return { key, text: objectText(value), raw: undefined, object: value };
+  if (node?.integer === true) {
+    const number = integerText(value);
+    if (number !== null) return { key, text: number, raw: undefined, object: undefined };
+  }
+  return stringEntry(key, value);
+}
+
+function stringEntry(key: string, value: string): Entry {
+  return { key, text: stringText(value), raw: value, object: undefined };
+}
+
+function find(entries: Entry[], key: string): Entry | undefined {
+  for (let i = 0; i < entries.length; i++) if (entries[i]!.key === key) return entries[i];
+  return undefined;
+}
+
+/** Sets or replaces the entry of `entry.key` (a Map's `set`). */
+function set(entries: Entry[], entry: Entry) {
+  for (let i = 0; i < entries.length; i++) {
+    if (entries[i]!.key === entry.key) {
+      entries[i] = entry;
+      return;
+    }
+  }
+  entries.push(entry);
+}
+
+function remove(entries: Entry[], key: string) {
+  for (let i = 0; i < entries.length; i++) {
+    if (entries[i]!.key === key) {
+      entries.splice(i, 1);
+      return;
+    }
+  }
+}
+
+/** Keys in UTF-8 byte order, as message.ts's sortedObject (UTF-16 order is the same below U+D800). */
+function sortEntries(entries: Entry[]) {
+  let beyond = false;
+  for (let i = 0; i < entries.length; i++) if (SURROGATE_OR_ABOVE.test(entries[i]!.key)) beyond = true;
+  entries.sort(beyond ? (a, b) => compareUtf8(a.key, b.key) : (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+const SURROGATE_OR_ABOVE = /[\ud800-\uffff]/;
+
+function objectText(entries: Entry[]): string {
+  sortEntries(entries);
+  let out = '{';
+  for (let i = 0; i < entries.length; i++) out += `${i === 0 ? '' : ','}${keyText(entries[i]!.key)}:${entries[i]!.text}`;
+  return `${out}}`;
+}
+
+/** Keys repeat across events (a few dozen names): their text is kept. */
+const keyTexts = new Map<string, string>();
+function keyText(key: string): string {
+  let text = keyTexts.get(key);
+  if (text === undefined) {
+    text = stringText(key);
+    if (keyTexts.size < 4096) keyTexts.set(key, text);
+  }
+  return text;
+}
+
+/** A string as `encodeMessage` writes it: JSON, with Go's escapes of `<` `>` `&` U+2028 U+2029. */
+function stringText(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return `"${value}"`;
+  return JSON.stringify(value).replace(GO_ESCAPED, goEscape);
+}
+
+// eslint-disable-next-line no-control-regex -- control characters are what JSON escapes
+const NEEDS_ESCAPE = /["\\\0-\x1f<>&\u2028\u2029\ud800-\udfff]/;
+const GO_ESCAPED = /[<>&\u2028\u2029]/g;
+function goEscape(char: string): string {
+  return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+/** message.ts's toInteger, as text: Go's ParseInt (sign, digits, int64 range) → a JSON number; else null. */
+function integerText(text: string): string | null {
+  if (!INTEGER.test(text)) return null;
+  // Up to 15 digits a double is exact; beyond, the int64 range is checked as message.ts does.
+  if (text.length <= 15) return String(Number(text));
+  const n = BigInt(text);
+  if (n < INT64_MIN || n > INT64_MAX) return null;
+  return String(Number(n));
+}
+
+const INTEGER = /^[+-]?[0-9]+$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** `JSON.stringify(text)` without its quotes. */
+function quotedInside(text: string): string {
+  const quoted = JSON.stringify(text);
+  return quoted.slice(1, quoted.length - 1);
+}
+
+function participant(p: JsonObject): Participant {
+  const entries: Entry[] = [];
+  for (const key of Object.keys(p)) {
+    const value = p[key]!;
+    entries.push({ key, text: JSON.stringify(value).replace(GO_ESCAPED, goEscape), raw: typeof value === 'string' ? value : undefined, object: undefined });
+  }
+  return { gsnumber: p.gsnumber, entries };
+}
+
+/** message.ts's enrichCached / enrichParticipant, on entries, remembered per session by the element's own text. */
+function enriched(session: SessionText, own: Entry): string {
+  const hit = session.enriched.get(own.text);
+  if (hit !== undefined) return hit;
+  const entries = own.object!.slice();
+  const gsnumber = find(entries, 'gsnumber')?.raw;
+  const pool = find(entries, 'type')?.raw === 'representative' ? session.reps : session.customers;
+  const match = gsnumber !== undefined ? pool.find((p) => p.gsnumber === gsnumber) : undefined;
+  if (match !== undefined) for (const e of match.entries) set(entries, e);
+  for (const key of IP_KEYS) {
+    const value = find(entries, key);
+    if (value === undefined || value.raw === undefined) continue;
+    const ip = normalizeIp(value.raw);
+    if (ip === null) remove(entries, key);
+    else set(entries, stringEntry(key, ip));
+  }
+  const text = objectText(entries);
+  // Bounded: a long session with many distinct participants keeps its first ones.
+  if (session.enriched.size < 256) session.enriched.set(own.text, text);
+  return text;
+}
+
+/** Go's `bytes.TrimSpace` (message.ts's goTrimSpace). */
+function goTrimSpace(text: string): string {
+  if (text === '') return text;
+  return text.replace(GO_SPACE_EDGES, '');
+}
+
+const GO_SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const GO_SPACE_EDGES = new RegExp(`^[${GO_SPACE}]+|[${GO_SPACE}]+$`, 'g');
