@@ -16,31 +16,35 @@
  */
 import type { SessionEvent } from '../pra/report-types.ts';
 import { parseElementXml, type XmlElement } from '../pra/xml-element.ts';
-import { compareUtf8, encodeMessage, normalizeIp, sessionParts, type JsonObject, type MessageOptions, type MessageSession } from './message.ts';
-import { childShape, EVENT_SHAPE, type XsdNode } from './xsd-shape.ts';
+import { compareUtf8, normalizeIp, type MessageOptions, type MessageSession } from './message.ts';
+import { childShape, EVENT_SHAPE, SESSION_SHAPE, type XsdNode } from './xsd-shape.ts';
 
-/** One key of an object being written: its value as encoded JSON text. */
+/**
+ * One key of an object being written, with its value as encoded JSON text (Go escapes applied),
+ * itself escaped as the inside of a JSON string: the form it takes in the document, whose `message`
+ * is a string. Written in that form directly, the message is never escaped as a whole.
+ */
 interface Entry {
   key: string;
-  /** The value, encoded (Go escapes applied). */
+  /** The value's encoded text, escaped for the inside of a JSON string. */
   text: string;
   /** The value when it is a string (undefined for numbers, objects, arrays). */
   raw: string | undefined;
   /** The value's own entries when it is one object (what `performed_by` / `destination` are enriched from). */
   object: Entry[] | undefined;
+  /** When the value is an array: each item's entries (undefined for an item that is not an object). */
+  items?: (Entry[] | undefined)[];
 }
 
-/** A participant (`representative` / `customer` of the session) as entries, its `gsnumber` apart. */
+/** A participant (`representative` / `customer` of the session) as entries, its `gsnumber` apart (when a string). */
 interface Participant {
-  gsnumber: unknown;
+  gsnumber: string | undefined;
   entries: Entry[];
 }
 
 /** What every message of one session shares (see message.ts, PreparedSession). */
 export interface SessionText {
-  /** The `session` value as encoded JSON text. */
-  readonly sessionJson: string;
-  /** The same text escaped as the inside of a JSON string. */
+  /** The `session` value as encoded JSON text, escaped as the inside of a JSON string. */
   readonly sessionJsonQuoted: string;
   readonly reps: readonly Participant[];
   readonly customers: readonly Participant[];
@@ -48,11 +52,38 @@ export interface SessionText {
   readonly enriched: Map<string, string>;
 }
 
-/** Reads a session's shared parts; throws like `buildMessage` when no lsid can be given. */
+/**
+ * Reads a session's shared parts (message.ts's sessionParts): the `session` value without its
+ * lists and details, and its participants. Throws like `buildMessage` when no lsid can be given.
+ */
 export function prepareSessionText(header: MessageSession, options: MessageOptions = {}): SessionText {
-  const { session, reps, customers } = sessionParts(header, options);
-  const sessionJson = encodeMessage(session);
-  return { sessionJson, sessionJsonQuoted: quotedInside(sessionJson), reps: reps.map(participant), customers: customers.map(participant), enriched: new Map() };
+  const value = elementValue(header.tree, SESSION_SHAPE);
+  const entries = typeof value === 'string' ? (value === '' ? [] : [stringEntry('#text', value)]) : value;
+  const reps = participants(find(entries, 'rep_list'), 'representative');
+  const customers = participants(find(entries, 'customer_list'), 'customer');
+  for (const key of DROPPED_SESSION_KEYS) remove(entries, key);
+  // Deliberate difference (c) of message.ts: session.lsid always present.
+  const own = find(entries, 'lsid')?.raw;
+  if (own === undefined || own.trim() === '') {
+    const synthetic = options.syntheticLsid;
+    if (synthetic === undefined || synthetic.trim() === '') {
+      throw new TypeError('buildMessage: this session has no lsid attribute, so a stable synthesized one must be passed as options.syntheticLsid.');
+    }
+    set(entries, stringEntry('lsid', synthetic));
+  }
+  return { sessionJsonQuoted: objectText(entries), reps, customers, enriched: new Map() };
+}
+
+const DROPPED_SESSION_KEYS = ['customer_list', 'rep_list', 'session_details'] as const;
+
+/** The `representative` / `customer` objects of a `rep_list` / `customer_list` (message.ts's participants). */
+function participants(list: Entry | undefined, name: string): Participant[] {
+  const entry = list?.object === undefined ? undefined : find(list.object, name);
+  if (entry === undefined) return [];
+  const objects = entry.items ?? [entry.object];
+  const out: Participant[] = [];
+  for (const entries of objects) if (entries !== undefined) out.push({ gsnumber: find(entries, 'gsnumber')?.raw, entries });
+  return out;
 }
 
 /**
@@ -75,23 +106,21 @@ export function quotedEventMessageParts(session: SessionText, event: SessionEven
     const own = find(entries, key);
     if (own !== undefined && own.object !== undefined) set(entries, { key, text: enriched(session, own), raw: undefined, object: undefined });
   }
-  set(entries, { key: 'session', text: SESSION_MARK, raw: undefined, object: undefined });
+  set(entries, { key: 'session', text: '', raw: undefined, object: undefined }); // its text is the session's, written apart
   sortEntries(entries);
   let before = '{';
   let after = '';
   let past = false;
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
-    if (e.text === SESSION_MARK && e.key === 'session') {
-      before += `${i === 0 ? '' : ','}${keyText(e.key)}:`;
+    const piece = `${i === 0 ? '' : ','}${keyText(e.key)}:`;
+    if (e.key === 'session') {
+      before += piece;
       past = true;
-      continue;
-    }
-    const piece = `${i === 0 ? '' : ','}${keyText(e.key)}:${e.text}`;
-    if (past) after += piece;
-    else before += piece;
+    } else if (past) after += piece + e.text;
+    else before += piece + e.text;
   }
-  return [quotedInside(before), quotedInside(`${after}}`)];
+  return [before, `${after}}`];
 }
 
 /** `encodeMessage(buildMessage(header, event))` for a prepared session (tests compare the two). */
@@ -99,7 +128,6 @@ export function eventMessageText(session: SessionText, event: SessionEvent): str
   return JSON.parse(`"${quotedEventMessageParts(session, event).join(session.sessionJsonQuoted)}"`) as string;
 }
 
-const SESSION_MARK = '\0session\0';
 const ENRICHED_KEYS = ['performed_by', 'destination'] as const;
 const IP_KEYS = ['public_ip', 'private_ip'] as const;
 const UNIX_SECONDS = /^\d{1,12}$/;
@@ -117,16 +145,18 @@ function elementValue(el: XmlElement, shape: XsdNode | undefined): Entry[] | str
     const node = childShape(shape, name);
     const plural = node?.plural === true;
     let first: Entry | null = null;
-    let texts: string[] | null = null;
+    let all: Entry[] | null = null;
     for (let j = i; j < children.length; j++) {
       if (children[j]!.name !== name) continue;
       const entry = childEntry(name, children[j]!, node);
       if (first === null) first = entry;
-      else (texts ??= [first.text]).push(entry.text);
+      else (all ??= [first]).push(entry);
     }
-    if (texts !== null) entries.push({ key: name, text: `[${texts.join(',')}]`, raw: undefined, object: undefined });
-    else if (plural) entries.push({ key: name, text: `[${first!.text}]`, raw: undefined, object: undefined });
-    else entries.push(first!);
+    if (all === null && !plural) entries.push(first!);
+    else {
+      const items = all ?? [first!];
+      entries.push({ key: name, text: `[${items.map((e) => e.text).join(',')}]`, raw: undefined, object: undefined, items: items.map((e) => e.object) });
+    }
   }
   // Attributes win over children of the same name.
   const attrs = el.attrs;
@@ -203,11 +233,16 @@ function keyText(key: string): string {
   return text;
 }
 
-/** A string as `encodeMessage` writes it: JSON, with Go's escapes of `<` `>` `&` U+2028 U+2029. */
+/**
+ * A string as `encodeMessage` writes it (JSON, with Go's escapes of `<` `>` `&` U+2028 U+2029),
+ * escaped for the inside of a JSON string. Most values need no escape at all: `\"value\"`.
+ */
 function stringText(value: string): string {
-  if (!NEEDS_ESCAPE.test(value)) return `"${value}"`;
-  return JSON.stringify(value).replace(GO_ESCAPED, goEscape);
+  if (!NEEDS_ESCAPE.test(value)) return `\\"${value}\\"`;
+  return quotedInside(JSON.stringify(value).replace(GO_ESCAPED, goEscape));
 }
+
+
 
 // eslint-disable-next-line no-control-regex -- control characters are what JSON escapes
 const NEEDS_ESCAPE = /["\\\0-\x1f<>&\u2028\u2029\ud800-\udfff]/;
@@ -234,15 +269,6 @@ const INT64_MAX = 2n ** 63n - 1n;
 function quotedInside(text: string): string {
   const quoted = JSON.stringify(text);
   return quoted.slice(1, quoted.length - 1);
-}
-
-function participant(p: JsonObject): Participant {
-  const entries: Entry[] = [];
-  for (const key of Object.keys(p)) {
-    const value = p[key]!;
-    entries.push({ key, text: JSON.stringify(value).replace(GO_ESCAPED, goEscape), raw: typeof value === 'string' ? value : undefined, object: undefined });
-  }
-  return { gsnumber: p.gsnumber, entries };
 }
 
 /** message.ts's enrichCached / enrichParticipant, on entries, remembered per session by the element's own text. */

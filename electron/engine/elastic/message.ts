@@ -105,8 +105,7 @@ export function buildMessage(header: MessageSession, event: SessionEvent, option
   return sortedObject(message);
 }
 
-/** The session value (without its lists and details) and its participants, as `buildMessage` reads them. */
-export function sessionParts(header: MessageSession, options: MessageOptions): { session: JsonObject; reps: JsonObject[]; customers: JsonObject[] } {
+function sessionParts(header: MessageSession, options: MessageOptions): { session: JsonObject; reps: JsonObject[]; customers: JsonObject[] } {
   const sessionValue = elementToJson(header.tree, SESSION_SHAPE);
   const sessionAll: JsonObject = isObject(sessionValue) ? sessionValue : textObject(sessionValue);
   const reps = participants(sessionAll.rep_list, 'representative');

@@ -146,12 +146,12 @@ export class BatchReader {
     // Oldest first out (a Map keeps insertion order), by count and by size: a large session's
     // part can be megabytes.
     this.sessions.set(key, session);
-    this.sessionChars += session.text.sessionJson.length;
+    this.sessionChars += session.text.sessionJsonQuoted.length;
     for (const [k, s] of this.sessions) {
       if (this.sessions.size <= SESSION_CACHE.entries && this.sessionChars <= SESSION_CACHE.chars) break;
       if (k === key) break;
       this.sessions.delete(k);
-      this.sessionChars -= s.text.sessionJson.length;
+      this.sessionChars -= s.text.sessionJsonQuoted.length;
     }
     return session;
   }
