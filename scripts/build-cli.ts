@@ -20,6 +20,8 @@ import type { BuildOptions } from 'esbuild';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CLI_OUT_DIR = join(ROOT, 'dist', 'cli');
 export const STORE_WRITER_ENTRY = join(ROOT, 'electron/engine/store/store-writer-worker.ts');
+/** The opt-in batch builder thread's script (PRA_IC_SHIP_BUILDER=thread, see batch-source.ts). */
+const BATCH_BUILDER_ENTRY = join(ROOT, 'electron/engine/elastic/batch-builder-worker.ts');
 
 /**
  * What every esbuild bundle of the engine shares (this CLI, the benchmark's): ES modules for Node 20,
@@ -64,7 +66,7 @@ export async function buildCli(outdir = CLI_OUT_DIR): Promise<CliBuild> {
   rmSync(staging, { recursive: true, force: true });
   const result = await esbuild.build({
     ...engineBundleBase,
-    entryPoints: { 'pra-ic': join(ROOT, 'electron/cli/main.ts'), 'store-writer-worker': STORE_WRITER_ENTRY },
+    entryPoints: { 'pra-ic': join(ROOT, 'electron/cli/main.ts'), 'store-writer-worker': STORE_WRITER_ENTRY, 'batch-builder-worker': BATCH_BUILDER_ENTRY },
     outdir: staging,
     splitting: true,
     chunkNames: 'chunk-[hash]',

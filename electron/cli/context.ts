@@ -14,6 +14,10 @@ export interface GlobalOptions {
  */
 const storeWriterScript = () => (import.meta.url.endsWith('.ts') ? undefined : new URL('./store-writer-worker.js', import.meta.url));
 
+/** The batch builder thread, opt-in (PRA_IC_SHIP_BUILDER=thread; see batch-source.ts): built, its entry next to this bundle. */
+const shipBuilderScript = () =>
+  process.env.PRA_IC_SHIP_BUILDER === 'thread' && !import.meta.url.endsWith('.ts') ? new URL('./batch-builder-worker.js', import.meta.url) : undefined;
+
 /**
  * The data directory chosen by --data-dir, PRA_IC_DATA_DIR or the default, created if missing
  * (with a warning on stderr if it exists and others can read it).
@@ -29,6 +33,7 @@ async function engineOn(dataDir: string, global: GlobalOptions, extra: Partial<E
     dataDir,
     minPollSeconds: CLI_MIN_POLL_SECONDS,
     storeWriterScript: storeWriterScript(),
+    shipBuilderScript: shipBuilderScript(),
     echoLog: global.verbose ? (e) => process.stderr.write(`${e.time} ${e.level} ${e.message}\n`) : undefined,
     ...extra,
   });

@@ -118,10 +118,27 @@ describe('bulk bodies as bytes', () => {
     writer.writeString('😀 dropped');
     writer.truncate(mark);
     writer.writeString('\n');
-    assert.equal(writer.take().toString('utf8'), 'héllo wörld\n');
+    const first = writer.take();
+    assert.equal(first.body.toString('utf8'), 'héllo wörld\n');
+    assert.equal(first.body.buffer, first.owned.buffer);
     assert.equal(writer.length, 0);
     writer.writeString('next');
-    assert.equal(writer.take().toString('utf8'), 'next');
+    assert.equal(writer.take().body.toString('utf8'), 'next');
+  });
+
+  it('a buffer given back is written again, and only once', () => {
+    const writer = new BulkBodyWriter(16);
+    writer.writeString('first body');
+    const { owned } = writer.take(); // the writer moved on to a new buffer
+    writer.recycle(owned);
+    writer.writeString('x');
+    writer.take(); // the buffer after this one is the recycled one
+    writer.writeString('second');
+    const second = writer.take();
+    assert.equal(second.body.buffer, owned.buffer, 'the recycled buffer is written again');
+    assert.equal(second.body.toString(), 'second');
+    writer.writeString('third');
+    assert.notEqual(writer.take().body.buffer, owned.buffer, 'not handed out twice');
   });
 
   it('a batch is sent as one buffer: its own views without a copy, lines from several bodies joined, arrays from a thread made Buffers', () => {

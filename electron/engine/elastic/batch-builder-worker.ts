@@ -20,8 +20,15 @@ port.on('message', (request: BuilderRequest) => {
     port.close();
     return;
   }
+  if (request.kind === 'recycle') {
+    reader.recycle(request.buffer);
+    return;
+  }
   try {
-    reply({ kind: 'read', id: request.id, result: reader.read(request.cursor, request.limits, request.index, request.context) });
+    const result = reader.read(request.cursor, request.limits, request.index, request.context);
+    // The body's bytes move to the main thread (its buffer is the batch's own), not copied.
+    const owned = result?.batch?.owned;
+    port.postMessage({ kind: 'read', id: request.id, result } satisfies BuilderReply, owned ? [owned.buffer as ArrayBuffer] : []);
   } catch (error) {
     reply({ kind: 'read', id: request.id, error: (error as Error).message });
   }

@@ -10,6 +10,8 @@ type Context = Omit<DocumentContext, 'siteHost' | 'syntheticLsid'>;
 /** Where the shipper gets its batches: built on a thread of their own, or on this one. */
 export interface BatchSource {
   read(cursor: number, limits: BatchLimits, index: string, context: Context): Promise<ReadResult | null>;
+  /** A batch's buffer (Batch.owned), answered whole: to be written again. */
+  recycle(owned: Uint8Array): void;
   close(): Promise<void>;
 }
 
@@ -21,6 +23,9 @@ export class InlineBatchSource implements BatchSource {
   }
   async read(cursor: number, limits: BatchLimits, index: string, context: Context) {
     return this.reader.read(cursor, limits, index, context);
+  }
+  recycle(owned: Uint8Array) {
+    this.reader.recycle(owned);
   }
   async close() {}
 }
@@ -72,6 +77,14 @@ export class WorkerBatchSource implements BatchSource {
       this.ahead = { key: key(next), result: built };
     }
     return result;
+  }
+
+  recycle(owned: Uint8Array) {
+    if (this.inline) return this.inline.recycle(owned);
+    // Back to the thread that writes bodies, moved (not copied); a batch from before a restart of
+    // the thread is left to the garbage collector.
+    if (!this.worker || owned.byteLength === 0) return;
+    this.worker.postMessage({ kind: 'recycle', buffer: owned } satisfies BuilderRequest, [owned.buffer as ArrayBuffer]);
   }
 
   private request(cursor: number, limits: BatchLimits, index: string, context: Context): Promise<ReadResult | null> {
@@ -135,16 +148,20 @@ export class WorkerBatchSource implements BatchSource {
   }
 }
 
-/** The builder holds a few batches at most (MBs each): a heap of its own, bounded. */
-const BUILDER_HEAP = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 };
+/**
+ * The builder holds a few sessions' parts and the batch being built (its body is outside the heap):
+ * a heap of its own, bounded, with a small young generation (a 2 MB one kept the process's peak RSS
+ * 10-15 MB lower than 8 MB did, at the same speed).
+ */
+const BUILDER_HEAP = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 2 };
 
 /**
  * Where batches are built by default: on the main thread. The builder thread is opt-in
- * (EngineOptions.shipBuilderScript, or PRA_IC_SHIP_BUILDER=thread when the engine runs from its
- * sources): measured end to end (bench phase 5, 3,000 sessions), it cost ~40 MB of RSS and ~10 %
- * more CPU for no speed a 2-core machine could show, while building on the main thread, made cheap
- * (the session's part of the message built and escaped once, documents written as text), stayed
- * within the old shipper's memory.
+ * (EngineOptions.shipBuilderScript, or PRA_IC_SHIP_BUILDER=thread for `pra-ic`, built or from its
+ * sources). Measured end to end (bench phase 5, 3,000 sessions, 2 cores shared with both
+ * simulators), three runs each: 3.4-4.2 s with the thread against 4.0 s without, and a peak RSS of
+ * 188-201 MB against 182-184 MB. On this machine the second core is the simulators', so the thread
+ * gives no steady gain and puts the 200 MB goal at risk; with cores to spare it can pay.
  */
 export function defaultBuilderScript(): URL | null {
   return process.env.PRA_IC_SHIP_BUILDER === 'thread' && import.meta.url.endsWith('.ts') ? new URL('./batch-builder-worker.ts', import.meta.url) : null;

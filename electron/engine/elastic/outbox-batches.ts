@@ -13,6 +13,11 @@ export interface Batch {
   lines: Buffer[];
   /** Bytes of the body. */
   bytes: number;
+  /**
+   * The whole buffer `lines` are views of, when this batch alone reads it (a batch as read, not
+   * merged with others): given back to be written again once the batch is answered whole.
+   */
+  owned?: Uint8Array;
   /** How many times these events were already throttled or failed as a whole (0: first try). */
   attempt: number;
   /** Not to be sent before this time (ms since the epoch): the backoff of a retried batch. */
@@ -125,10 +130,18 @@ export class BatchReader {
       last = row.event_id;
     }
     this.clear();
-    const bytes = body.take();
-    if (ids.length === 0 && unbuildable.length === 0) return null;
+    if (ids.length === 0) {
+      body.reset();
+      return unbuildable.length === 0 ? null : { batch: null, unbuildable, last };
+    }
+    const { body: bytes, owned } = body.take();
     const lines = ends.map((end, i) => bytes.subarray(i === 0 ? 0 : ends[i - 1], end));
-    return { batch: ids.length ? { ids, lines, bytes: bytes.length, attempt: 0, notBefore: 0 } : null, unbuildable, last };
+    return { batch: { ids, lines, bytes: bytes.length, attempt: 0, notBefore: 0, owned }, unbuildable, last };
+  }
+
+  /** A batch's buffer, answered whole: written again by a later batch. */
+  recycle(owned: Uint8Array) {
+    this.body.recycle(owned);
   }
 
   private template(host: string, index: string, context: Omit<DocumentContext, 'siteHost' | 'syntheticLsid'>): LineTemplate {

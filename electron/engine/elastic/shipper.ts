@@ -188,6 +188,10 @@ export class Shipper implements PumpHost {
     return { batch: read.batch, unbuildable: read.unbuildable.length, last: read.last };
   }
 
+  recycle(owned: Uint8Array) {
+    this.source.recycle(owned);
+  }
+
   async send(batch: Batch, signal?: AbortSignal): Promise<BulkAnswer> {
     const settings = this.destination.get();
     if (!settings) throw new Error('The Elasticsearch destination was removed.');

@@ -12,6 +12,8 @@ export interface PumpHost {
   requestFailed(error: unknown): string;
   /** Writes the answers recorded so far to disk (before the outbox is read from its start again). */
   flushMarks(): void;
+  /** The batch was answered whole: its body's buffer may be written again. */
+  recycle(owned: Uint8Array): void;
 }
 
 /**
@@ -193,6 +195,7 @@ export class ShippingPump {
       if (b.notBefore > now) return true;
       if (merged === null) {
         merged = { ...b, ids: [...b.ids], lines: [...b.lines] };
+        delete merged.owned; // its lines may be joined by others' below: not one batch's buffer any more
       } else {
         if (merged.ids.length + b.ids.length > maxDocs || merged.bytes + b.bytes > maxBytes) return true;
         merged.ids.push(...b.ids);
@@ -235,6 +238,8 @@ export class ShippingPump {
     if (progress) this.failures = 0;
     if (answer.retry.length === 0) {
       this.throttled = 0;
+      // Nothing of it is sent again (a retry batch holds views of its lines): its buffer is free.
+      if (batch.owned) this.host.recycle(batch.owned);
       return;
     }
     // Throttled items: sent again on their own after a backoff; new batches pause for the throttled share of it.
