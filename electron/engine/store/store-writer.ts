@@ -24,10 +24,10 @@ export interface SessionWriter {
  * written, each ~500 events of strings) and one session header, so V8's defaults (up to 16 MB per
  * young semi-space, an old generation allowed to grow to gigabytes before it is collected hard)
  * would only let garbage pile up: a 4 MB young generation took ~15–45 MB off the benchmark's peak
- * RSS at the same speed. The old generation still leaves room for a header of tens of megabytes
+ * RSS at the same speed, and 2 MB another ~4 MB (bench phase 5: 177-180 MB against 182-184). The old generation still leaves room for a header of tens of megabytes
  * (a session with ~100,000 shell recordings).
  */
-const WRITER_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 };
+const WRITER_HEAP = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 256 };
 
 let streams = 0;
 /** A process-wide unique stream id. */
