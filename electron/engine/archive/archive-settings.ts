@@ -11,6 +11,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { DEFAULT_ARCHIVE_LAYOUT, type ArchiveSettings } from '../../../shared/archive.ts';
 import { hasControlCharacter, layoutProblem } from './archive-layout.ts';
+import { readSetting, writeSetting } from '../store/settings-table.ts';
 
 export const ARCHIVE_SETTINGS_KEY = 'archive.folder';
 /** The archive folder last seen in place (see ArchiveSettingsStore.rootSeen). */
@@ -87,14 +88,14 @@ export class ArchiveSettingsStore {
   constructor(private readonly db: Database.Database) {}
 
   get(): ArchiveSettings {
-    const value = this.read(ARCHIVE_SETTINGS_KEY);
+    const value = readSetting(this.db, ARCHIVE_SETTINGS_KEY);
     return value !== null ? { ...DEFAULT_ARCHIVE_SETTINGS, ...(JSON.parse(value) as Partial<ArchiveSettings>) } : { ...DEFAULT_ARCHIVE_SETTINGS };
   }
 
   /** Patches the settings (`dir: null` turns the archive off; nothing on disk is touched). */
   set(patch: Partial<ArchiveSettings>): ArchiveSettings {
     const settings = validateArchiveSettings({ ...this.get(), ...patch });
-    this.write(ARCHIVE_SETTINGS_KEY, JSON.stringify(settings));
+    writeSetting(this.db, ARCHIVE_SETTINGS_KEY, JSON.stringify(settings));
     return settings;
   }
 
@@ -104,19 +105,11 @@ export class ArchiveSettingsStore {
    * creating it again would fill the local disk under an empty mount point.
    */
   rootSeen(): string | null {
-    return this.read(ROOT_SEEN_KEY);
+    return readSetting(this.db, ROOT_SEEN_KEY);
   }
 
   markRootSeen(dir: string): void {
-    if (this.rootSeen() !== dir) this.write(ROOT_SEEN_KEY, dir);
+    if (this.rootSeen() !== dir) writeSetting(this.db, ROOT_SEEN_KEY, dir);
   }
 
-  private read(key: string): string | null {
-    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
-    return row?.value ?? null;
-  }
-
-  private write(key: string, value: string): void {
-    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
-  }
 }

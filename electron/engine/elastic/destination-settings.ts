@@ -4,6 +4,7 @@ import { parseCloudId } from '../../../shared/cloud-id.ts';
 import { secretProblem, stripLineBreaks } from '../../../shared/secret-input.ts';
 import { secretAccounts, type SecretStore } from '../secrets/secret-store.ts';
 import { dataStreamName, namespaceError } from './document.ts';
+import { readSetting, writeSetting } from '../store/settings-table.ts';
 
 /** Settings of the Elasticsearch destination: the row in `settings`, secrets in the keychain. */
 export const DEFAULT_DESTINATION: DestinationSettings = {
@@ -91,8 +92,8 @@ export class DestinationStore {
   ) {}
 
   get(): DestinationSettings | null {
-    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(SETTINGS_KEY) as { value: string } | undefined;
-    return row ? { ...DEFAULT_DESTINATION, ...(JSON.parse(row.value) as Partial<DestinationSettings>) } : null;
+    const value = readSetting(this.db, SETTINGS_KEY);
+    return value !== null ? { ...DEFAULT_DESTINATION, ...(JSON.parse(value) as Partial<DestinationSettings>) } : null;
   }
 
   async view(): Promise<DestinationView> {
@@ -131,7 +132,7 @@ export class DestinationStore {
     else if (apiKey === null || settings.auth !== 'api-key') await this.secrets.delete(apiKeyAccount);
     if (typeof password === 'string' && password !== '') await this.secrets.set(passwordAccount, stripLineBreaks(password));
     else if (password === null || settings.auth !== 'basic') await this.secrets.delete(passwordAccount);
-    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(SETTINGS_KEY, JSON.stringify(settings));
+    writeSetting(this.db, SETTINGS_KEY, JSON.stringify(settings));
     return settings;
   }
 

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { deleteSetting, readSetting, writeSetting } from '../store/settings-table.ts';
 
 /** The last reason shipping stopped, and since when: what `status` shows beside the pending count. */
 export interface ShippingError {
@@ -19,14 +20,9 @@ const KEY = 'elastic.shipping_error';
 export class ShippingErrorStore {
   private current: ShippingError | null;
   private writtenAt = 0;
-  private readonly write;
-  private readonly remove;
 
-  constructor(db: Database.Database) {
-    const row = db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(KEY) as string | undefined;
-    this.current = parse(row);
-    this.write = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
-    this.remove = db.prepare('DELETE FROM settings WHERE key = ?');
+  constructor(private readonly db: Database.Database) {
+    this.current = parse(readSetting(db, KEY));
   }
 
   get(): ShippingError | null {
@@ -40,18 +36,18 @@ export class ShippingErrorStore {
     this.current = { message, since: previous?.message === message ? previous.since : at, at };
     if (previous?.message === message && now.getTime() - this.writtenAt < 60_000) return;
     this.writtenAt = now.getTime();
-    this.write.run(KEY, JSON.stringify(this.current));
+    writeSetting(this.db, KEY, JSON.stringify(this.current));
   }
 
   /** A delivery succeeded. */
   clear() {
     if (this.current === null) return;
     this.current = null;
-    this.remove.run(KEY);
+    deleteSetting(this.db, KEY);
   }
 }
 
-function parse(value: string | undefined): ShippingError | null {
+function parse(value: string | null): ShippingError | null {
   if (!value) return null;
   try {
     const v = JSON.parse(value) as Partial<ShippingError>;

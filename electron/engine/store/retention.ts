@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { readSetting, writeSetting } from './settings-table.ts';
 
 /** Local retention of the session store, in days; 0 keeps everything forever. */
 export const DEFAULT_RETENTION_DAYS = 90;
@@ -7,15 +8,15 @@ const SETTINGS_KEY = 'store.retention_days';
 const PRUNE_BATCH = 200;
 
 export function getRetentionDays(db: Database.Database): number {
-  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(SETTINGS_KEY) as { value: string } | undefined;
-  return row ? Number(row.value) : DEFAULT_RETENTION_DAYS;
+  const value = readSetting(db, SETTINGS_KEY);
+  return value !== null ? Number(value) : DEFAULT_RETENTION_DAYS;
 }
 
 export function setRetentionDays(db: Database.Database, days: number) {
   if (!Number.isInteger(days) || days < 0 || days > 36_500) {
     throw new RangeError('Retention is a whole number of days from 0 (keep forever) to 36500.');
   }
-  db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(SETTINGS_KEY, String(days));
+  writeSetting(db, SETTINGS_KEY, String(days));
 }
 
 /**
