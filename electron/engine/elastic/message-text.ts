@@ -11,8 +11,8 @@
  * and plural elements, integers, attributes named like children, Go's escapes, non-BMP keys,
  * participants, IPs).
  *
- * What each event shares with its session (the `session` value, the participants) is read once per
- * session with `message.ts` itself ({@link prepareSessionText}).
+ * What the events of one session share (the `session` value, the participants) is written once per
+ * session ({@link prepareSessionText}) and reused for all of them.
  */
 import type { SessionEvent } from '../pra/report-types.ts';
 import { parseElementXml, type XmlElement } from '../pra/xml-element.ts';
@@ -42,7 +42,7 @@ interface Participant {
   entries: Entry[];
 }
 
-/** What every message of one session shares (see message.ts, PreparedSession). */
+/** What every message of one session shares, written once for its events. */
 export interface SessionText {
   /** The `session` value as encoded JSON text, escaped as the inside of a JSON string. */
   readonly sessionJsonQuoted: string;
@@ -271,7 +271,7 @@ function quotedInside(text: string): string {
   return quoted.slice(1, quoted.length - 1);
 }
 
-/** message.ts's enrichCached / enrichParticipant, on entries, remembered per session by the element's own text. */
+/** message.ts's enrichParticipant, on entries, remembered per session by the element's own text (its events name the same few participants again and again). */
 function enriched(session: SessionText, own: Entry): string {
   const hit = session.enriched.get(own.text);
   if (hit !== undefined) return hit;
