@@ -538,15 +538,16 @@ const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
 
 async function main() {
   const wall = performance.now();
-  const work = mkdtempSync(join(tmpdir(), 'pra-ic-bench-'));
   const keep = argv.includes('--keep');
   const line = (s = '') => process.stdout.write(`${s}\n`);
   // The archive phase (scripts/bench-archive.ts): imported here only, so the bundle's phases never run it.
   const { benchArchive } = await import('./bench-archive.ts');
   if (ARCHIVE_ONLY) {
+    // It has a work directory of its own (no empty one left behind in the temporary folder).
     await benchArchive(line);
     return;
   }
+  const work = mkdtempSync(join(tmpdir(), 'pra-ic-bench-'));
   line(`PRA Integration Client benchmark (${SIZES.label}${QUICK ? '' : '; --quick for a small run'})`);
   line(`Machine: ${machine()}`);
   line(`Work directory: ${work}${keep ? ' (kept)' : ''}`);
