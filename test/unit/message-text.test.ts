@@ -139,6 +139,13 @@ describe('bulk bodies as bytes', () => {
     assert.equal(second.body.toString(), 'second');
     writer.writeString('third');
     assert.notEqual(writer.take().body.buffer, owned.buffer, 'not handed out twice');
+    // Idle (nothing to ship): buffers given back are let go, not written again.
+    writer.recycle(second.owned);
+    writer.idle();
+    writer.writeString('after idle');
+    writer.take();
+    writer.writeString('later');
+    assert.notEqual(writer.take().body.buffer, second.owned.buffer, 'let go when idle');
   });
 
   it('a batch is sent as one buffer: its own views without a copy, lines from several bodies joined, arrays from a thread made Buffers', () => {

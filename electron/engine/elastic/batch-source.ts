@@ -151,7 +151,7 @@ export class WorkerBatchSource implements BatchSource {
 /**
  * The builder holds a few sessions' parts and the batch being built (its body is outside the heap):
  * a heap of its own, bounded, with a small young generation (a 2 MB one kept the process's peak RSS
- * 10-15 MB lower than 8 MB did, at the same speed).
+ * ~10 MB lower than 8 MB did, at the same speed).
  */
 const BUILDER_HEAP = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 2 };
 
@@ -159,9 +159,10 @@ const BUILDER_HEAP = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 2 }
  * Where batches are built by default: on the main thread. The builder thread is opt-in
  * (EngineOptions.shipBuilderScript, or PRA_IC_SHIP_BUILDER=thread for `pra-ic`, built or from its
  * sources). Measured end to end (bench phase 5, 3,000 sessions, 2 cores shared with both
- * simulators), three runs each: 3.4-4.2 s with the thread against 4.0 s without, and a peak RSS of
- * 188-201 MB against 182-184 MB. On this machine the second core is the simulators', so the thread
- * gives no steady gain and puts the 200 MB goal at risk; with cores to spare it can pay.
+ * simulators), five alternating runs each: 3.3-4.5 s (median 4.2) with the thread against 3.7-4.8 s
+ * (median 4.4) without, and a peak RSS of 190-199 MB against 177-180 MB. On this machine the second
+ * core is the simulators', so the thread gains ~5 % and puts the 200 MB goal at risk; with cores to
+ * spare it can pay more.
  */
 export function defaultBuilderScript(): URL | null {
   return process.env.PRA_IC_SHIP_BUILDER === 'thread' && import.meta.url.endsWith('.ts') ? new URL('./batch-builder-worker.ts', import.meta.url) : null;

@@ -67,6 +67,13 @@ export class BulkBodyWriter {
     this.used = 0;
   }
 
+  /** Nothing to ship for now: the buffers kept for the next bodies are let go, but one of the initial size. */
+  idle() {
+    this.used = 0;
+    this.free.length = 0;
+    if (this.buffer.length > this.initialBytes) this.buffer = Buffer.allocUnsafeSlow(this.initialBytes);
+  }
+
   private reserve(bytes: number) {
     if (this.used + bytes <= this.buffer.length) return;
     const bigger = Buffer.allocUnsafeSlow(Math.max(this.buffer.length * 2, this.used + bytes));

@@ -131,7 +131,9 @@ export class BatchReader {
     }
     this.clear();
     if (ids.length === 0) {
-      body.reset();
+      // The outbox is read to its end: an app that runs for days does not keep megabytes for it.
+      if (unbuildable.length === 0) body.idle();
+      else body.reset();
       return unbuildable.length === 0 ? null : { batch: null, unbuildable, last };
     }
     const { body: bytes, owned } = body.take();
