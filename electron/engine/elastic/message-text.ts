@@ -242,8 +242,6 @@ function stringText(value: string): string {
   return quotedInside(JSON.stringify(value).replace(GO_ESCAPED, goEscape));
 }
 
-
-
 // eslint-disable-next-line no-control-regex -- control characters are what JSON escapes
 const NEEDS_ESCAPE = /["\\\0-\x1f<>&\u2028\u2029\ud800-\udfff]/;
 const GO_ESCAPED = /[<>&\u2028\u2029]/g;
