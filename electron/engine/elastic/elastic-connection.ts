@@ -58,12 +58,20 @@ export function describeElasticError(error: unknown): string {
   if (e.name === 'ProductNotSupportedError') return 'The server did not identify itself as Elasticsearch (no X-Elastic-Product header): check the URL.';
   if (status === 401) return `Elasticsearch rejected the credentials (HTTP 401)${reason ? `: ${reason}` : ''}. Check the API key or user name and password.`;
   if (status === 403) return `Elasticsearch refused the request (HTTP 403)${reason ? `: ${reason}` : ''}. The API key or user lacks a privilege.`;
+  if (status === 413) {
+    return 'Elasticsearch refused a request as too large (HTTP 413): its http.max_content_length, or the body limit of a proxy in front of it (nginx: client_max_body_size), is below the size of the requests. Requests are made smaller; a document too large on its own is kept as failed.';
+  }
   if (status) return `Elasticsearch answered HTTP ${status}${reason ? `: ${reason}` : ''}.`;
   const cause = (error as { cause?: { code?: string } }).cause?.code ?? e.code;
   if (e.name === 'ConnectionError' || e.name === 'TimeoutError') {
     return `Elasticsearch cannot be reached (${e.message ?? cause ?? e.name}). Check the URL, the network and that the cluster is up.`;
   }
   return e.message ?? String(error);
+}
+
+/** HTTP 413: the request's body is larger than Elasticsearch (http.max_content_length) or a proxy in front of it accepts. */
+export function isBodyTooLarge(error: unknown): boolean {
+  return (error as { meta?: { statusCode?: number } } | null)?.meta?.statusCode === 413;
 }
 
 export function errorReason(body: unknown): string | null {

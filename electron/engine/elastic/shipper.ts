@@ -173,12 +173,12 @@ export class Shipper implements PumpHost {
 
   // ── PumpHost: what the pump asks of the shipper ──────────────────────────────────────────
 
-  /** The next batch after `cursor`; unbuildable events are marked failed here. */
-  async readBatch(cursor: number): Promise<{ batch: Batch | null; unbuildable: number; last: number } | null> {
+  /** The next batch after `cursor` (of at most `maxBytes`, one event at least); unbuildable events are marked failed here. */
+  async readBatch(cursor: number, maxBytes = this.limits.maxBytes): Promise<{ batch: Batch | null; unbuildable: number; last: number } | null> {
     const settings = this.destination.get();
     if (!settings) return null;
     const agent = { name: hostname(), version: VERSION, installId: this.context.installId };
-    const { maxDocs, maxBytes } = this.limits;
+    const { maxDocs } = this.limits;
     const read = await this.source.read(cursor, { maxDocs, maxBytes }, dataStreamName(settings.namespace), { namespace: settings.namespace, agent });
     if (!read) return null;
     if (read.unbuildable.length) {

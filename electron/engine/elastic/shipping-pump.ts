@@ -1,11 +1,13 @@
 import type { BulkAnswer } from './bulk-request.ts';
+import { isBodyTooLarge } from './elastic-connection.ts';
 import type { Batch } from './outbox-batches.ts';
 import type { DrainOutcome, ShipLimits, ShipOutcome } from './shipper.ts';
 
 /** What the pump needs from the shipper: reading batches, sending them, recording the answers. */
 export interface PumpHost {
   readonly limits: ShipLimits;
-  readBatch(cursor: number): Promise<{ batch: Batch | null; unbuildable: number; last: number } | null>;
+  /** The next batch after `cursor`, of at most `maxBytes` (but at least one event). */
+  readBatch(cursor: number, maxBytes: number): Promise<{ batch: Batch | null; unbuildable: number; last: number } | null>;
   send(batch: Batch, signal: AbortSignal): Promise<BulkAnswer>;
   record(batch: Batch, answer: BulkAnswer): ShipOutcome;
   /** Returns the error in words (kept as the shipping error). */
@@ -32,6 +34,11 @@ export interface PumpHost {
  *   paused only for the throttled share of that backoff (2 % throttled: 2 % of the backoff);
  * - a request that failed as a whole (unreachable, 401, 503…) pauses everything for the backoff, its
  *   batch kept in memory to be sent again (its events are pending on disk: a kill loses nothing);
+ * - a request refused as too large (HTTP 413: Elasticsearch's http.max_content_length, or the body
+ *   limit of a proxy in front of it, is below `maxBytes`) is split in two and sent again at once, and
+ *   later requests are built at most half its size: the limit is found in a few refusals. A single
+ *   document refused on its own is kept as failed with the reason (it can never be accepted until
+ *   the limit is raised, and must not hold up the events behind it);
  * - progress (any event acknowledged or rejected) resets the count of consecutive failures; in drain
  *   mode the pump gives up after `maxFailures` of them, leaving the events pending.
  */
@@ -53,6 +60,8 @@ export class ShippingPump {
   private pausedUntil = 0;
   private failures = 0;
   private throttled = 0;
+  /** Bytes per request learned from refusals (HTTP 413), below the limits' maxBytes; null until one. */
+  private bytesCap: number | null = null;
   private lastError = '';
   private poke: (() => void) | null = null;
 
@@ -79,6 +88,7 @@ export class ShippingPump {
     this.pausedUntil = 0;
     this.failures = 0;
     this.throttled = 0;
+    this.bytesCap = null; // another destination (or a raised limit) may take larger requests
     this.waiting = [];
     this.waitingBytes = 0;
     this.wake();
@@ -111,7 +121,8 @@ export class ShippingPump {
         continue;
       }
       // Fill the pipe.
-      const { maxInFlight, maxBytes } = limits();
+      const { maxInFlight } = limits();
+      const maxBytes = this.maxBytes();
       while (this.inFlight.size < maxInFlight && this.inFlightBytes < maxInFlight * maxBytes && !this.aborted) {
         const batch = await this.nextBatch(maxInFlight * maxBytes);
         if (!batch || this.aborted) break;
@@ -145,6 +156,12 @@ export class ShippingPump {
     return this.outcome;
   }
 
+  /** Bytes per request: the limits', or less once Elasticsearch refused larger ones (413). */
+  private maxBytes(): number {
+    const { maxBytes } = this.host.limits;
+    return this.bytesCap === null ? maxBytes : Math.min(maxBytes, this.bytesCap);
+  }
+
   /** The earliest time something waiting may go (a retried batch, the end of a pause), or null. */
   private nextDue(): number | null {
     let due: number | null = null;
@@ -158,17 +175,19 @@ export class ShippingPump {
     const due = this.dueBatch(now);
     // New events: not while paused, nor while what waits to be sent again fills the budget.
     if (now < this.pausedUntil || this.exhausted || this.waitingBytes >= budget) return due;
-    const fresh = await this.readFresh();
+    const room = this.maxBytes() - (due?.bytes ?? 0);
+    if (due && room <= 0) return due;
+    const fresh = await this.readFresh(room);
     if (!fresh || !due) return fresh ?? due;
     // Items sent again ride along with new ones: one request, not a small one of their own.
     return { ids: [...due.ids, ...fresh.ids], lines: [...due.lines, ...fresh.lines], bytes: due.bytes + fresh.bytes, attempt: due.attempt, notBefore: 0 };
   }
 
-  private async readFresh(): Promise<Batch | null> {
+  private async readFresh(maxBytes: number): Promise<Batch | null> {
     for (;;) {
       let read: Awaited<ReturnType<PumpHost['readBatch']>>;
       try {
-        read = await this.host.readBatch(this.cursor);
+        read = await this.host.readBatch(this.cursor, maxBytes);
       } catch (error) {
         // E.g. the destination's settings cannot make an index name: a failure like a refused request.
         this.lastError = this.host.requestFailed(error);
@@ -187,10 +206,15 @@ export class ShippingPump {
     }
   }
 
-  /** The batches to send again that are due, merged into one request up to the limits. */
+  /**
+   * The batches to send again that are due, merged into one request up to the limits. One larger
+   * than the requests Elasticsearch accepts now (it waited while a 413 taught a smaller size) goes
+   * in part; the rest waits for the next request.
+   */
   private dueBatch(now: number): Batch | null {
-    const { maxDocs, maxBytes } = this.host.limits;
-    let merged: Batch | null = null;
+    const { maxDocs } = this.host.limits;
+    const maxBytes = this.maxBytes();
+    let merged: Batch | null = null as Batch | null;
     this.waiting = this.waiting.filter((b) => {
       if (b.notBefore > now) return true;
       if (merged === null) {
@@ -206,6 +230,11 @@ export class ShippingPump {
       this.waitingBytes -= b.bytes;
       return false;
     });
+    if (merged !== null && merged.bytes > maxBytes && merged.ids.length > 1) {
+      const [head, rest] = splitBatch(merged, maxBytes);
+      this.enqueue(rest);
+      return head;
+    }
     return merged;
   }
 
@@ -259,6 +288,7 @@ export class ShippingPump {
   }
 
   private failed(batch: Batch, error: unknown) {
+    if (isBodyTooLarge(error)) return this.refusedAsTooLarge(batch, error);
     this.lastError = this.host.requestFailed(error);
     this.failures++;
     const backoff = this.backoff(this.failures);
@@ -267,6 +297,30 @@ export class ShippingPump {
     batch.attempt++;
     this.enqueue(batch);
     this.giveUpIfTooMany();
+  }
+
+  /**
+   * HTTP 413. Nothing is wrong with Elasticsearch and the documents may be fine: the request was
+   * larger than it (or a proxy in front of it) takes. Not a failure that backs off or gives up: each
+   * refusal halves the size of later requests or settles one document, so refusals end.
+   */
+  private refusedAsTooLarge(batch: Batch, error: unknown) {
+    if (batch.ids.length === 1) {
+      // Alone and still too large: it cannot be accepted until the limit is raised.
+      const reason =
+        `HTTP 413: its document is ${batch.bytes} bytes with its action line, more than Elasticsearch accepts in one request ` +
+        '(http.max_content_length, or the body limit of a proxy in front of it). Raise the limit, then retry it.';
+      const recorded = this.host.record(batch, { sent: [], retry: [], failed: [{ position: 0, reason }] });
+      this.outcome.failed += recorded.failed;
+      this.failures = 0;
+      return;
+    }
+    this.lastError = this.host.requestFailed(error);
+    this.bytesCap = Math.max(1, Math.min(this.bytesCap ?? Infinity, Math.floor(batch.bytes / 2)));
+    // Both halves go again now (views of the same body: its buffer is not reused, `owned` is not passed on).
+    const [head, rest] = splitBatch(batch, Math.ceil(batch.bytes / 2));
+    this.enqueue({ ...head, notBefore: 0 });
+    this.enqueue({ ...rest, notBefore: 0 });
   }
 
   private enqueue(batch: Batch) {
@@ -306,4 +360,22 @@ export class ShippingPump {
       this.poke = done;
     });
   }
+}
+
+/**
+ * A batch of several events cut in two: the leading events up to `maxBytes` (at least one), and the
+ * rest. Neither owns the body's buffer (both are views of it).
+ */
+function splitBatch(batch: Batch, maxBytes: number): [Batch, Batch] {
+  let n = 1;
+  let bytes = batch.lines[0]!.length;
+  while (n < batch.ids.length - 1 && bytes + batch.lines[n]!.length <= maxBytes) bytes += batch.lines[n++]!.length;
+  const part = (from: number, to: number, size: number): Batch => ({
+    ids: batch.ids.slice(from, to),
+    lines: batch.lines.slice(from, to),
+    bytes: size,
+    attempt: batch.attempt,
+    notBefore: batch.notBefore,
+  });
+  return [part(0, n, bytes), part(n, batch.ids.length, batch.bytes - bytes)];
 }
