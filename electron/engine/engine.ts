@@ -8,7 +8,7 @@ import type { DestinationSettings, DestinationTestStepId, DestinationView } from
 import type { TestResult, TestStep } from '../../shared/site-test.ts';
 import type { ArchiveSettings, ArchiveStatus, ArchiveTestResult, ArchiveTestStepId, ArchiveVerifyResult, ArchiveView } from '../../shared/archive.ts';
 import { Archiver, type ArchivePassResult } from './archive/archiver.ts';
-import type { AppDatabase } from './db/database.ts';
+import { describeStorageError, type AppDatabase } from './db/database.ts';
 import { openSettingsDatabase } from './settings-db.ts';
 import { backupPermissionCheck } from './backup/backup-request.ts';
 import { BackupService, type BackupOutcome, type BackupResult } from './backup/backup-service.ts';
@@ -132,6 +132,7 @@ export class Engine {
         // the next pass and the shipping never wait for the archive.
         if (!this.scheduler.isRunning(id)) this.archiver?.requestPass([id]);
       },
+      describeStorageError: (error) => describeStorageError(error, dataDir),
       onProgress: (p) => {
         this.progress.set(p.siteId, p);
         this.publishProgress(p.siteId);

@@ -169,7 +169,12 @@ function freeBytes(dir: string): number | null {
  * ENOSPC, or an I/O error with almost no space left: SQLite reports a failed write in the WAL's
  * shared memory as "disk I/O error") says so instead of SQLite's words.
  */
-export function describeStorageError(error: unknown, dataDir: string): string | null {
+export function describeStorageError(
+  error: unknown,
+  dataDir: string,
+  /** What a full disk means for what was being written (the default: extraction's words). */
+  consequence = 'Nothing stored so far is lost: what could not be written is fetched again.',
+): string | null {
   // The SQLite or file system error may be the cause of the one thrown.
   let source = error;
   for (let depth = 0; source && (source as { code?: unknown }).code === undefined && depth < 5; depth++) source = (source as { cause?: unknown }).cause;
@@ -187,7 +192,7 @@ export function describeStorageError(error: unknown, dataDir: string): string | 
   if (full) {
     return (
       `The disk that holds the data folder ${dataDir} is full${free !== null ? ` (${Math.floor(free / 1024)} KB free)` : ''}: free some space there, then try again. ` +
-      'Nothing stored so far is lost: what could not be written is fetched again.'
+      consequence
     );
   }
   return null;

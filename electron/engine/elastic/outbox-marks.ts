@@ -12,15 +12,25 @@ import type Database from 'better-sqlite3';
  *
  * Nothing is marked before it was acknowledged: a queued answer is one Elasticsearch gave. A kill
  * before it is written leaves the events pending, sent again later and answered 409.
+ *
+ * A write that fails otherwise (the data folder's disk is full, an I/O error) loses nothing either:
+ * the answers stay queued and are written when it works again (tried every RETRY_MS); `failure`
+ * says why meanwhile. Nothing here throws to the shipper for it.
  */
 export class OutboxMarks {
   private sent: number[] = [];
   private retry: number[] = [];
-  private failed: { eventId: number; reason: string }[] = [];
+  private rejected: { eventId: number; reason: string }[] = [];
   private timer: NodeJS.Timeout | null = null;
   private readonly statements;
+  /** Why the queued answers could not be written (in words), until they are; null when all is written. */
+  failure: string | null = null;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    /** The words for a failed write (e.g. "the disk that holds the data folder … is full"). */
+    private readonly describe: (error: unknown) => string,
+  ) {
     this.statements = {
       // One statement per write (the ids as a JSON array), not one per event.
       sent: db.prepare(`UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE destination = 'elastic' AND event_id IN (SELECT value FROM json_each(?))`),
@@ -30,24 +40,33 @@ export class OutboxMarks {
   }
 
   get queued() {
-    return this.sent.length + this.retry.length + this.failed.length;
+    return this.sent.length + this.retry.length + this.rejected.length;
   }
 
   add(sent: number[], failed: { eventId: number; reason: string }[], retry: number[]) {
     for (const id of sent) this.sent.push(id);
-    for (const f of failed) this.failed.push(f);
+    for (const f of failed) this.rejected.push(f);
     for (const id of retry) this.retry.push(id);
     this.tryWrite();
   }
 
-  /** Writes what is queued now, waiting for the lock as long as the connection's busy timeout. */
-  flush() {
+  /**
+   * Writes what is queued now, waiting for the lock as long as the connection's busy timeout.
+   * Returns null when everything is written, else why not (the answers stay queued, tried again later).
+   */
+  flush(): string | null {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.queued > 0 && this.db.open) this.write();
+    if (this.queued === 0 || !this.db.open) return null;
+    try {
+      this.write();
+    } catch (error) {
+      this.failed(error, RETRY_MS);
+    }
+    return this.failure;
   }
 
-  /** Writes if the lock is free at once; else tries again shortly. */
+  /** Writes if the lock is free at once; else tries again shortly (later if the write failed otherwise). */
   private tryWrite() {
     if (this.timer || this.queued === 0 || !this.db.open) return;
     const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
@@ -55,29 +74,46 @@ export class OutboxMarks {
     try {
       this.write();
     } catch (error) {
-      if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this.tryWrite();
-      }, 5);
+      const busy = (error as { code?: string }).code === 'SQLITE_BUSY';
+      if (busy) this.retryIn(5);
+      else this.failed(error, RETRY_MS);
     } finally {
       this.db.pragma(`busy_timeout = ${timeout}`);
     }
   }
 
+  private failed(error: unknown, retryMs: number) {
+    this.failure = this.describe(error);
+    this.retryIn(retryMs);
+  }
+
+  private retryIn(ms: number) {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.tryWrite();
+    }, ms);
+    // A CLI process whose run is over does not wait for it: what is left is sent again next time.
+    this.timer.unref();
+  }
+
   private write() {
     const now = Math.floor(Date.now() / 1000);
-    const { sent, failed, retry } = this;
+    const { sent, rejected, retry } = this;
     this.db
       .transaction(() => {
         if (sent.length) this.statements.sent.run(now, JSON.stringify(sent));
-        for (const f of failed) this.statements.failed.run(f.reason, now, f.eventId);
+        for (const f of rejected) this.statements.failed.run(f.reason, now, f.eventId);
         if (retry.length) this.statements.retry.run(now, JSON.stringify(retry));
       })
       .immediate();
     // Only once written: a busy error above leaves them queued.
     this.sent = [];
-    this.failed = [];
+    this.rejected = [];
     this.retry = [];
+    this.failure = null;
   }
 }
+
+/** How often answers that could not be written (not for a busy lock) are tried again. */
+const RETRY_MS = 1000;

@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Client } from '@elastic/elasticsearch';
 import type { DestinationSettings } from '../../../shared/destination.ts';
+import { describeStorageError } from '../db/database.ts';
 import type { Logger } from '../log/logger.ts';
 import { VERSION } from '../version.ts';
 import { sendBulk, type BulkAnswer } from './bulk-request.ts';
@@ -70,7 +72,12 @@ export class Shipper implements PumpHost {
         ? new InlineBatchSource(db)
         : new WorkerBatchSource(db, script, (reason) => this.logger.warn('ship', `The batch builder thread could not start (${reason}); documents are built on the main thread instead, more slowly.`));
     this.errors = new ShippingErrorStore(db);
-    this.marks = new OutboxMarks(db);
+    const dataDir = dirname(db.name);
+    const consequence = 'Events Elasticsearch acknowledged stay pending meanwhile: they are recorded as sent once there is room, or sent again (answered 409, never twice).';
+    this.marks = new OutboxMarks(
+      db,
+      (error) => describeStorageError(error, dataDir, consequence) ?? `Elasticsearch's answers could not be recorded in the outbox (${(error as Error).message}). ${consequence}`,
+    );
   }
 
   get limits(): ShipLimits {
@@ -209,7 +216,8 @@ export class Shipper implements PumpHost {
     if (failed.length > 0) {
       this.logger.error('ship', `Elasticsearch rejected ${failed.length} document(s): ${failed[0]!.reason}. They are kept as failed; fix the cause (mapping, pipeline) and retry them.`);
     }
-    if (answer.sent.length > 0 || failed.length > 0) this.errors.clear();
+    if (this.marks.failure !== null) this.noteError(this.marks.failure);
+    else if (answer.sent.length > 0 || failed.length > 0) this.errors.clear();
     else if (answer.retry.length > 0) this.noteError(`Elasticsearch is busy: ${answer.retry.length} document(s) throttled (HTTP 429/5xx), retried with backoff.`);
     this.context.onChange?.();
     return { sent: answer.sent.length, failed: failed.length, retried: answer.retry.length };
@@ -243,9 +251,11 @@ export class Shipper implements PumpHost {
     this.marks.add(sent, failed, retry);
   }
 
-  /** Writes the answers still queued, waiting for the database if need be. */
-  flushMarks() {
-    this.marks.flush();
+  /** Writes the answers still queued, waiting for the database if need be; null, or why they could not be (kept as the shipping error). */
+  flushMarks(): string | null {
+    const failure = this.marks.flush();
+    if (failure !== null) this.noteError(failure);
+    return failure;
   }
 
   /** The user fixed the cause: failed events go back to pending. */

@@ -36,14 +36,26 @@ export class ShippingErrorStore {
     this.current = { message, since: previous?.message === message ? previous.since : at, at };
     if (previous?.message === message && now.getTime() - this.writtenAt < 60_000) return;
     this.writtenAt = now.getTime();
-    writeSetting(this.db, KEY, JSON.stringify(this.current));
+    persist(() => writeSetting(this.db, KEY, JSON.stringify(this.current)));
   }
 
   /** A delivery succeeded. */
   clear() {
     if (this.current === null) return;
     this.current = null;
-    deleteSetting(this.db, KEY);
+    persist(() => deleteSetting(this.db, KEY));
+  }
+}
+
+/**
+ * Keeping the error on disk is a convenience (status after the process ended): when the disk is
+ * full (often the very error being kept) or the database busy, this process still knows it.
+ */
+function persist(write: () => void) {
+  try {
+    write();
+  } catch {
+    // kept in memory (ShippingErrorStore.current)
   }
 }
 

@@ -12,8 +12,11 @@ export interface PumpHost {
   record(batch: Batch, answer: BulkAnswer): ShipOutcome;
   /** Returns the error in words (kept as the shipping error). */
   requestFailed(error: unknown): string;
-  /** Writes the answers recorded so far to disk (before the outbox is read from its start again). */
-  flushMarks(): void;
+  /**
+   * Writes the answers recorded so far to disk (before the outbox is read from its start again);
+   * null when written, else why not (a full disk): they stay queued for a later try.
+   */
+  flushMarks(): string | null;
   /** The batch was answered whole: its body's buffer may be written again. */
   recycle(owned: Uint8Array): void;
 }
@@ -141,7 +144,19 @@ export class ShippingPump {
       if (!this.exhausted) continue; // a read was cut short by a wake: read again
       if (this.cursor !== 0) {
         // Events acknowledged but not yet marked on disk would be read (and sent) again.
-        this.host.flushMarks();
+        const failure = this.host.flushMarks();
+        if (failure !== null) {
+          // The data folder cannot be written (its disk is full): a run gives up for now (its
+          // deliveries are recorded later, or sent again and answered 409); the app tries again.
+          this.lastError = failure;
+          if (!this.follow) this.outcome.gaveUp ??= failure;
+          else {
+            this.failures++;
+            this.pausedUntil = Date.now() + this.backoff(this.failures);
+            await this.wait(this.pausedUntil);
+          }
+          continue;
+        }
         this.cursor = 0;
         this.exhausted = false;
         continue;
@@ -151,8 +166,9 @@ export class ShippingPump {
       this.exhausted = false;
     }
     // Abandoned requests end on their own (aborted); their answers are not recorded. Those recorded
-    // are written before the run counts as over.
-    this.host.flushMarks();
+    // are written before the run counts as over (or the run says why they could not be).
+    const failure = this.host.flushMarks();
+    if (failure !== null && !this.aborted) this.outcome.gaveUp ??= failure;
     return this.outcome;
   }
 

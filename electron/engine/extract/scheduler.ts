@@ -28,6 +28,8 @@ export interface SchedulerDeps {
   onSiteChanged(siteId: number): void;
   /** A stretch of a run's progress (every few thousand events: the listener paces what it publishes). */
   onProgress?(progress: ExtractionProgress): void;
+  /** The words for a storage failure (the data folder's disk is full, a damaged database); null for any other error. */
+  describeStorageError?(error: unknown): string | null;
 }
 
 /**
@@ -150,11 +152,11 @@ export class Scheduler {
     const { store, logger } = this.deps;
     const attention = store.siteState(site.id)?.needsAttention;
     if (attention) return { siteId: site.id, ok: false, error: attention, needsAttention: true };
-    store.ensureSiteState(site.id, WINDOW_LIMITS.initialSeconds);
-    store.recordRunStart(site.id);
-    this.deps.onSiteChanged(site.id);
-    logger.info('extract', `Run started for ${site.name}.`, { siteId: site.id });
     try {
+      store.ensureSiteState(site.id, WINDOW_LIMITS.initialSeconds);
+      store.recordRunStart(site.id);
+      this.deps.onSiteChanged(site.id);
+      logger.info('extract', `Run started for ${site.name}.`, { siteId: site.id });
       const result = await extractSite({
         site,
         client: this.deps.clientFor(site),
@@ -178,8 +180,13 @@ export class Scheduler {
       logger.info('extract', `Run finished for ${site.name}: ${result.sessionsSeen} sessions read, ${result.eventsAdded} new events, ${result.followed} in progress followed.`, { siteId: site.id, ...result });
       return { siteId: site.id, ok: true, result };
     } catch (error) {
-      const message = error instanceof PraError ? error.message : `Unexpected problem: ${(error as Error).message}`;
-      store.recordRunEnd(site.id, message);
+      const message =
+        error instanceof PraError ? error.message : (this.deps.describeStorageError?.(error) ?? `Unexpected problem: ${(error as Error).message}`);
+      try {
+        store.recordRunEnd(site.id, message);
+      } catch {
+        // The store cannot be written (its disk is full: often the very failure): the outcome still says why.
+      }
       if (error instanceof CredentialsRejectedError) {
         store.setNeedsAttention(site.id, message);
         logger.error('extract', `${site.name} needs attention: ${message} Extraction is stopped until the site is edited or tested successfully.`, { siteId: site.id });

@@ -24,6 +24,8 @@ export interface LogEntry {
 export class Logger {
   private readonly file: string | null;
   private size = 0;
+  /** Why the file could not be written last time (a full disk, a removed folder); null while it can. */
+  private fileFailure: string | null = null;
   private readonly secrets = new Set<string>();
   private readonly listeners = new Set<(entry: LogEntry) => void>();
 
@@ -75,12 +77,33 @@ export class Logger {
     let line = JSON.stringify({ time: new Date().toISOString(), level, topic, message, ...fields });
     line = redactSecrets(line, this.secrets, '[redacted]');
     const entry = JSON.parse(line) as LogEntry;
-    if (this.file) {
+    if (this.file) this.append(line);
+    this.emit(entry);
+  }
+
+  /**
+   * Writes a line to the file. A full disk or a removed folder must not fail the work being logged
+   * (a run that failed because the disk is full logs that it failed): the entry still reaches the
+   * listeners and the echo, the failure is said once, and the file is tried again with each entry.
+   */
+  private append(line: string) {
+    const file = this.file!;
+    try {
       const bytes = Buffer.byteLength(line) + 1;
       if (this.size + bytes > (this.options.maxBytes ?? 5 * 1024 * 1024)) this.rotate();
-      appendFileSync(this.file, `${line}\n`, { mode: 0o600 });
+      appendFileSync(file, `${line}\n`, { mode: 0o600 });
       this.size += bytes;
+      this.fileFailure = null;
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      if (this.fileFailure === reason) return;
+      this.fileFailure = reason;
+      const message = `The log file ${file} cannot be written (${reason === 'ENOSPC' ? 'the disk is full' : reason}): entries are shown in the app but not kept, until it can be written again.`;
+      this.emit({ time: new Date().toISOString(), level: 'warn', topic: 'log', message });
     }
+  }
+
+  private emit(entry: LogEntry) {
     this.options.echo?.(entry);
     for (const listener of this.listeners) listener(entry);
   }
