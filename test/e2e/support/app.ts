@@ -86,7 +86,11 @@ export async function openApp(browser: Browser, url: string): Promise<OpenedApp>
       while (reading.size) await Promise.all([...reading]);
     },
     async authorization() {
-      const session = await page.evaluate<string | null>(`sessionStorage.getItem(${JSON.stringify(HTTP_SESSION_STORAGE_KEY)})`);
+      // The page trades the address's token for a session in the background, independently of
+      // drawing itself: on a busy machine the title can be up before the exchange has answered.
+      const read = `sessionStorage.getItem(${JSON.stringify(HTTP_SESSION_STORAGE_KEY)})`;
+      await page.waitForFunction(`${read} !== null`, undefined, { timeout: 15_000 }).catch(() => undefined);
+      const session = await page.evaluate<string | null>(read);
       assert.ok(session, 'the page traded the token for a session');
       return `Bearer ${session}`;
     },
