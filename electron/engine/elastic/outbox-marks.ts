@@ -23,8 +23,7 @@ export class OutboxMarks {
   private rejected: { eventId: number; reason: string }[] = [];
   private timer: NodeJS.Timeout | null = null;
   private readonly statements;
-  /** Why the queued answers could not be written (in words), until they are; null when all is written. */
-  failure: string | null = null;
+  private why: string | null = null;
 
   constructor(
     private readonly db: Database.Database,
@@ -37,6 +36,11 @@ export class OutboxMarks {
       failed: db.prepare(`UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE destination = 'elastic' AND event_id = ?`),
       retry: db.prepare(`UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE destination = 'elastic' AND event_id IN (SELECT value FROM json_each(?))`),
     };
+  }
+
+  /** Why the queued answers could not be written (in words), until they are; null when all is written. */
+  get failure(): string | null {
+    return this.why;
   }
 
   get queued() {
@@ -63,7 +67,7 @@ export class OutboxMarks {
     } catch (error) {
       this.failed(error, RETRY_MS);
     }
-    return this.failure;
+    return this.why;
   }
 
   /** Writes if the lock is free at once; else tries again shortly (later if the write failed otherwise). */
@@ -83,7 +87,7 @@ export class OutboxMarks {
   }
 
   private failed(error: unknown, retryMs: number) {
-    this.failure = this.describe(error);
+    this.why = this.describe(error);
     this.retryIn(retryMs);
   }
 
@@ -111,7 +115,7 @@ export class OutboxMarks {
     this.sent = [];
     this.rejected = [];
     this.retry = [];
-    this.failure = null;
+    this.why = null;
   }
 }
 
