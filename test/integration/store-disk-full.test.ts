@@ -65,4 +65,43 @@ describe('the data folder’s disk fills up during extraction', { skip: root ? f
       await engine.close();
     }
   });
+
+  it('in the app (started, on its schedule), shipping waits while answers cannot be recorded and everything catches up by itself once there is room', async () => {
+    es.reset();
+    es.installIntegrationAssets();
+    const small = tempDir('pra-ic-store-full-app-');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', small]);
+    const engine = newEngine({ dataDir: `${small}/data` });
+    try {
+      await engine.addSite(
+        { name: 'Sim', host: pra.host, clientId: DEFAULT_CLIENT.clientId, caFile: pra.caFile, initialIntervalSeconds: 7 * DAY, pollIntervalSeconds: 1 },
+        DEFAULT_CLIENT.clientSecret,
+      );
+      await engine.setDestination({ url: es.url, auth: 'api-key', namespace: 'default' }, 'writer:writer-key');
+      engine.start();
+      await until(() => /is full/.test(engine.status().sites[0]?.lastError ?? ''), 'the site’s run fails for the full disk');
+      assert.ok(engine.queries.outboxCounts().pending > 0, 'what was stored is pending');
+
+      execFileSync('mount', ['-o', 'remount,size=256m', small]);
+      // No runOnce, no drain: the schedule and the shipping carry on by themselves.
+      const total = corpus.reduce((n, s) => n + visibleEvents(s, clock.now()), 0);
+      await until(() => {
+        const counts = engine.queries.outboxCounts();
+        return counts.pending === 0 && counts.sent === total;
+      }, 'every event stored and recorded as sent', 120_000);
+      assert.equal(es.count(STREAM), total, 'every event in Elasticsearch');
+      assert.equal(engine.status().shippingError, null, 'the shipping error cleared');
+    } finally {
+      await engine.close();
+      execFileSync('umount', ['-l', small]);
+    }
+  });
 });
+
+async function until(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
