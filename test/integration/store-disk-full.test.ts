@@ -9,6 +9,7 @@ import { startElasticsearchSimulator, type ElasticsearchSimulator } from '../sim
 import { createManualClock, DEFAULT_CLIENT, generateCorpus, startPraSimulator, type PraSimulator, type SimSession } from '../simulators/pra/index.ts';
 import { newEngine, visibleEvents } from '../support/engine-fixture.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { until } from '../support/until.ts';
 
 const root = process.getuid?.() === 0;
 const T = Math.floor(Date.now() / 1000 / 3600) * 3600;
@@ -79,7 +80,7 @@ describe('the data folder’s disk fills up during extraction', { skip: root ? f
       );
       await engine.setDestination({ url: es.url, auth: 'api-key', namespace: 'default' }, 'writer:writer-key');
       engine.start();
-      await until(() => /is full/.test(engine.status().sites[0]?.lastError ?? ''), 'the site’s run fails for the full disk');
+      await until(() => /is full/.test(engine.status().sites[0]?.lastError ?? ''), 'the site’s run to fail for the full disk', 60_000);
       assert.ok(engine.queries.outboxCounts().pending > 0, 'what was stored is pending');
 
       execFileSync('mount', ['-o', 'remount,size=256m', small]);
@@ -88,7 +89,7 @@ describe('the data folder’s disk fills up during extraction', { skip: root ? f
       await until(() => {
         const counts = engine.queries.outboxCounts();
         return counts.pending === 0 && counts.sent === total;
-      }, 'every event stored and recorded as sent', 120_000);
+      }, 'every event to be stored and recorded as sent', 120_000);
       assert.equal(es.count(STREAM), total, 'every event in Elasticsearch');
       assert.equal(engine.status().shippingError, null, 'the shipping error cleared');
     } finally {
@@ -97,11 +98,3 @@ describe('the data folder’s disk fills up during extraction', { skip: root ? f
     }
   });
 });
-
-async function until(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -8,6 +8,7 @@ import { ApiHandlers } from '../../../electron/engine/api/handlers.ts';
 import { startUiServer, type UiServer } from '../../../electron/engine/api/http-server.ts';
 import type { Engine, EngineOptions } from '../../../electron/engine/engine.ts';
 import { newEngine } from '../../support/engine-fixture.ts';
+export { until } from '../../support/until.ts';
 import { buildRenderer } from '../../renderer/support/build.ts';
 
 export interface Stack {
@@ -108,16 +109,4 @@ export function tapEvents(port: number, authorization: string): Promise<EventTap
     req.on('error', reject);
     req.end();
   });
-}
-
-/**
- * Waits until `check()` holds (engine or simulator state, which has no element to wait on),
- * looking every 50 ms, for at most `timeoutMs`; fails with `what` otherwise.
- */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
