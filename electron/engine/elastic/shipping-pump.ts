@@ -151,8 +151,7 @@ export class ShippingPump {
           this.lastError = failure;
           if (!this.follow) this.outcome.gaveUp ??= failure;
           else {
-            this.failures++;
-            this.pausedUntil = Date.now() + this.backoff(this.failures);
+            this.pauseAfterFailure(failure);
             await this.wait(this.pausedUntil);
           }
           continue;
@@ -206,9 +205,7 @@ export class ShippingPump {
         read = await this.host.readBatch(this.cursor, maxBytes);
       } catch (error) {
         // E.g. the destination's settings cannot make an index name: a failure like a refused request.
-        this.lastError = this.host.requestFailed(error);
-        this.failures++;
-        this.pausedUntil = Date.now() + this.backoff(this.failures);
+        this.pauseAfterFailure(this.host.requestFailed(error));
         this.giveUpIfTooMany();
         return null;
       }
@@ -305,10 +302,7 @@ export class ShippingPump {
 
   private failed(batch: Batch, error: unknown) {
     if (isBodyTooLarge(error)) return this.refusedAsTooLarge(batch, error);
-    this.lastError = this.host.requestFailed(error);
-    this.failures++;
-    const backoff = this.backoff(this.failures);
-    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + backoff);
+    this.pauseAfterFailure(this.host.requestFailed(error));
     batch.notBefore = this.pausedUntil;
     batch.attempt++;
     this.enqueue(batch);
@@ -337,6 +331,13 @@ export class ShippingPump {
     const [head, rest] = splitBatch(batch, Math.ceil(batch.bytes / 2));
     this.enqueue({ ...head, notBefore: 0 });
     this.enqueue({ ...rest, notBefore: 0 });
+  }
+
+  /** A failure without progress (`message`, in words): one more in a row, new batches pause for its backoff (the caller decides on giving up). */
+  private pauseAfterFailure(message: string) {
+    this.lastError = message;
+    this.failures++;
+    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + this.backoff(this.failures));
   }
 
   private enqueue(batch: Batch) {
