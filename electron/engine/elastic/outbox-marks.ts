@@ -65,7 +65,7 @@ export class OutboxMarks {
     try {
       this.write();
     } catch (error) {
-      this.failed(error, RETRY_MS);
+      this.failed(error);
     }
     return this.why;
   }
@@ -80,15 +80,15 @@ export class OutboxMarks {
     } catch (error) {
       const busy = (error as { code?: string }).code === 'SQLITE_BUSY';
       if (busy) this.retryIn(5);
-      else this.failed(error, RETRY_MS);
+      else this.failed(error);
     } finally {
       this.db.pragma(`busy_timeout = ${timeout}`);
     }
   }
 
-  private failed(error: unknown, retryMs: number) {
+  private failed(error: unknown) {
     this.why = this.describe(error);
-    this.retryIn(retryMs);
+    this.retryIn(RETRY_MS);
   }
 
   private retryIn(ms: number) {
