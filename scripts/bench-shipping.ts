@@ -11,7 +11,7 @@
 // client is a child of its own (`ship-serve`, `ship-index`). RSS of the `pra-ic` process is read
 // from /proc/<pid>/status every 50 ms (VmRSS: sampled; VmHWM: its high-water mark, as last read).
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -214,7 +214,8 @@ function runCli(dataDir: string): Promise<EndToEnd> {
     const started = performance.now();
     // BENCH_CPU_PROF=DIR (diagnosis): a CPU profile of the pra-ic process (and its threads) there.
     const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    // BENCH_ENGINE_FLAGS (diagnosis): more Node flags for the pra-ic process, e.g. --trace-gc.
+    // BENCH_ENGINE_FLAGS (diagnosis): more Node flags for the pra-ic process, e.g. --trace-gc;
+    // BENCH_ENGINE_OUT=FILE appends what the process printed (its own lines and such traces) there.
     prof.push(...(process.env.BENCH_ENGINE_FLAGS?.split(/\s+/).filter(Boolean) ?? []));
     const proc = spawn(process.execPath, [...prof, join(ROOT, 'bin/pra-ic.js'), '--data-dir', dataDir, 'run', '--once'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -239,6 +240,7 @@ function runCli(dataDir: string): Promise<EndToEnd> {
     proc.on('error', reject);
     proc.on('exit', (code) => {
       clearInterval(timer);
+      if (process.env.BENCH_ENGINE_OUT) appendFileSync(process.env.BENCH_ENGINE_OUT, stdout);
       resolve({ ms: performance.now() - started, code, peakRss, vmHwm, cpuMs, stdout });
     });
   });

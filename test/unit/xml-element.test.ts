@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseAccessSessionReport } from '../../electron/engine/pra/report-parser.ts';
+import { splitPlainElementXml } from '../../electron/engine/pra/xml-children.ts';
 import { parseElementXml, parseElementXmlWithSaxes, parsePlainElementXml, type XmlElement } from '../../electron/engine/pra/xml-element.ts';
 import { generateCorpus, REPORTING_NAMESPACES } from '../simulators/pra/index.ts';
 import { renderAccessSessionReport } from '../simulators/pra/report-xml.ts';
@@ -109,30 +110,113 @@ describe('parseElementXml: the plain scanner and saxes', () => {
 
   it('agree on corpus texts with characters inserted, removed or swapped at random', async () => {
     const texts = (await corpusTexts()).slice(0, 300);
-    const pieces = ['<', '>', '/', '&', ';', '"', "'", '=', ' ', '\n', '\t', '\r', ':', 'x', '&amp;', '&#', ']]>', '<!--', '-->', 'é', '\u0000'];
-    // A fixed pseudo-random sequence (the test is the same at every run).
-    let seed = 0x2545f491;
-    const random = (n: number) => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) % n;
-    };
     let read = 0;
-    for (let round = 0; round < 20; round++) {
-      for (const original of texts) {
-        let xml = original;
-        for (let k = 1 + random(2); k > 0; k--) {
-          const at = random(xml.length + 1);
-          const what = random(3);
-          if (what === 0) xml = xml.slice(0, at) + pieces[random(pieces.length)]! + xml.slice(at);
-          else if (what === 1) xml = xml.slice(0, at) + xml.slice(at + 1 + random(3));
-          else xml = xml.slice(0, at) + pieces[random(pieces.length)]! + xml.slice(at + 1);
-        }
-        assertAgrees(xml);
-        if (parsePlainElementXml(xml) !== null) read++;
-      }
+    for (const xml of mutated(texts)) {
+      assertAgrees(xml);
+      if (parsePlainElementXml(xml) !== null) read++;
     }
     assert.ok(read > 500, `the scanner read ${read} of the changed texts`);
   });
 });
+
+/**
+ * What splitPlainElementXml gives is saxes' tree cut at its top level: the root's attributes, and
+ * each child's text reads back to saxes' child. And it never makes text saxes refuses readable: then
+ * one of the children fails to read.
+ */
+function assertSplitAgrees(xml: string): boolean {
+  const parts = splitPlainElementXml(xml);
+  if (parts === null) return false;
+  const children: (XmlElement | Error)[] = parts.children.map((c) => {
+    try {
+      return parseElementXml(c.xml);
+    } catch (error) {
+      return error as Error;
+    }
+  });
+  const expected = saxes(xml);
+  if (expected instanceof Error) {
+    assert.ok(children.some((c) => c instanceof Error), `split text saxes refuses (${expected.message}) into readable children: ${JSON.stringify(xml)}`);
+    return true;
+  }
+  assert.match(expected.text, /^[ \t\n]*$/, `split an element with text of its own: ${JSON.stringify(xml)}`);
+  assert.deepStrictEqual(parts.attrs, expected.attrs, JSON.stringify(xml));
+  assert.deepStrictEqual(children, expected.children, JSON.stringify(xml));
+  assert.deepStrictEqual(parts.children.map((c) => c.name), expected.children.map((c) => c.name));
+  return true;
+}
+
+describe('splitPlainElementXml: an element cut at its top level', () => {
+  it('cuts every event of a corpus as saxes reads it', async () => {
+    const events = (await corpusTexts()).filter((t) => t.startsWith('<event'));
+    assert.ok(events.length > 500, `${events.length} events`);
+    for (const xml of events) assert.ok(assertSplitAgrees(xml), `not cut: ${xml.slice(0, 200)}`);
+  });
+
+  it('cuts written-out cases as saxes reads them, and leaves the others whole', () => {
+    const cut = [
+      '<event a="1"></event>',
+      '<event a="1">\n</event >',
+      '<p:event xmlns:p="urn:x" p:a="1">\n\t<p:b x="a>b/>" y=\'"\'/>\n<c>t<d/>&amp;</c>\n<c/></p:event>',
+      '<event><b x="/"></b><b>x</b></event>',
+      '<event><b></c></event>',
+      '<event><b>&#65;</b><c>x\r\ny</c></event>',
+    ];
+    for (const xml of cut) assert.ok(assertSplitAgrees(xml), JSON.stringify(xml));
+    const whole = [
+      '<event/>',
+      '<event>text<b/></event>',
+      '<event><b/>text</event>',
+      '<event>&amp;<b/></event>',
+      '<event>\r\n<b/></event>',
+      '<event><!-- c --><b/></event>',
+      '<event><b><!-- </b> --></b></event>',
+      '<event><b><![CDATA[</b>]]></b></event>',
+      '<event><c><![CDATA[x]]></c></event>',
+      '<event><?pi x?></event>',
+      '<event><b/></event> ',
+      '<event><b/></events>',
+      '<event><b/></event><c/>',
+      '<event><b/>',
+      '<event><b x="1></b></event>',
+      '<event a="&#65;"><b/></event>',
+      '<event a="1" a="2"><b/></event>',
+      ' <event/>',
+      '',
+    ];
+    for (const xml of whole) assert.equal(splitPlainElementXml(xml), null, JSON.stringify(xml));
+  });
+
+  it('agrees with saxes on corpus events with characters inserted, removed or swapped at random', async () => {
+    const events = (await corpusTexts()).filter((t) => t.startsWith('<event')).slice(0, 300);
+    let cut = 0;
+    for (const xml of mutated(events)) if (assertSplitAgrees(xml)) cut++;
+    assert.ok(cut > 500, `${cut} of the changed events cut`);
+  });
+});
+
+/** Each text, changed 20 times at random (1-2 characters inserted, removed or swapped). */
+function* mutated(texts: string[]): Generator<string> {
+  const pieces = ['<', '>', '/', '&', ';', '"', "'", '=', ' ', '\n', '\t', '\r', ':', 'x', '&amp;', '&#', ']]>', '<!--', '-->', 'é', '\u0000'];
+  // A fixed pseudo-random sequence (the test is the same at every run).
+  let seed = 0x2545f491;
+  const random = (n: number) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  for (let round = 0; round < 20; round++) {
+    for (const original of texts) {
+      let xml = original;
+      for (let k = 1 + random(2); k > 0; k--) {
+        const at = random(xml.length + 1);
+        const what = random(3);
+        if (what === 0) xml = xml.slice(0, at) + pieces[random(pieces.length)]! + xml.slice(at);
+        else if (what === 1) xml = xml.slice(0, at) + xml.slice(at + 1 + random(3));
+        else xml = xml.slice(0, at) + pieces[random(pieces.length)]! + xml.slice(at + 1);
+      }
+      yield xml;
+    }
+  }
+}

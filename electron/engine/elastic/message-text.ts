@@ -15,6 +15,7 @@
  * session ({@link prepareSessionText}) and reused for all of them.
  */
 import type { SessionEvent } from '../pra/report-types.ts';
+import { splitPlainElementXml } from '../pra/xml-children.ts';
 import { parseElementXml, type XmlElement } from '../pra/xml-element.ts';
 import { compareUtf8, normalizeIp, type MessageOptions, type MessageSession } from './message.ts';
 import { childShape, EVENT_SHAPE, SESSION_SHAPE, type XsdNode } from './xsd-shape.ts';
@@ -92,7 +93,7 @@ function participants(list: Entry | undefined, name: string): Participant[] {
  * quotes), so that the session's part, most of the bytes, is copied rather than written per event.
  */
 export function quotedEventMessageParts(session: SessionText, event: SessionEvent): [string, string] {
-  const value = elementValue(parseElementXml(event.xml), EVENT_SHAPE);
+  const value = eventValue(event.xml);
   // An <event> always carries attributes, so it is an object; the collector would fail on a
   // bare-text event, we keep its text (as message.ts does).
   const entries = typeof value === 'string' ? (value === '' ? [] : [stringEntry('#text', value)]) : value;
@@ -133,6 +134,61 @@ const IP_KEYS = ['public_ip', 'private_ip'] as const;
 const UNIX_SECONDS = /^\d{1,12}$/;
 
 /**
+ * An event's value (elementValue of its tree, under EVENT_SHAPE), its children read one by one and
+ * remembered by their text: most of them repeat from event to event (a session's participants as
+ * `destination` / `performed_by`, the same few `<data>` values), so most events only read their own
+ * start tag. An event not plainly written is read whole, as before.
+ */
+function eventValue(xml: string): Entry[] | string {
+  const parts = splitPlainElementXml(xml);
+  if (parts === null) return elementValue(parseElementXml(xml), EVENT_SHAPE);
+  const children = parts.children;
+  const entries: Entry[] = [];
+  for (let i = 0; i < children.length; i++) {
+    const name = children[i]!.name;
+    if (find(entries, name) !== undefined) continue; // this name's group was written with its first element
+    const node = childShape(EVENT_SHAPE, name);
+    let first: Entry | null = null;
+    let all: Entry[] | null = null;
+    for (let j = i; j < children.length; j++) {
+      if (children[j]!.name !== name) continue;
+      const entry = eventChildEntry(name, children[j]!.xml, node);
+      if (first === null) first = entry;
+      else (all ??= [first]).push(entry);
+    }
+    entries.push(grouped(name, first!, all, node));
+  }
+  // Attributes win over children of the same name; the event has no text of its own.
+  for (const name of Object.keys(parts.attrs)) set(entries, stringEntry(name, parts.attrs[name]!));
+  return entries.length === 0 ? '' : entries;
+}
+
+/**
+ * Children of events by their XML text, as entries (never changed once made: enrichment copies
+ * them). Bounded in count and in the size of what is kept: a long chat message is read each time.
+ */
+const eventChildren = new Map<string, Entry>();
+const EVENT_CHILDREN = { entries: 2048, chars: 1024 };
+
+function eventChildEntry(name: string, xml: string, node: XsdNode | undefined): Entry {
+  const hit = eventChildren.get(xml);
+  if (hit !== undefined) return hit;
+  const entry = childEntry(name, parseElementXml(xml), node);
+  if (xml.length <= EVENT_CHILDREN.chars) {
+    if (eventChildren.size >= EVENT_CHILDREN.entries) eventChildren.clear();
+    eventChildren.set(xml, entry);
+  }
+  return entry;
+}
+
+/** The entry of a child name: its one element's, or an array of all of them (repeated, or plural in the XSD). */
+function grouped(name: string, first: Entry, all: Entry[] | null, node: XsdNode | undefined): Entry {
+  if (all === null && node?.plural !== true) return first;
+  const items = all ?? [first];
+  return { key: name, text: `[${items.map((e) => e.text).join(',')}]`, raw: undefined, object: undefined, items: items.map((e) => e.object) };
+}
+
+/**
  * `elementToJson(el, shape)` of message.ts: the element's trimmed text when it has neither
  * attributes nor children, else its entries (unsorted: sorted when written).
  */
@@ -143,7 +199,6 @@ function elementValue(el: XmlElement, shape: XsdNode | undefined): Entry[] | str
     const name = children[i]!.name;
     if (find(entries, name) !== undefined) continue; // this name's group was written with its first element
     const node = childShape(shape, name);
-    const plural = node?.plural === true;
     let first: Entry | null = null;
     let all: Entry[] | null = null;
     for (let j = i; j < children.length; j++) {
@@ -152,11 +207,7 @@ function elementValue(el: XmlElement, shape: XsdNode | undefined): Entry[] | str
       if (first === null) first = entry;
       else (all ??= [first]).push(entry);
     }
-    if (all === null && !plural) entries.push(first!);
-    else {
-      const items = all ?? [first!];
-      entries.push({ key: name, text: `[${items.map((e) => e.text).join(',')}]`, raw: undefined, object: undefined, items: items.map((e) => e.object) });
-    }
+    entries.push(grouped(name, first!, all, node));
   }
   // Attributes win over children of the same name.
   const attrs = el.attrs;

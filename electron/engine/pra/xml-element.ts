@@ -101,7 +101,8 @@ for (let c = 0; c < 128; c++) {
   else if (/[-.0-9]/.test(ch)) NAME_CHAR[c] = 2;
 }
 
-function nameEnd(xml: string, at: number): number {
+/** The index just after the ASCII XML name at `at` (`at` itself when none starts there). */
+export function nameEnd(xml: string, at: number): number {
   const first = xml.charCodeAt(at);
   if (!(first < 128 && (NAME_CHAR[first]! & 1) !== 0)) return at;
   let i = at + 1;
@@ -153,63 +154,10 @@ export function parsePlainElementXml(xml: string): XmlElement | null {
       stack.pop();
       i = j + 1;
     } else {
-      const end = nameEnd(xml, i + 1);
-      if (end === i + 1) return null;
-      const qname = xml.slice(i + 1, end);
-      // As copyAttrs keeps them: by local name, without namespace declarations.
-      const attrs: Record<string, string> = {};
-      let rawNames: string[] | null = null;
-      let selfClosing = false;
-      let j = end;
-      for (;;) {
-        let c = xml.charCodeAt(j);
-        if (c === 0x3e /* > */) {
-          j++;
-          break;
-        }
-        if (c === 0x2f /* / */) {
-          if (xml.charCodeAt(j + 1) !== 0x3e) return null;
-          selfClosing = true;
-          j += 2;
-          break;
-        }
-        // Attributes are separated from the name and from each other by white space.
-        if (!isSpace(c)) return null;
-        while (isSpace(xml.charCodeAt(j))) j++;
-        c = xml.charCodeAt(j);
-        if (c === 0x3e || c === 0x2f) continue;
-        const nameAt = j;
-        j = nameEnd(xml, j);
-        if (j === nameAt) return null;
-        const name = xml.slice(nameAt, j);
-        while (isSpace(xml.charCodeAt(j))) j++;
-        if (xml.charCodeAt(j) !== 0x3d /* = */) return null;
-        j++;
-        while (isSpace(xml.charCodeAt(j))) j++;
-        const quote = xml.charCodeAt(j);
-        if (quote !== 0x22 && quote !== 0x27) return null;
-        const close = xml.indexOf(quote === 0x22 ? '"' : "'", j + 1);
-        if (close === -1) return null;
-        const raw = xml.slice(j + 1, close);
-        if (raw.includes('<')) return null;
-        // Attribute-value normalisation: each white space character written as is becomes a space.
-        const value = resolveEntities(raw.replace(ATTRIBUTE_SPACE, ' '));
-        if (value === null) return null;
-        // saxes refuses an attribute given twice.
-        if (rawNames === null) rawNames = [name];
-        else if (rawNames.includes(name)) return null;
-        else rawNames.push(name);
-        const colon = name.indexOf(':');
-        if (colon === -1) {
-          if (name !== 'xmlns') attrs[name] = value;
-        } else if (!name.startsWith('xmlns:')) {
-          const local = name.slice(colon + 1);
-          // Assigning `__proto__` would not make a key: saxes and copyAttrs are left to decide.
-          if (local === '__proto__') return null;
-          attrs[local] = value;
-        }
-        j = close + 1;
-      }
+      const tag = readStartTag(xml, i);
+      if (tag === null) return null;
+      const { qname, attrs, selfClosing } = tag;
+      const j = tag.next;
       const el: XmlElement = { name: localName(qname), attrs, children: [], text: '' };
       if (root === null) root = el;
       else if (stack.length === 0) return null; // a second root
@@ -230,6 +178,85 @@ export function parsePlainElementXml(xml: string): XmlElement | null {
     }
     i = next;
   }
+}
+
+/** A start tag as {@link parsePlainElementXml} reads it: its qualified name, its attributes (by local name, without namespace declarations), whether it closes itself, and where it ends. */
+export interface StartTag {
+  qname: string;
+  attrs: Record<string, string>;
+  selfClosing: boolean;
+  /** The index just after its `>`. */
+  next: number;
+}
+
+/**
+ * The start tag at `i` (a `<` followed by a name) in plain XML text (the caller checked it against
+ * NOT_PLAIN); null when it is not written the usual way, for saxes to read.
+ */
+export function readStartTag(xml: string, i: number): StartTag | null {
+  const end = nameEnd(xml, i + 1);
+  if (end === i + 1) return null;
+  const qname = xml.slice(i + 1, end);
+  // As copyAttrs keeps them: by local name, without namespace declarations.
+  const attrs: Record<string, string> = {};
+  let rawNames: string[] | null = null;
+  let selfClosing = false;
+  let j = end;
+  for (;;) {
+    let c = xml.charCodeAt(j);
+    if (c === 0x3e /* > */) {
+      j++;
+      break;
+    }
+    if (c === 0x2f /* / */) {
+      if (xml.charCodeAt(j + 1) !== 0x3e) return null;
+      selfClosing = true;
+      j += 2;
+      break;
+    }
+    // Attributes are separated from the name and from each other by white space.
+    if (!isSpace(c)) return null;
+    while (isSpace(xml.charCodeAt(j))) j++;
+    c = xml.charCodeAt(j);
+    if (c === 0x3e || c === 0x2f) continue;
+    const nameAt = j;
+    j = nameEnd(xml, j);
+    if (j === nameAt) return null;
+    const name = xml.slice(nameAt, j);
+    while (isSpace(xml.charCodeAt(j))) j++;
+    if (xml.charCodeAt(j) !== 0x3d /* = */) return null;
+    j++;
+    while (isSpace(xml.charCodeAt(j))) j++;
+    const quote = xml.charCodeAt(j);
+    if (quote !== 0x22 && quote !== 0x27) return null;
+    const close = xml.indexOf(quote === 0x22 ? '"' : "'", j + 1);
+    if (close === -1) return null;
+    const raw = xml.slice(j + 1, close);
+    if (raw.includes('<')) return null;
+    // Attribute-value normalisation: each white space character written as is becomes a space.
+    const value = resolveEntities(raw.replace(ATTRIBUTE_SPACE, ' '));
+    if (value === null) return null;
+    // saxes refuses an attribute given twice.
+    if (rawNames === null) rawNames = [name];
+    else if (rawNames.includes(name)) return null;
+    else rawNames.push(name);
+    const colon = name.indexOf(':');
+    if (colon === -1) {
+      if (name !== 'xmlns') attrs[name] = value;
+    } else if (!name.startsWith('xmlns:')) {
+      const local = name.slice(colon + 1);
+      // Assigning `__proto__` would not make a key: saxes and copyAttrs are left to decide.
+      if (local === '__proto__') return null;
+      attrs[local] = value;
+    }
+    j = close + 1;
+  }
+  return { qname, attrs, selfClosing, next: j };
+}
+
+/** Whether text holds nothing the plain scanner leaves to saxes (see NOT_PLAIN). */
+export function isPlainXmlText(text: string): boolean {
+  return !NOT_PLAIN.test(text);
 }
 
 const ATTRIBUTE_SPACE = /[\n\t]/g;
