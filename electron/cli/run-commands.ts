@@ -30,7 +30,8 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
       if (o.site !== undefined && !o.once) throw new Error('--site goes with --once; without it every enabled site runs on its schedule.');
       const { engine, close } = await openLockedEngine(global(), { wait: o.wait });
       const printer = progressPrinter();
-      const unsubscribe = engine.onEvent((e) => printer.onEvent(e));
+      // Only what it prints: the outbox's and the archive's counts are not computed for it.
+      const unsubscribe = engine.onEvent((e) => printer.onEvent(e), ['site-status']);
       try {
         const siteIds = o.site ? [engine.sites.getSite(o.site).id] : undefined;
         if (o.once) {

@@ -67,6 +67,8 @@ export interface EngineOptions {
   archiveResumeCheckMs?: number;
 }
 
+/** The emitter's name for listeners of every event (the others listen by the event's type). */
+const ANY_EVENT = Symbol('every engine event');
 /** How often the running engine looks for due backups. */
 const BACKUP_CHECK_MS = 60_000;
 
@@ -182,13 +184,26 @@ export class Engine {
     return this.options.dataDir;
   }
 
-  onEvent(listener: (event: EngineEvent) => void): () => void {
-    this.emitter.on('event', listener);
-    return () => this.emitter.off('event', listener);
+  /**
+   * Every event, or only those of `types`: what nobody listens to is not computed (the outbox's and
+   * the archive's counts are queries over all their rows; `pra-ic run` prints only sites' status).
+   */
+  onEvent(listener: (event: EngineEvent) => void, types?: readonly EngineEvent['type'][]): () => void {
+    const names = types ?? [ANY_EVENT];
+    for (const name of names) this.emitter.on(name, listener);
+    return () => {
+      for (const name of names) this.emitter.off(name, listener);
+    };
   }
 
   private emit(event: EngineEvent) {
-    this.emitter.emit('event', event);
+    this.emitter.emit(ANY_EVENT, event);
+    this.emitter.emit(event.type, event);
+  }
+
+  /** Whether anyone listens to events of this type. */
+  private wants(type: EngineEvent['type']): boolean {
+    return this.emitter.listenerCount(ANY_EVENT) + this.emitter.listenerCount(type) !== 0;
   }
 
   /** A PRA client for a stored site; its secret is read from the keychain when a token is needed. */
@@ -505,7 +520,7 @@ export class Engine {
     if (this.database.db.open) this.emit({ type: 'archive', status: this.archiver.status() });
   });
   private publishArchive() {
-    if (this.emitter.listenerCount('event') !== 0) this.archivePacer.notify();
+    if (this.wants('archive')) this.archivePacer.notify();
   }
 
   // Counting the outbox is a query over all its rows: paced (at most four times a second, and at
@@ -515,14 +530,14 @@ export class Engine {
     if (this.database.db.open) this.emit({ type: 'outbox', counts: this.queries.outboxCounts() });
   });
   private publishOutbox() {
-    if (this.emitter.listenerCount('event') !== 0) this.outboxPacer.notify();
+    if (this.wants('outbox')) this.outboxPacer.notify();
   }
 
   // A site's status during a run, after each stretch of progress: paced like the outbox (its
   // counters read all the site's sessions). Starts, ends and edits are published at once.
   private readonly progressPacers = new Map<number, PacedPublisher>();
   private publishProgress(siteId: number) {
-    if (this.emitter.listenerCount('event') === 0) return;
+    if (!this.wants('site-status')) return;
     let pacer = this.progressPacers.get(siteId);
     if (!pacer) {
       pacer = new PacedPublisher(() => {
@@ -534,7 +549,7 @@ export class Engine {
   }
 
   private publishSite(siteId: number) {
-    if (this.emitter.listenerCount('event') === 0) return;
+    if (!this.wants('site-status')) return;
     const status = this.siteStatus(siteId);
     if (status) this.emit({ type: 'site-status', status });
   }

@@ -88,6 +88,34 @@ describe('pipelined shipping into the Elasticsearch simulator', () => {
     }
   });
 
+  it('a listener of sites\' status only (pra-ic run) gets only those, and the outbox is not counted for it; a listener of everything gets the counts', async () => {
+    for (const types of [['site-status'] as const, undefined]) {
+      es.reset();
+      const engine = newEngine();
+      let counted = 0;
+      const count = engine.queries.outboxCounts.bind(engine.queries);
+      engine.queries.outboxCounts = (destination?: string) => (counted++, count(destination));
+      const received = new Set<string>();
+      const unsubscribe = engine.onEvent((e) => received.add(e.type), types);
+      try {
+        await setUp(engine, pra, es);
+        const { shipping } = await engine.runOnce();
+        assert.equal(shipping!.sent, total());
+        await new Promise((r) => setTimeout(r, 300)); // a trailing publish, if one was due
+        if (types) {
+          assert.deepEqual([...received], ['site-status']);
+          assert.equal(counted, 0, 'the outbox was counted for nobody');
+        } else {
+          assert.ok(received.has('site-status') && received.has('outbox'), [...received].join());
+          assert.ok(counted > 0);
+        }
+      } finally {
+        unsubscribe();
+        await engine.close();
+      }
+    }
+  });
+
   it('with the batch builder thread (opt-in): every event once, nothing sent twice', async () => {
     es.reset();
     const engine = newEngine({ shipBuilderScript: new URL('../../electron/engine/elastic/batch-builder-worker.ts', import.meta.url), shipLimits: { ...FAST.shipLimits, maxDocs: 200 } });
