@@ -14,6 +14,14 @@ import { openSettingsDatabase } from '../../electron/engine/settings-db.ts';
 import { APP_NODE_MODULES_ENV, ELECTRON_NATIVE_DIR_ENV } from '../../electron/engine/native-addons.ts';
 import { eventColumns, headerRow, SessionStore, type SessionWrite } from '../../electron/engine/store/session-store.ts';
 import { InlineSessionWriter, newStream, StoreWriteError, WorkerSessionWriter, WriteRefusedError } from '../../electron/engine/store/store-writer.ts';
+import { MalformedReportError, ReportError, SiteUnavailableError } from '../../electron/engine/pra/errors.ts';
+import { normalizeErrorText } from '../../electron/engine/pra/no-data-text.ts';
+import { parseAccessSessionReport } from '../../electron/engine/pra/report-parser.ts';
+import { MAX_UNREAD_BYTES } from '../../electron/engine/store/report-in-flight.ts';
+import { storeReport, type ReportContext, type StoredReport } from '../../electron/engine/store/report-storing.ts';
+import { generateCorpus, REPORTING_NAMESPACES } from '../simulators/pra/index.ts';
+import { renderAccessSessionReport } from '../simulators/pra/report-xml.ts';
+import { completeSession } from '../simulators/pra/session-defaults.ts';
 import { minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -203,4 +211,127 @@ describe('store writer thread', () => {
     await assert.rejects(writer.write(stream, site, [part('f', 2000, 2001, false)]), /closed/);
     database.close();
   });
+});
+
+// ── Reports parsed on the writer thread (pullReport) ───────────────────────────────────────────
+
+/** A rendered AccessSession report: 160 sessions (~6,000 events), some in progress, as the simulator writes it. */
+function reportText(): string {
+  const corpus = generateCorpus({ seed: 'writer-thread', from: NOW - 2 * 86_400, to: NOW - 3600, sessions: 160, eventsPerSession: [32, 42], inProgressShare: 0.2 }).map((s) => completeSession(s));
+  const ctx = { now: NOW, namespace: REPORTING_NAMESPACES.sra, siteHostname: 'w.example.com', inProgressEndTime: 'empty' as const };
+  return [...renderAccessSessionReport(corpus, ctx)].map((piece) => (typeof piece === 'string' ? piece : piece.toString('utf8'))).join('');
+}
+
+/** The text as a body of chunks of a few KB (cut anywhere, also inside characters), then `end` (a failure to throw). */
+async function* bodyOf(text: string, end?: Error): AsyncGenerator<Buffer> {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let at = 0, size = 1; at < bytes.length; at += size, size = 1 + ((size * 7919) % 9000)) yield bytes.subarray(at, at + size);
+  if (end) throw end;
+}
+
+const context = (site: { id: number; host: string }, stream: number): ReportContext => ({ site, stream, mode: 'window', siteNow: NOW, followOpenSeconds: 7 * 86_400 });
+
+/** What a store holds: each session's events as (ordinal, XML), and the sessions followed. */
+function stored(database: ReturnType<typeof openSettingsDatabase>) {
+  const events = database.db.prepare('SELECT s.lsid, e.ordinal, e.xml FROM events e JOIN sessions s ON s.id = e.session_id ORDER BY s.lsid, e.ordinal').all();
+  const followed = database.db.prepare('SELECT lsid FROM follow ORDER BY lsid').pluck().all();
+  return { events, followed };
+}
+
+/** The same body parsed and stored on this thread (the path without a writer thread), for comparison. */
+async function storedInline(body: AsyncIterable<Buffer>) {
+  const { database, site, writer } = setUp();
+  await writer.close();
+  const totals = { sessionsSeen: 0, eventsAdded: 0 };
+  let outcome: unknown;
+  try {
+    outcome = await storeReport(parseAccessSessionReport(body), new InlineSessionWriter(new SessionStore(database.db)), context(site, newStream()), totals, () => {});
+  } catch (error) {
+    outcome = error;
+  }
+  const result = { outcome, totals, ...stored(database) };
+  database.close();
+  return result;
+}
+
+describe('reports parsed and stored on the writer thread', () => {
+  it('store what parsing on the engine’s thread stores, with the same counts, sessions seen and ended, and progress', () =>
+    withWriter(async ({ database, site, writer }) => {
+      const text = reportText();
+      assert.equal(await writer.parsesReports(), true);
+      const totals = { sessionsSeen: 0, eventsAdded: 0 };
+      let progress = 0;
+      const out = await writer.pullReport(bodyOf(text), [], context(site, newStream()), totals, () => progress++);
+      const inline = await storedInline(bodyOf(text));
+      assert.ok(totals.eventsAdded > 5000, `${totals.eventsAdded} events`);
+      assert.deepEqual(totals, inline.totals);
+      assert.ok(progress >= 1, 'progress reported along the way');
+      const expected = inline.outcome as StoredReport;
+      assert.deepEqual([out.sessions, out.events, [...out.seen].sort(), [...out.ended].sort()], [expected.sessions, expected.events, [...expected.seen].sort(), [...expected.ended].sort()]);
+      assert.ok(out.ended.size < out.seen.size, 'some sessions are still in progress');
+      assert.deepEqual(stored(database), { events: inline.events, followed: inline.followed });
+    }));
+
+  it('a report that fails there keeps what arrived complete, and its failure keeps its class and details', () =>
+    withWriter(async ({ database, site, writer }) => {
+      const text = reportText();
+      // Cut in the middle: a truncated report (MalformedReportError), as on the engine's thread.
+      const cut = text.slice(0, Math.floor(text.length / 2));
+      const failed = writer.pullReport(bodyOf(cut), [], context(site, newStream()), { sessionsSeen: 0, eventsAdded: 0 }, () => {});
+      await assert.rejects(failed, MalformedReportError);
+      const inline = await storedInline(bodyOf(cut));
+      assert.ok(inline.outcome instanceof MalformedReportError);
+      assert.ok(inline.events.length > 100);
+      assert.deepEqual(stored(database).events, inline.events);
+      // The appliance's <error> inside the list: a ReportError with its text and whether it reads like a missing permission.
+      const refusal = text.replace(/<session /, '<error>You do not have permission to run this report.</error><session ');
+      const refused = await writer.pullReport(bodyOf(refusal), [], context(site, newStream()), { sessionsSeen: 0, eventsAdded: 0 }, () => {}).catch((e: unknown) => e);
+      assert.ok(refused instanceof ReportError, String(refused));
+      assert.equal(refused.text, 'You do not have permission to run this report.');
+      assert.equal(refused.permissionDenied, true);
+      // A learned "no data" text ends the report without items.
+      const noData = text.replace(/<session [\s\S]*<\/session>/, '<error>Aucune session ne correspond.</error>');
+      const empty = await writer.pullReport(bodyOf(noData), [normalizeErrorText('Aucune session ne correspond.')], context(site, newStream()), { sessionsSeen: 0, eventsAdded: 0 }, () => {});
+      assert.deepEqual([empty.sessions, empty.events], [0, 0]);
+    }));
+
+  it('a body that fails: its own error is thrown (the same one), after what arrived complete is stored', () =>
+    withWriter(async ({ database, site, writer }) => {
+      const text = reportText();
+      const half = text.slice(0, Math.floor(text.length / 2));
+      const reset = new SiteUnavailableError('the connection was reset');
+      const totals = { sessionsSeen: 0, eventsAdded: 0 };
+      const thrown = await writer.pullReport(bodyOf(half, reset), [], context(site, newStream()), totals, () => {}).catch((e: unknown) => e);
+      assert.equal(thrown, reset);
+      const inline = await storedInline(bodyOf(half, reset));
+      assert.equal(inline.outcome, reset);
+      assert.deepEqual(stored(database).events, inline.events);
+      assert.equal(totals.eventsAdded, inline.events.length);
+    }));
+
+  it('the body is read at most a bounded amount ahead of the parser, and no more once the report failed there; a worker that dies fails the report', () =>
+    withWriter(async ({ site, writer }) => {
+      let read = 0;
+      async function* endless() {
+        yield Buffer.from('<html><body>a login page</body></html>');
+        for (;;) {
+          const chunk = Buffer.from('<p>more</p>'.repeat(100));
+          read += chunk.length;
+          yield chunk;
+        }
+      }
+      await assert.rejects(writer.pullReport(endless(), [], context(site, newStream()), { sessionsSeen: 0, eventsAdded: 0 }, () => {}), MalformedReportError);
+      assert.ok(read <= MAX_UNREAD_BYTES + 64 * 1024, `the body was read on after the failure (${read} bytes)`);
+      // The thread dies while a report is in flight.
+      async function* slow() {
+        yield Buffer.from(reportText().slice(0, 5000));
+        await new Promise((r) => setTimeout(r, 200));
+        yield Buffer.from('');
+      }
+      const inFlight = writer.pullReport(slow(), [], context(site, newStream()), { sessionsSeen: 0, eventsAdded: 0 }, () => {});
+      await new Promise((r) => setTimeout(r, 50));
+      await (writer as unknown as { worker: Worker }).worker.terminate();
+      await assert.rejects(inFlight, StoreWriteError);
+      assert.equal(await writer.parsesReports(), true, 'a new thread starts');
+    }));
 });

@@ -1,10 +1,9 @@
 import type { Site } from '../../../shared/models.ts';
 import { MalformedReportError, SiteUnavailableError } from '../pra/errors.ts';
 import type { AccessSessionQuery, PraClient } from '../pra/pra-client.ts';
-import { withLateContent } from '../pra/report-parser.ts';
-import type { SessionHeader } from '../pra/report-types.ts';
 import type { Logger } from '../log/logger.ts';
-import { addEvent, eventColumns, headerRow, sessionKey, type FollowChange, type SessionStore, type SessionWrite } from '../store/session-store.ts';
+import { storeReport, type ReportContext, type StoredReport } from '../store/report-storing.ts';
+import type { SessionStore } from '../store/session-store.ts';
 import { InlineSessionWriter, newStream, type SessionWriter } from '../store/store-writer.ts';
 import { WINDOW_LIMITS, nextWindowSeconds, splitWindowSeconds } from './report-windows.ts';
 
@@ -36,23 +35,6 @@ export const FOLLOW_LIMITS = {
 
 /** Sessions that began in the last two minutes are left for the next pass, in case the appliance lists them late. */
 export const SETTLE_SECONDS = 120;
-
-/** A large session's events are handed on in parts of this many. */
-const WRITE_BATCH = 500;
-/**
- * Sessions are grouped into one transaction until about this much is pending: a commit (with its
- * fsync) per session was most of the cost of storing. The cursor still moves only after a whole
- * window is committed, so grouping changes nothing a crash can leave behind. Kept small on
- * purpose: what waits longer than a few young-generation collections is promoted to the old
- * generation, and with 2,000 events per commit the heap grew ~100 MB higher for no gain in speed
- * (npm run bench; 500 and 2,000 stored equally fast).
- */
-const COMMIT_EVERY = { events: 500, sessions: 25, ms: 1_000 };
-/**
- * Commits handed to the writer and not yet answered, at most: parsing goes on while the writer
- * stores (on its own thread), and memory stays bounded when the writer is the slower of the two.
- */
-const MAX_IN_FLIGHT = 2;
 
 /** Consecutive failed windows that are split and asked again before the pass gives up. */
 const MAX_SPLITS = 4;
@@ -127,7 +109,7 @@ export async function extractSite(deps: ExtractDeps): Promise<SiteRunResult> {
     signal?.throwIfAborted();
     const start = result.cursor;
     const end = Math.min(start + window, target);
-    let pulled: PullResult;
+    let pulled: StoredReport;
     try {
       pulled = await pull(deps, { startTime: start, duration: end - start }, 'window', siteNow(), () => progress('windows'), result);
     } catch (error) {
@@ -172,14 +154,11 @@ export async function extractSite(deps: ExtractDeps): Promise<SiteRunResult> {
   return result;
 }
 
-interface PullResult {
-  sessions: number;
-  events: number;
-  seen: Set<string>;
-  ended: Set<string>;
-}
-
-/** Streams one report into the store, session by session, in bounded batches. */
+/**
+ * Streams one report into the store (storeReport). When the writer has a thread of its own, the
+ * report is parsed there too (WorkerSessionWriter.pullReport): this thread then only reads the
+ * body, and builds and sends documents meanwhile.
+ */
 async function pull(
   deps: ExtractDeps,
   query: AccessSessionQuery,
@@ -187,95 +166,17 @@ async function pull(
   siteNow: number,
   onProgress: () => void,
   totals: SiteRunResult,
-): Promise<PullResult> {
+): Promise<StoredReport> {
   const { site, client, signal } = deps;
-  const writer = deps.writer ?? new InlineSessionWriter(deps.store);
-  const stream = newStream();
-  const out: PullResult = { sessions: 0, events: 0, seen: new Set(), ended: new Set() };
-  // The open session's header until its row is handed over (a long session's header text is
-  // megabytes: not kept for the minutes its events take), and its times until it ends.
-  let header: SessionHeader | null = null;
-  let times: Pick<SessionHeader, 'startTime' | 'endTime'> | null = null;
-  let lsid = '';
-  let batch = eventColumns();
-  let sinceProgress = 0;
-  let pending: SessionWrite[] = [];
-  let pendingEvents = 0;
-  let pendingSince = 0;
-  const inFlight: Promise<number>[] = [];
-
-  // Hands what is pending to the writer as one transaction.
-  const commit = () => {
-    if (pending.length === 0) return;
-    const written = writer.write(stream, site, pending);
-    written.catch(() => {}); // observed when awaited, in order, by settle()
-    inFlight.push(written);
-    pending = [];
-    pendingEvents = 0;
-  };
-  // Waits until at most `keep` commits are unanswered; the first failure is thrown.
-  const settle = async (keep: number) => {
-    while (inFlight.length > keep) totals.eventsAdded += await inFlight.shift()!;
-  };
-  // Commits, then waits while more than MAX_IN_FLIGHT commits are unanswered.
-  const handOver = async () => {
-    commit();
-    if (inFlight.length > MAX_IN_FLIGHT) await settle(MAX_IN_FLIGHT);
-  };
-  // Hands the session's events so far (and its header, the first time) to the next commit.
-  const flush = (follow: FollowChange | null) => {
-    if (pending.length === 0) pendingSince = Date.now();
-    pending.push({ lsid, header: header ? headerRow(header) : null, events: batch, follow });
-    pendingEvents += batch.ordinals.length;
-    header = null;
-    batch = eventColumns();
-  };
-
+  const writer: SessionWriter = deps.writer ?? new InlineSessionWriter(deps.store);
+  const context: ReportContext = { site, stream: newStream(), mode, siteNow, followOpenSeconds: FOLLOW_LIMITS.openSeconds };
   try {
-    for await (const item of client.accessSessions(query, signal)) {
-      if (item.type === 'session') {
-        header = item.header;
-        times = { startTime: header.startTime, endTime: header.endTime };
-        lsid = sessionKey(header);
-        out.sessions++;
-        totals.sessionsSeen++;
-      } else if (item.type === 'event') {
-        addEvent(batch, item.event);
-        out.events++;
-        if (batch.ordinals.length >= WRITE_BATCH) flush(null);
-        if (pendingEvents >= COMMIT_EVERY.events) await handOver();
-        if (++sinceProgress >= 5_000) {
-          sinceProgress = 0;
-          onProgress();
-        }
-      } else if (times) {
-        // Elements after session_details: into the header's text if it is not stored yet.
-        if (item.lateXml !== undefined && header) header = withLateContent(header, item.lateXml);
-        const ended = times.endTime !== null;
-        out.seen.add(lsid);
-        if (ended) out.ended.add(lsid);
-        const tooOld = siteNow - (times.startTime ?? siteNow) > FOLLOW_LIMITS.openSeconds;
-        let follow: FollowChange;
-        if (ended) follow = { kind: 'unfollow' };
-        else if (mode === 'follow') follow = { kind: 'seen', seenAt: siteNow };
-        else if (tooOld) follow = { kind: 'unfollow' };
-        else follow = { kind: 'follow', startTime: times.startTime, seenAt: siteNow };
-        flush(follow);
-        times = null;
-        if (pendingEvents >= COMMIT_EVERY.events || pending.length >= COMMIT_EVERY.sessions || Date.now() - pendingSince >= COMMIT_EVERY.ms) await handOver();
-      }
+    if (writer.pullReport && (await writer.parsesReports?.())) {
+      const { body, noDataTexts } = await client.openAccessSessions(query, signal);
+      return await writer.pullReport(body, noDataTexts, context, totals, onProgress);
     }
-    commit();
-    // Everything of this report is committed before the caller moves the cursor.
-    await settle(0);
-    return out;
-  } catch (error) {
-    // What arrived complete before the failure is kept, as if each part had been committed at once
-    // (the window is asked again anyway). A failing store must not hide the original error.
-    commit();
-    for (const settled of await Promise.allSettled(inFlight)) if (settled.status === 'fulfilled') totals.eventsAdded += settled.value;
-    throw error;
+    return await storeReport(client.accessSessions(query, signal), writer, context, totals, onProgress);
   } finally {
-    writer.endStream(stream);
+    writer.endStream(context.stream);
   }
 }

@@ -117,3 +117,12 @@ export function isNoDataText(text: string): boolean {
   const normalized = normalizeErrorText(text);
   return normalized.length !== 0 && containsAny(normalized, normalizedNoData) && !containsAny(normalized, normalizedPermission);
 }
+
+/**
+ * The parser's `isNoData` for a site whose own "no data" wording(s) were learned: `texts` as
+ * {@link normalizeErrorText} left them (PraClient.openAccessSessions gives them so).
+ */
+export function learnedNoData(texts: readonly string[]): (text: string) => boolean {
+  const learned = new Set(texts);
+  return (text) => learned.has(normalizeErrorText(text));
+}

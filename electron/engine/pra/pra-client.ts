@@ -193,6 +193,17 @@ export class PraClient {
     });
   }
 
+  /**
+   * The AccessSession report's body, unparsed, once its 200 answer started (through the same
+   * limiter, token, retries and re-authentication as accessSessions), with what parsing it needs
+   * from this account: the site's learned "no data" wording(s). For a parser on another thread
+   * (the store writer's, see WorkerSessionWriter.pullReport); the caller reads or ends the body.
+   */
+  async openAccessSessions(query: AccessSessionQuery, signal?: AbortSignal): Promise<{ body: AsyncIterable<Buffer>; noDataTexts: string[] }> {
+    const body = await this.openReport('AccessSession', queryParams(query), signal);
+    return { body, noDataTexts: [...(this.account.noDataTexts ?? [])] };
+  }
+
   /** AccessSessionListing report (lsid and has_recording per session). */
   async *accessSessionListing(query: Exclude<AccessSessionQuery, { lsids: string[] }>, signal?: AbortSignal): AsyncGenerator<SessionSummary> {
     const body = await this.openReport('AccessSessionListing', queryParams(query), signal);

@@ -4,7 +4,12 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { openDatabase } from '../db/database.ts';
 import { redirectNativeAddonsFromEnv } from '../native-addons.ts';
 import { SessionStore } from './session-store.ts';
+import { learnedNoData } from '../pra/no-data-text.ts';
+import { parseAccessSessionReport } from '../pra/report-parser.ts';
+import { BodyChunks } from './body-chunks.ts';
+import { storeReport, type ReportContext } from './report-storing.ts';
 import type { WriterReply, WriterRequest } from './store-writer-protocol.ts';
+import { toThreadError } from './writer-errors.ts';
 import { InlineSessionWriter, sameSite, WriteRefusedError, type QueuedWrite, type WriteOutcome } from './store-writer.ts';
 
 /**
@@ -32,14 +37,7 @@ const waiting = () => receiveMessageOnPort(port)?.message as WriterRequest | und
 port.on('message', (request: WriterRequest) => {
   let next: WriterRequest | undefined = request;
   while (next) {
-    if (next.kind === 'end-stream') {
-      writer.endStream(next.stream);
-      next = undefined;
-    } else if (next.kind === 'close') {
-      database.close();
-      port.close();
-      return;
-    } else {
+    if (next.kind === 'write') {
       // This write and the writes of the same site queued behind it, in order; what comes after them waits its turn.
       const group: (QueuedWrite & { id: number })[] = [next];
       next = undefined;
@@ -51,9 +49,51 @@ port.on('message', (request: WriterRequest) => {
         }
       }
       writer.writeTogether(group).forEach((outcome, i) => port.postMessage(reply(group[i]!.id, outcome)));
+    } else if (next.kind === 'close') {
+      database.close();
+      port.close();
+      return;
+    } else {
+      handle(next);
+      next = undefined;
     }
   }
 });
+
+/** Everything but writes (grouped above) and close. */
+function handle(request: Exclude<WriterRequest, { kind: 'write' | 'close' }>) {
+  switch (request.kind) {
+    case 'end-stream':
+      writer.endStream(request.stream);
+      break;
+    case 'report':
+      startReport(request.id, request.context, request.noDataTexts);
+      break;
+    case 'report-chunk':
+      reports.get(request.id)?.push(request.chunk);
+      break;
+    case 'report-end':
+      reports.get(request.id)?.end(request.failed);
+      break;
+  }
+}
+
+/** Bodies of the reports being parsed here, as they arrive. */
+const reports = new Map<number, BodyChunks>();
+
+/** Parses and stores one report (WorkerSessionWriter.pullReport), then answers with what it held or why it failed. */
+function startReport(id: number, context: ReportContext, noDataTexts: string[]) {
+  const body = new BodyChunks((bytes) => port.postMessage({ kind: 'report-read', id, bytes } satisfies WriterReply));
+  reports.set(id, body);
+  const totals = { sessionsSeen: 0, eventsAdded: 0 };
+  const items = parseAccessSessionReport(body, { isNoData: learnedNoData(noDataTexts) });
+  const progress = () => port.postMessage({ kind: 'report-progress', id, ...totals } satisfies WriterReply);
+  storeReport(items, writer, context, totals, progress).then(
+    (out) => port.postMessage({ kind: 'report-done', id, ok: true, sessions: out.sessions, events: out.events, seen: [...out.seen], ended: [...out.ended], ...totals } satisfies WriterReply),
+    (error) => port.postMessage({ kind: 'report-done', id, ok: false, error: body.failed ? null : toThreadError(error), ...totals } satisfies WriterReply),
+  ).finally(() => reports.delete(id));
+}
+
 port.postMessage({ kind: 'ready' } satisfies WriterReply);
 
 function reply(id: number, outcome: WriteOutcome): WriterReply {

@@ -1,7 +1,12 @@
 import { Worker } from 'node:worker_threads';
+import type { ReportContext, StoredReport, StoringTotals } from './report-storing.ts';
 import type { SessionStore, SessionWrite } from './session-store.ts';
 import type { WriterReply, WriterRequest } from './store-writer-protocol.ts';
 import { startScriptWorker } from '../script-worker.ts';
+import { ENDED, ReportInFlight } from './report-in-flight.ts';
+import { StoreWriteError, WriteRefusedError } from './writer-errors.ts';
+
+export { StoreWriteError, WriteRefusedError } from './writer-errors.ts';
 
 /**
  * Where extraction hands what it parsed. `write` resolves with the number of new events once the
@@ -15,19 +20,28 @@ import { startScriptWorker } from '../script-worker.ts';
 export interface SessionWriter {
   write(stream: number, site: { id: number; host: string }, writes: SessionWrite[]): Promise<number>;
   endStream(stream: number): void;
+  /**
+   * A writer with a thread of its own can also parse reports there ({@link WorkerSessionWriter.pullReport}):
+   * resolves true once that thread runs, false when there is none (parse on the caller's thread).
+   */
+  parsesReports?(): Promise<boolean>;
+  pullReport?(body: AsyncIterable<Uint8Array>, noDataTexts: string[], context: ReportContext, totals: StoringTotals, onProgress: () => void): Promise<StoredReport>;
   /** Waits for what was handed over, then releases the writer. */
   close(): Promise<void>;
 }
 
 /**
- * The writer's JavaScript heap. It only ever holds a few commits (≤ 2 unanswered + the one being
- * written, each ~500 events of strings) and one session header, so V8's defaults (up to 16 MB per
- * young semi-space, an old generation allowed to grow to gigabytes before it is collected hard)
- * would only let garbage pile up: a 4 MB young generation took ~15–45 MB off the benchmark's peak
- * RSS at the same speed, and 2 MB another ~4 MB (bench phase 5: 177-180 MB against 182-184). The old generation still leaves room for a header of tens of megabytes
- * (a session with ~100,000 shell recordings).
+ * The writer's JavaScript heap. It holds the report being parsed (a slice of text, the open
+ * session), a few commits (each ~500 events of strings) and one session header, so V8's defaults
+ * (up to 16 MB per young semi-space, an old generation allowed to grow to gigabytes before it is
+ * collected hard) would only let garbage pile up: when the thread only stored, a 4 MB young
+ * generation took ~15–45 MB off the benchmark's peak RSS at the same speed, and 2 MB another ~4 MB.
+ * Since it parses too, 2 MB made its collector run for ~12 % of its time (0.4 s in bench phase 5):
+ * 8 MB, end to end 3.21-3.30 s against 3.32-3.51 s, at a peak RSS of 183-189 MB. The old
+ * generation leaves room for a header of tens of megabytes (a session with ~100,000 shell
+ * recordings).
  */
-const WRITER_HEAP = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 256 };
+const WRITER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
 
 let streams = 0;
 /** A process-wide unique stream id. */
@@ -103,25 +117,6 @@ export interface QueuedWrite {
 
 export type WriteOutcome = { ok: true; added: number } | { ok: false; error: unknown };
 
-/** A write not applied because an earlier write of the same report failed (that failure is the one reported). */
-export class WriteRefusedError extends Error {
-  constructor() {
-    super('not stored: an earlier write of the same report failed');
-    this.name = 'WriteRefusedError';
-  }
-}
-
-/** A store error that happened in the writer thread, rebuilt on this side with its SQLite code. */
-export class StoreWriteError extends Error {
-  constructor(
-    message: string,
-    readonly code: string | undefined,
-  ) {
-    super(message);
-    this.name = 'StoreWriteError';
-  }
-}
-
 /**
  * Writes in a worker thread with its own connection to settings.db (WAL: the engine's connection
  * keeps reading meanwhile). Parsing a report and storing it cost about the same CPU per event, so
@@ -144,6 +139,10 @@ export class WorkerSessionWriter implements SessionWriter {
   /** Streams that had writes in flight when a worker died: the new worker must not apply their later writes either. */
   private readonly failedStreams = new Set<number>();
   private closed = false;
+  /** Reports being parsed and stored on the thread (pullReport). */
+  private readonly reports = new Map<number, ReportInFlight>();
+  /** parsesReports() calls waiting for the thread to start (true) or to fail to (false). */
+  private readyWaiters: ((started: boolean) => void)[] = [];
 
   constructor(
     private readonly dataDir: string,
@@ -163,6 +162,70 @@ export class WorkerSessionWriter implements SessionWriter {
       // Held while an answer is awaited (a promise alone does not keep Node running), let go when idle.
       if (this.waiting.size === 1) this.worker?.ref();
     });
+  }
+
+  async parsesReports(): Promise<boolean> {
+    if (this.closed || this.inline) return false;
+    const worker = this.ensureWorker();
+    if (this.started) return true;
+    worker.ref(); // until it answers
+    return new Promise<boolean>((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  /**
+   * Parses a report's body on the writer thread and stores it there, as storeReport does on the
+   * caller's thread with the items parsed there: the same commits, the same failures (what arrived
+   * complete is kept, then the failure is thrown). Parsing is then off the engine's thread (which
+   * builds and sends documents meanwhile), and the sessions are stored where they are parsed
+   * instead of being copied from one thread to the other. The body is read here and handed over
+   * in chunks, at most MAX_UNREAD_BYTES ahead of the parser; a failure of the body is the one
+   * thrown, as when parsing here. Use after parsesReports() resolved true.
+   */
+  async pullReport(body: AsyncIterable<Uint8Array>, noDataTexts: string[], context: ReportContext, totals: StoringTotals, onProgress: () => void): Promise<StoredReport> {
+    if (this.closed) throw new Error('the store writer is closed');
+    const worker = this.ensureWorker();
+    const id = ++this.nextId;
+    const report = new ReportInFlight(totals, onProgress);
+    this.reports.set(id, report);
+    worker.ref();
+    const site = { id: context.site.id, host: context.site.host };
+    worker.postMessage({ kind: 'report', id, context: { ...context, site }, noDataTexts } satisfies WriterRequest);
+    let bodyError: unknown = null;
+    const chunks = body[Symbol.asyncIterator]();
+    let finished = false;
+    try {
+      for (;;) {
+        // The thread may answer before the body ends (the report failed there): stop reading then.
+        const next = chunks.next();
+        const got = await Promise.race([next, report.ended]);
+        if (got === ENDED) {
+          next.catch(() => undefined);
+          break;
+        }
+        if (got.done) {
+          finished = true;
+          break;
+        }
+        // Its own buffer, moved to the thread (a chunk may be a view of a larger pooled buffer).
+        const chunk = new Uint8Array(got.value.length);
+        chunk.set(got.value);
+        report.unread += chunk.length;
+        worker.postMessage({ kind: 'report-chunk', id, chunk } satisfies WriterRequest, [chunk.buffer]);
+        if (!(await report.room())) break;
+      }
+    } catch (error) {
+      bodyError = error;
+      finished = true;
+    } finally {
+      if (!finished) await chunks.return?.().catch(() => undefined);
+    }
+    if (this.worker === worker && !report.answered) worker.postMessage({ kind: 'report-end', id, failed: bodyError !== null } satisfies WriterRequest);
+    try {
+      return ReportInFlight.result(await report.done, bodyError);
+    } finally {
+      this.reports.delete(id);
+      this.unrefWhenIdle(worker);
+    }
   }
 
   endStream(stream: number) {
@@ -194,19 +257,23 @@ export class WorkerSessionWriter implements SessionWriter {
     worker.on('message', (reply: WriterReply) => {
       if (reply.kind === 'ready') {
         this.started = true;
+        this.answerReady(true);
+        this.unrefWhenIdle(worker);
         return;
       }
+      if (reply.kind !== 'answer') return this.reports.get(reply.id)?.onReply(reply);
       const waiter = this.waiting.get(reply.id);
       if (!waiter) return;
       this.waiting.delete(reply.id);
-      // An idle writer must not keep a CLI process alive (while closing, its exit is awaited).
-      if (this.waiting.size === 0 && !this.closed) worker.unref();
+      this.unrefWhenIdle(worker);
       if (reply.ok) waiter.resolve(reply.added);
       else waiter.reject(reply.refused ? new WriteRefusedError() : new StoreWriteError(reply.message, reply.code));
     });
     const fail = (error: Error) => {
       if (this.worker !== worker) return;
       this.worker = null;
+      for (const report of this.reports.values()) report.fail(error);
+      if (!this.started) this.answerReady(false);
       if (!this.started && this.fallback) return this.startInline(error);
       for (const waiter of this.waiting.values()) {
         this.failedStreams.add(waiter.stream);
@@ -218,6 +285,17 @@ export class WorkerSessionWriter implements SessionWriter {
     worker.on('exit', (code) => fail(new StoreWriteError(`the store writer stopped (exit code ${code})`, undefined)));
     this.worker = worker;
     return worker;
+  }
+
+  private answerReady(started: boolean) {
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const resolve of waiters) resolve(started);
+  }
+
+  /** An idle writer must not keep a CLI process alive (while closing, its exit is awaited). */
+  private unrefWhenIdle(worker: Worker) {
+    if (this.waiting.size === 0 && this.reports.size === 0 && this.readyWaiters.length === 0 && !this.closed) worker.unref();
   }
 
   /**

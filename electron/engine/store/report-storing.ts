@@ -1,0 +1,153 @@
+import { withLateContent } from '../pra/report-parser.ts';
+import type { ReportItem, SessionHeader } from '../pra/report-types.ts';
+import { addEvent, eventColumns, headerRow, sessionKey, type FollowChange, type SessionWrite } from './session-store.ts';
+import type { SessionWriter } from './store-writer.ts';
+
+/** A large session's events are handed on in parts of this many. */
+const WRITE_BATCH = 500;
+/**
+ * Sessions are grouped into one transaction until about this much is pending: a commit (with its
+ * fsync) per session was most of the cost of storing. The cursor still moves only after a whole
+ * window is committed, so grouping changes nothing a crash can leave behind. Kept small on
+ * purpose: what waits longer than a few young-generation collections is promoted to the old
+ * generation, and with 2,000 events per commit the heap grew ~100 MB higher for no gain in speed
+ * (npm run bench; 500 and 2,000 stored equally fast).
+ */
+const COMMIT_EVERY = { events: 500, sessions: 25, ms: 1_000 };
+/**
+ * Commits handed to the writer and not yet answered, at most: parsing goes on while the writer
+ * stores (on its own thread), and memory stays bounded when the writer is the slower of the two.
+ */
+const MAX_IN_FLIGHT = 2;
+
+/** How one report is stored: what it was asked for, and when. */
+export interface ReportContext {
+  site: { id: number; host: string };
+  /** The writer's stream of this report (newStream()): a failed write refuses its later ones. */
+  stream: number;
+  /** `window`: sessions that began in a time window; `follow`: sessions asked again by lsid. */
+  mode: 'window' | 'follow';
+  /** The site's clock when the report was asked for, Unix seconds. */
+  siteNow: number;
+  /** A session still in progress after this long is no longer followed (FOLLOW_LIMITS.openSeconds). */
+  followOpenSeconds: number;
+}
+
+/** What a stored report held: counts, and which sessions it returned and which of them had ended. */
+export interface StoredReport {
+  sessions: number;
+  events: number;
+  seen: Set<string>;
+  ended: Set<string>;
+}
+
+/** Running totals of a site's run, counted as the report is stored. */
+export interface StoringTotals {
+  sessionsSeen: number;
+  /** Events new to the store (counted as each commit is answered). */
+  eventsAdded: number;
+}
+
+/**
+ * Streams one report's items into the store, session by session, in bounded commits; resolves once
+ * everything it held is committed (the caller may then move its cursor). On a failure of the items
+ * (the report, its body) or of a commit, what arrived complete before it is still committed, then
+ * the failure is thrown: the report is asked again anyway, and the store is idempotent.
+ *
+ * The same on either thread: on the engine's (items parsed there, writes handed to the writer
+ * thread), or on the writer thread itself (WorkerSessionWriter.pullReport: parsed and stored there).
+ */
+export async function storeReport(
+  items: AsyncIterable<ReportItem>,
+  writer: SessionWriter,
+  context: ReportContext,
+  totals: StoringTotals,
+  onProgress: () => void,
+): Promise<StoredReport> {
+  const { site, stream, mode, siteNow } = context;
+  const out: StoredReport = { sessions: 0, events: 0, seen: new Set(), ended: new Set() };
+  // The open session's header until its row is handed over (a long session's header text is
+  // megabytes: not kept for the minutes its events take), and its times until it ends.
+  let header: SessionHeader | null = null;
+  let times: Pick<SessionHeader, 'startTime' | 'endTime'> | null = null;
+  let lsid = '';
+  let batch = eventColumns();
+  let sinceProgress = 0;
+  let pending: SessionWrite[] = [];
+  let pendingEvents = 0;
+  let pendingSince = 0;
+  const inFlight: Promise<number>[] = [];
+
+  // Hands what is pending to the writer as one transaction.
+  const commit = () => {
+    if (pending.length === 0) return;
+    const written = writer.write(stream, site, pending);
+    written.catch(() => {}); // observed when awaited, in order, by settle()
+    inFlight.push(written);
+    pending = [];
+    pendingEvents = 0;
+  };
+  // Waits until at most `keep` commits are unanswered; the first failure is thrown.
+  const settle = async (keep: number) => {
+    while (inFlight.length > keep) totals.eventsAdded += await inFlight.shift()!;
+  };
+  // Commits, then waits while more than MAX_IN_FLIGHT commits are unanswered.
+  const handOver = async () => {
+    commit();
+    if (inFlight.length > MAX_IN_FLIGHT) await settle(MAX_IN_FLIGHT);
+  };
+  // Hands the session's events so far (and its header, the first time) to the next commit.
+  const flush = (follow: FollowChange | null) => {
+    if (pending.length === 0) pendingSince = Date.now();
+    pending.push({ lsid, header: header ? headerRow(header) : null, events: batch, follow });
+    pendingEvents += batch.ordinals.length;
+    header = null;
+    batch = eventColumns();
+  };
+
+  try {
+    for await (const item of items) {
+      if (item.type === 'session') {
+        header = item.header;
+        times = { startTime: header.startTime, endTime: header.endTime };
+        lsid = sessionKey(header);
+        out.sessions++;
+        totals.sessionsSeen++;
+      } else if (item.type === 'event') {
+        addEvent(batch, item.event);
+        out.events++;
+        if (batch.ordinals.length >= WRITE_BATCH) flush(null);
+        if (pendingEvents >= COMMIT_EVERY.events) await handOver();
+        if (++sinceProgress >= 5_000) {
+          sinceProgress = 0;
+          onProgress();
+        }
+      } else if (times) {
+        // Elements after session_details: into the header's text if it is not stored yet.
+        if (item.lateXml !== undefined && header) header = withLateContent(header, item.lateXml);
+        const ended = times.endTime !== null;
+        out.seen.add(lsid);
+        if (ended) out.ended.add(lsid);
+        const tooOld = siteNow - (times.startTime ?? siteNow) > context.followOpenSeconds;
+        let follow: FollowChange;
+        if (ended) follow = { kind: 'unfollow' };
+        else if (mode === 'follow') follow = { kind: 'seen', seenAt: siteNow };
+        else if (tooOld) follow = { kind: 'unfollow' };
+        else follow = { kind: 'follow', startTime: times.startTime, seenAt: siteNow };
+        flush(follow);
+        times = null;
+        if (pendingEvents >= COMMIT_EVERY.events || pending.length >= COMMIT_EVERY.sessions || Date.now() - pendingSince >= COMMIT_EVERY.ms) await handOver();
+      }
+    }
+    commit();
+    // Everything of this report is committed before the caller moves the cursor.
+    await settle(0);
+    return out;
+  } catch (error) {
+    // What arrived complete before the failure is kept, as if each part had been committed at once
+    // (the window is asked again anyway). A failing store must not hide the original error.
+    commit();
+    for (const settled of await Promise.allSettled(inFlight)) if (settled.status === 'fulfilled') totals.eventsAdded += settled.value;
+    throw error;
+  }
+}
