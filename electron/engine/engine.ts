@@ -387,6 +387,9 @@ export class Engine {
   }> {
     const shipping = this.shipper.configured;
     if (shipping) this.shipper.start();
+    // The writer thread starts (its own modules, its connection) while the sites are asked for
+    // their token: not when the first report is ready to be parsed.
+    void this.writer.parsesReports?.();
     const sites = await this.scheduler.runNow(siteIds);
     // The archive (everything due: session XML and recordings of ended sessions) alongside the drain.
     const archiving = this.archiver.settings.get().dir ? this.archiver.runPassWithCurrent(siteIds) : Promise.resolve(null);

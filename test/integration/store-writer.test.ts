@@ -243,12 +243,18 @@ async function storedInline(body: AsyncIterable<Buffer>) {
   const { database, site, writer } = setUp();
   await writer.close();
   const totals = { sessionsSeen: 0, eventsAdded: 0 };
+  const seenAtProgress: number[] = [];
   let outcome: unknown;
   try {
-    outcome = await storeReport(parseAccessSessionReport(body), new InlineSessionWriter(new SessionStore(database.db)), context(site, newStream()), totals, () => {});
+    outcome = await storeReport(parseAccessSessionReport(body), new InlineSessionWriter(new SessionStore(database.db)), context(site, newStream()), totals, () => seenAtProgress.push(totals.eventsAdded));
   } catch (error) {
     outcome = error;
   }
+  // Progress is called as each commit is answered, with the totals counting it: they only grow,
+  // from a first commit of ~500 events.
+  assert.ok(seenAtProgress.length >= 2 && seenAtProgress[0]! > 0 && seenAtProgress[0]! <= 1000, JSON.stringify(seenAtProgress.slice(0, 5)));
+  assert.ok(seenAtProgress.every((n, i) => i === 0 || n >= seenAtProgress[i - 1]!));
+  assert.equal(seenAtProgress.at(-1), totals.eventsAdded);
   const result = { outcome, totals, ...stored(database) };
   database.close();
   return result;
@@ -265,7 +271,8 @@ describe('reports parsed and stored on the writer thread', () => {
       const inline = await storedInline(bodyOf(text));
       assert.ok(totals.eventsAdded > 5000, `${totals.eventsAdded} events`);
       assert.deepEqual(totals, inline.totals);
-      assert.ok(progress >= 1, 'progress reported along the way');
+      // Progress as each commit (~500 events) is stored: the shipper reads the outbox then.
+      assert.ok(progress >= totals.eventsAdded / 1000, `progress reported ${progress} times for ${totals.eventsAdded} events`);
       const expected = inline.outcome as StoredReport;
       assert.deepEqual([out.sessions, out.events, [...out.seen].sort(), [...out.ended].sort()], [expected.sessions, expected.events, [...expected.seen].sort(), [...expected.ended].sort()]);
       assert.ok(out.ended.size < out.seen.size, 'some sessions are still in progress');

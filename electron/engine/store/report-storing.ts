@@ -44,13 +44,14 @@ export interface StoredReport {
 /** Running totals of a site's run, counted as the report is stored. */
 export interface StoringTotals {
   sessionsSeen: number;
-  /** Events new to the store (counted as each commit is answered). */
+  /** Events new to the store (counted as each commit is answered, when `onProgress` is called). */
   eventsAdded: number;
 }
 
 /**
  * Streams one report's items into the store, session by session, in bounded commits; resolves once
- * everything it held is committed (the caller may then move its cursor). On a failure of the items
+ * everything it held is committed (the caller may then move its cursor). `onProgress` is called as
+ * each commit is answered (`totals` then count it). On a failure of the items
  * (the report, its body) or of a commit, what arrived complete before it is still committed, then
  * the failure is thrown: the report is asked again anyway, and the store is idempotent.
  *
@@ -72,16 +73,20 @@ export async function storeReport(
   let times: Pick<SessionHeader, 'startTime' | 'endTime'> | null = null;
   let lsid = '';
   let batch = eventColumns();
-  let sinceProgress = 0;
   let pending: SessionWrite[] = [];
   let pendingEvents = 0;
   let pendingSince = 0;
-  const inFlight: Promise<number>[] = [];
+  const inFlight: Promise<void>[] = [];
 
-  // Hands what is pending to the writer as one transaction.
+  // Hands what is pending to the writer as one transaction. Once it is committed, the run's
+  // progress says so: the shipper reads the outbox then (a commit's ~500 events are a batch for
+  // it), rather than after thousands of events.
   const commit = () => {
     if (pending.length === 0) return;
-    const written = writer.write(stream, site, pending);
+    const written = writer.write(stream, site, pending).then((added) => {
+      totals.eventsAdded += added;
+      onProgress();
+    });
     written.catch(() => {}); // observed when awaited, in order, by settle()
     inFlight.push(written);
     pending = [];
@@ -89,7 +94,7 @@ export async function storeReport(
   };
   // Waits until at most `keep` commits are unanswered; the first failure is thrown.
   const settle = async (keep: number) => {
-    while (inFlight.length > keep) totals.eventsAdded += await inFlight.shift()!;
+    while (inFlight.length > keep) await inFlight.shift()!;
   };
   // Commits, then waits while more than MAX_IN_FLIGHT commits are unanswered.
   const handOver = async () => {
@@ -118,10 +123,6 @@ export async function storeReport(
         out.events++;
         if (batch.ordinals.length >= WRITE_BATCH) flush(null);
         if (pendingEvents >= COMMIT_EVERY.events) await handOver();
-        if (++sinceProgress >= 5_000) {
-          sinceProgress = 0;
-          onProgress();
-        }
       } else if (times) {
         // Elements after session_details: into the header's text if it is not stored yet.
         if (item.lateXml !== undefined && header) header = withLateContent(header, item.lateXml);
@@ -147,7 +148,7 @@ export async function storeReport(
     // What arrived complete before the failure is kept, as if each part had been committed at once
     // (the window is asked again anyway). A failing store must not hide the original error.
     commit();
-    for (const settled of await Promise.allSettled(inFlight)) if (settled.status === 'fulfilled') totals.eventsAdded += settled.value;
+    await Promise.allSettled(inFlight);
     throw error;
   }
 }
