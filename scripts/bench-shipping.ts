@@ -6,8 +6,10 @@
 // bulk bodies of 1,000 documents, as many in flight as the shipper uses). Both with and without a
 // delay of every `_bulk` answer (a network round trip to a real cluster).
 //
-// Processes: this script orchestrates; the simulators run in one child (`--role=ship-sims`); the
-// store is set up (site, destination, keychain) by another (`ship-setup`, not timed); each floor
+// Processes: this script orchestrates; each simulator runs in a child of its own (`--role=ship-sims`,
+// one for PRA, one for Elasticsearch: an appliance and a cluster are separate machines, and in one
+// process each simulator's work held up the other's answers, e.g. a report's first bytes waited
+// 100-230 ms behind bulks being indexed); the store is set up (site, destination, keychain) by another (`ship-setup`, not timed); each floor
 // client is a child of its own (`ship-serve`, `ship-index`). RSS of the `pra-ic` process is read
 // from /proc/<pid>/status every 50 ms (VmRSS: sampled; VmHWM: its high-water mark, as last read).
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -71,32 +73,48 @@ function done(message: Message) {
 
 // ── Role: the simulators ───────────────────────────────────────────────────────────────────
 
-async function simsRole(args: { t: number }) {
-  const pra = await import('../test/simulators/pra/index.ts');
+async function simsRole(args: { t: number; which: 'pra' | 'es' }) {
+  const send = (m: unknown) => process.send!(m);
+  const cpuMs = () => {
+    const used = process.cpuUsage();
+    return (used.user + used.system) / 1000;
+  };
+  if (args.which === 'pra') {
+    const pra = await import('../test/simulators/pra/index.ts');
+    const corpus = pra.generateCorpus({ seed: 'bench-ship', from: args.t - CORPUS.days * DAY, to: args.t - 3600, sessions: CORPUS.sessions, eventsPerSession: CORPUS.eventsPerSession, inProgressShare: CORPUS.inProgressShare });
+    const clock = pra.createManualClock(args.t);
+    // The report is rendered once and replayed (renderCache): rendering is the simulator's CPU, not the engine's.
+    const sim = await pra.startPraSimulator({ now: clock.now, sessions: corpus, clients: [CLIENT], renderCache: true });
+    process.on('message', async (raw) => {
+      const msg = raw as { cmd: string };
+      if (msg.cmd === 'reset') {
+        sim.clearRequests();
+        send({ type: 'reset' });
+      } else if (msg.cmd === 'counts') send({ type: 'counts', cpuMs: cpuMs(), praCalls: sim.requests.length });
+      else if (msg.cmd === 'exit') {
+        await sim.close();
+        process.exit(0);
+      }
+    });
+    return send({ type: 'ready', host: sim.host, caFile: sim.caFile, sessions: corpus.length });
+  }
   const { startElasticsearchSimulator } = await import('../test/simulators/elasticsearch/index.ts');
-  const corpus = pra.generateCorpus({ seed: 'bench-ship', from: args.t - CORPUS.days * DAY, to: args.t - 3600, sessions: CORPUS.sessions, eventsPerSession: CORPUS.eventsPerSession, inProgressShare: CORPUS.inProgressShare });
-  const clock = pra.createManualClock(args.t);
-  // The report is rendered once and replayed (renderCache): rendering is the simulator's CPU, not the engine's.
-  const sim = await pra.startPraSimulator({ now: clock.now, sessions: corpus, clients: [CLIENT], renderCache: true });
   const es = await startElasticsearchSimulator({
     apiKeys: [{ id: ES_KEY.id, key: ES_KEY.key, privileges: { cluster: ['monitor'], indices: [{ names: ['logs-*'], privileges: ['auto_configure', 'create_doc'] }] } }],
     // No ingest pipeline: what Elasticsearch does with a document is not the engine's cost.
     integrationInstalled: false,
   });
-  const send = (m: unknown) => process.send!(m);
   process.on('message', async (raw) => {
     const msg = raw as { cmd: string; file?: string; latency?: number };
     switch (msg.cmd) {
       case 'reset':
         es.reset();
-        sim.clearRequests();
         es.setBulkLatency(msg.latency ?? 0);
         return send({ type: 'reset' });
       case 'counts': {
         const statuses: Record<string, number> = {};
         for (const r of es.bulkRequests) for (const s of r.itemStatuses) statuses[s] = (statuses[s] ?? 0) + 1;
-        const used = process.cpuUsage();
-        return send({ type: 'counts', cpuMs: (used.user + used.system) / 1000, docs: es.count(), bulks: es.bulkRequests.length, bulkBytes: es.bulkRequests.reduce((n, r) => n + r.bytes, 0), statuses, praCalls: sim.requests.length });
+        return send({ type: 'counts', cpuMs: cpuMs(), docs: es.count(), bulks: es.bulkRequests.length, bulkBytes: es.bulkRequests.reduce((n, r) => n + r.bytes, 0), statuses });
       }
       case 'export': {
         // The documents as indexed, as prebuilt bulk bodies for the perfect client (one per line of the file).
@@ -111,11 +129,11 @@ async function simsRole(args: { t: number }) {
         return send({ type: 'exported', docs: docs.length });
       }
       case 'exit':
-        await Promise.all([sim.close(), es.close()]);
+        await es.close();
         process.exit(0);
     }
   });
-  send({ type: 'ready', host: sim.host, caFile: sim.caFile, esUrl: es.url, sessions: corpus.length });
+  send({ type: 'ready', esUrl: es.url });
 }
 
 // ── Role: setting up a fresh store (not timed) ─────────────────────────────────────────────
@@ -253,8 +271,18 @@ export async function shippingBench(line: (s?: string) => void, options: { t: nu
   // pra-ic as a user has it after `npm install`: built (bin/pra-ic.js runs dist/cli/ when it is current).
   const build = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/build-cli.ts')], { encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`npm run build:cli failed: ${build.stderr}`);
-  const sims = child('ship-sims', { t: options.t });
-  const ready = await sims.next<Message & { host: string; caFile: string; esUrl: string; sessions: number }>('ready');
+  const praSim = child('ship-sims', { t: options.t, which: 'pra' });
+  const esSim = child('ship-sims', { t: options.t, which: 'es' });
+  const [praReady, esReady] = await Promise.all([praSim.next<Message & { host: string; caFile: string; sessions: number }>('ready'), esSim.next<Message & { esUrl: string }>('ready')]);
+  const ready = { ...praReady, esUrl: esReady.esUrl };
+  // The two simulators as one: reset both, their CPU summed, each one's own counts.
+  const sims = {
+    async ask<M>(cmd: Record<string, unknown>, answer: string): Promise<M> {
+      if (cmd.cmd === 'export') return esSim.ask<M>(cmd, answer);
+      const [a, b] = await Promise.all([praSim.ask<Message>(cmd, answer), esSim.ask<Message>(cmd, answer)]);
+      return { ...a, ...b, cpuMs: Number(a.cpuMs ?? 0) + Number(b.cpuMs ?? 0) } as M;
+    },
+  };
   line(`5. End to end into Elasticsearch: a fresh \`pra-ic run --once\` (node bin/pra-ic.js) from an empty store to every document acknowledged, against a floor measured in the same run`);
   line(`   Corpus: ${fmt(ready.sessions)} sessions of ${CORPUS.eventsPerSession.join('–')} events + opening/closing events (the issue's held-out corpus: 3,000 sessions, 38,867 events); Elasticsearch simulator without ingest pipeline`);
   try {
@@ -314,8 +342,8 @@ export async function shippingBench(line: (s?: string) => void, options: { t: nu
       if (process.env.BENCH_SHIP_LOG) line(e2e.stdout.replace(/^/gm, '     | '));
     }
   } finally {
-    sims.proc.send({ cmd: 'exit' });
-    await sims.exited;
+    for (const sim of [praSim, esSim]) sim.proc.send({ cmd: 'exit' });
+    await Promise.all([praSim.exited, esSim.exited]);
     if (!options.work) rmSync(work, { recursive: true, force: true });
   }
 }
