@@ -142,22 +142,7 @@ const UNIX_SECONDS = /^\d{1,12}$/;
 function eventValue(xml: string): Entry[] | string {
   const parts = splitPlainElementXml(xml);
   if (parts === null) return elementValue(parseElementXml(xml), EVENT_SHAPE);
-  const children = parts.children;
-  const entries: Entry[] = [];
-  for (let i = 0; i < children.length; i++) {
-    const name = children[i]!.name;
-    if (find(entries, name) !== undefined) continue; // this name's group was written with its first element
-    const node = childShape(EVENT_SHAPE, name);
-    let first: Entry | null = null;
-    let all: Entry[] | null = null;
-    for (let j = i; j < children.length; j++) {
-      if (children[j]!.name !== name) continue;
-      const entry = eventChildEntry(name, children[j]!.xml, node);
-      if (first === null) first = entry;
-      else (all ??= [first]).push(entry);
-    }
-    entries.push(grouped(name, first!, all, node));
-  }
+  const entries = childGroups(parts.children, EVENT_SHAPE, (child, node) => eventChildEntry(child.name, child.xml, node));
   // Attributes win over children of the same name; the event has no text of its own.
   for (const name of Object.keys(parts.attrs)) set(entries, stringEntry(name, parts.attrs[name]!));
   return entries.length === 0 ? '' : entries;
@@ -208,6 +193,29 @@ function eventChildEntry(name: string, xml: string, node: XsdNode | undefined): 
   return entry;
 }
 
+/**
+ * An element's children as entries, one per name in the order names first occur: the child's own,
+ * or an array of all the children of that name (repeated, or plural in the XSD).
+ */
+function childGroups<C extends { name: string }>(children: readonly C[], shape: XsdNode | undefined, entryOf: (child: C, node: XsdNode | undefined) => Entry): Entry[] {
+  const entries: Entry[] = [];
+  for (let i = 0; i < children.length; i++) {
+    const name = children[i]!.name;
+    if (find(entries, name) !== undefined) continue; // this name's group was written with its first element
+    const node = childShape(shape, name);
+    let first: Entry | null = null;
+    let all: Entry[] | null = null;
+    for (let j = i; j < children.length; j++) {
+      if (children[j]!.name !== name) continue;
+      const entry = entryOf(children[j]!, node);
+      if (first === null) first = entry;
+      else (all ??= [first]).push(entry);
+    }
+    entries.push(grouped(name, first!, all, node));
+  }
+  return entries;
+}
+
 /** The entry of a child name: its one element's, or an array of all of them (repeated, or plural in the XSD). */
 function grouped(name: string, first: Entry, all: Entry[] | null, node: XsdNode | undefined): Entry {
   if (all === null && node?.plural !== true) return first;
@@ -220,22 +228,7 @@ function grouped(name: string, first: Entry, all: Entry[] | null, node: XsdNode 
  * attributes nor children, else its entries (unsorted: sorted when written).
  */
 function elementValue(el: XmlElement, shape: XsdNode | undefined): Entry[] | string {
-  const entries: Entry[] = [];
-  const children = el.children;
-  for (let i = 0; i < children.length; i++) {
-    const name = children[i]!.name;
-    if (find(entries, name) !== undefined) continue; // this name's group was written with its first element
-    const node = childShape(shape, name);
-    let first: Entry | null = null;
-    let all: Entry[] | null = null;
-    for (let j = i; j < children.length; j++) {
-      if (children[j]!.name !== name) continue;
-      const entry = childEntry(name, children[j]!, node);
-      if (first === null) first = entry;
-      else (all ??= [first]).push(entry);
-    }
-    entries.push(grouped(name, first!, all, node));
-  }
+  const entries = childGroups(el.children, shape, (child, node) => childEntry(child.name, child, node));
   // Attributes win over children of the same name.
   const attrs = el.attrs;
   for (const name of Object.keys(attrs)) set(entries, stringEntry(name, attrs[name]!));
