@@ -14,8 +14,7 @@ export class BodyFailedError extends Error {
 export class BodyChunks implements AsyncIterable<Uint8Array> {
   private readonly chunks: Uint8Array[] = [];
   private ended = false;
-  /** Whether the engine said the body failed. */
-  failed = false;
+  private failed = false;
   private wake: (() => void) | null = null;
 
   constructor(private readonly onTaken: (bytes: number) => void) {}

@@ -6,7 +6,7 @@ import { redirectNativeAddonsFromEnv } from '../native-addons.ts';
 import { SessionStore } from './session-store.ts';
 import { learnedNoData } from '../pra/no-data-text.ts';
 import { parseAccessSessionReport } from '../pra/report-parser.ts';
-import { BodyChunks } from './body-chunks.ts';
+import { BodyChunks, BodyFailedError } from './body-chunks.ts';
 import { storeReport, type ReportContext } from './report-storing.ts';
 import type { WriterReply, WriterRequest } from './store-writer-protocol.ts';
 import { toThreadError } from './writer-errors.ts';
@@ -90,7 +90,8 @@ function startReport(id: number, context: ReportContext, noDataTexts: string[]) 
   const progress = () => port.postMessage({ kind: 'report-progress', id, ...totals } satisfies WriterReply);
   storeReport(items, writer, context, totals, progress).then(
     (out) => port.postMessage({ kind: 'report-done', id, ok: true, sessions: out.sessions, events: out.events, seen: [...out.seen], ended: [...out.ended], ...totals } satisfies WriterReply),
-    (error) => port.postMessage({ kind: 'report-done', id, ok: false, error: body.failed ? null : toThreadError(error), ...totals } satisfies WriterReply),
+    // The body's own failure is the engine's to throw (it holds the error); any other came first.
+    (error) => port.postMessage({ kind: 'report-done', id, ok: false, error: error instanceof BodyFailedError ? null : toThreadError(error), ...totals } satisfies WriterReply),
   ).finally(() => reports.delete(id));
 }
 
