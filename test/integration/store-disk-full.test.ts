@@ -79,16 +79,18 @@ describe('the data folder’s disk fills up during extraction', { skip: root ? f
         DEFAULT_CLIENT.clientSecret,
       );
       await engine.setDestination({ url: es.url, auth: 'api-key', namespace: 'default' }, 'writer:writer-key');
+      // Elasticsearch answers slowly while the disk fills: shipping starts with the first commit, and
+      // at full speed it could record everything that fitted before the disk was full; slowed, its
+      // answers arrive when they cannot be recorded.
+      es.setBulkLatency(3000);
       engine.start();
       await until(() => /is full/.test(engine.status().sites[0]?.lastError ?? ''), 'the site’s run to fail for the full disk', 60_000);
-      const total = corpus.reduce((n, s) => n + visibleEvents(s, clock.now()), 0);
-      // The disk filled mid-backfill: part of the events are stored (shipped or not: shipping starts
-      // with the first commit, and may have recorded what fitted before the disk was full).
-      const stored = engine.queries.outboxCounts();
-      assert.ok(stored.pending + stored.sent > 0 && stored.pending + stored.sent < total, `stored mid-backfill: ${JSON.stringify(stored)} of ${total}`);
+      assert.ok(engine.queries.outboxCounts().pending > 0, 'what was stored is pending');
 
+      es.setBulkLatency(0);
       execFileSync('mount', ['-o', 'remount,size=256m', small]);
       // No runOnce, no drain: the schedule and the shipping carry on by themselves.
+      const total = corpus.reduce((n, s) => n + visibleEvents(s, clock.now()), 0);
       await until(() => {
         const counts = engine.queries.outboxCounts();
         return counts.pending === 0 && counts.sent === total;
@@ -96,6 +98,7 @@ describe('the data folder’s disk fills up during extraction', { skip: root ? f
       assert.equal(es.count(STREAM), total, 'every event in Elasticsearch');
       assert.equal(engine.status().shippingError, null, 'the shipping error cleared');
     } finally {
+      es.setBulkLatency(0);
       await engine.close();
       execFileSync('umount', ['-l', small]);
     }
