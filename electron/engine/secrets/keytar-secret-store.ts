@@ -59,7 +59,13 @@ export class KeytarSecretStore implements SecretStore {
     return this.call('delete a secret from', (k) => k.deletePassword(this.service, account));
   }
 
-  /** Account names only: the passwords keytar returns with them are dropped at once. */
+  /**
+   * Account names only: the passwords keytar returns with them are dropped at once. On Linux a
+   * deletion by another process during the listing kills this one (libsecret hands keytar a
+   * missing value, which it copies: SIGSEGV), and no queue here can prevent that. So the product
+   * lists only in `--forget-secrets`, which the uninstaller runs with the app closed; everywhere
+   * else secrets are named (secretAccounts) and deleted by name.
+   */
   async accounts(prefix: string): Promise<string[]> {
     const credentials = await this.call('list the secrets in', (k) => k.findCredentials(this.service));
     return credentials.map((c) => c.account).filter((account) => account.startsWith(prefix));

@@ -7,6 +7,7 @@ import { request } from 'node:http';
 import { ApiHandlers } from '../../../electron/engine/api/handlers.ts';
 import { startUiServer, type UiServer } from '../../../electron/engine/api/http-server.ts';
 import type { Engine, EngineOptions } from '../../../electron/engine/engine.ts';
+import { secretAccounts } from '../../../electron/engine/secrets/secret-store.ts';
 import { newEngine } from '../../support/engine-fixture.ts';
 export { until } from '../../support/until.ts';
 import { buildRenderer } from '../../renderer/support/build.ts';
@@ -49,8 +50,16 @@ export async function startStack(options: { extract?: boolean; engine?: Partial<
     port: server.port,
     async close() {
       await server.close();
-      // What the engine left in the (test session's) keychain: this data directory's secrets only.
-      const accounts = await engine.secrets.accounts(`${engine.installId}/`).catch(() => [] as string[]);
+      // What the engine left in the (test session's) keychain, by name: every account its sites
+      // and destination can own. Not by listing the service (keytar's findCredentials): test files
+      // run side by side, and when another process deletes a secret of the service during the
+      // listing, libsecret hands keytar a missing value and the process dies of SIGSEGV.
+      const installId = engine.installId;
+      const accounts = [
+        ...engine.sites.listSites().flatMap((site) => secretAccounts.siteOwned(installId, site.id)),
+        secretAccounts.elasticApiKey(installId),
+        secretAccounts.elasticPassword(installId),
+      ];
       await engine.close();
       for (const account of accounts) await engine.secrets.delete(account).catch(() => false);
     },
