@@ -507,18 +507,24 @@ describe('collection', () => {
       globalThis.__e2eSeen = seen;
     })()`);
 
-    // A slow site, so that the backfill's windows take long enough to be watched.
-    pra.injectFaults([{ kind: 'slow', delayMs: 500, count: 10 }]);
+    // The site answers the backfill's first windows, then holds its answers until the test has
+    // seen the backfill part-way. (A fixed delay per answer raced the machine: on a loaded one, the
+    // backfill could end before the Status screen was up to show it.)
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    t.after(release);
+    pra.injectFaults([{ kind: 'slow', delayMs: 0, count: 2 }, { kind: 'held', until: held, count: 1_000 }]);
     await page.getByTestId(`site-run-${id}`).click();
     await toast(page, 'Run started for Backfill');
     await page.getByTestId('nav-status').click();
     const card = page.getByTestId(`status-site-${id}`);
     await card.waitFor();
     assert.equal(await card.getAttribute('data-site-name'), 'Backfill');
-    // Part-way: a percentage below 100 % while the site catches up.
+    // Part-way: a percentage above 0 and below 100 % while the site catches up.
     // (A locator, not waitForFunction: the app's CSP forbids the eval that one needs.)
-    await page.getByTestId(`backfill-percent-${id}`).filter({ hasText: /^(?!100%)\d+(\.\d+)?%$/ }).waitFor({ timeout: 30_000 });
+    await page.getByTestId(`backfill-percent-${id}`).filter({ hasText: /^(?!100%|0%)\d+(\.\d+)?%$/ }).waitFor({ timeout: 30_000 });
     await shot(page, '6-backfill-running');
+    release();
     await withData(page, `backfill-percent-${id}`, {}).filter({ hasText: /^100%$/ }).waitFor({ timeout: 60_000 });
     await withData(page, `status-state-${id}`, { state: 'idle' }).waitFor({ timeout: 30_000 });
     assert.equal(await page.getByTestId(`backfill-progress-${id}`).getAttribute('aria-valuenow'), '1');

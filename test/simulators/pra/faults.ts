@@ -10,6 +10,11 @@ export type FaultSpec =
   | { kind: '429'; retryAfterSeconds: number }
   /** Waits before sending headers, then answers normally. */
   | { kind: 'slow'; delayMs: number }
+  /**
+   * Waits until `until` settles, then answers normally: a test holds a run part-way for as long as
+   * it needs to look at it, whatever the machine's speed (in-process simulators only).
+   */
+  | { kind: 'held'; until: Promise<unknown> }
   /** Sends `afterBytes` of the (real) body, then nothing more, connection left open. */
   | { kind: 'stall-body'; afterBytes: number }
   /** Sends `afterBytes` of the (real) body, then destroys the socket. */

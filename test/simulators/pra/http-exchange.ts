@@ -112,7 +112,8 @@ export async function enactFault(
       await respond(ex, 429, { 'Content-Type': 'text/plain; charset=UTF-8', 'Retry-After': String(fault.retryAfterSeconds) }, 'Too Many Requests\n');
       return 'answered';
     case 'slow':
-      await sleep(fault.delayMs);
+    case 'held':
+      await (fault.kind === 'slow' ? sleep(fault.delayMs) : fault.until.catch(() => undefined));
       // The client may have given up (or the simulator closed) meanwhile.
       return ex.res.destroyed ? 'answered' : {};
     case 'stall-body':
