@@ -23,7 +23,13 @@ if (files.length === 0) {
 
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files],
+  [
+    '--import', 'tsx', '--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    // How a test file's process ended, when it ended badly: printed last, where CI's tail shows it.
+    `--test-reporter=${new URL('./test-process-reporter.mjs', import.meta.url).href}`, '--test-reporter-destination=stdout',
+    ...files,
+  ],
   // PRA_IC_FROM_SOURCES: bin/pra-ic.js runs the TypeScript sources, not dist/cli/'s build (which may
   // be older than the sources being tested); test/integration/cli-build.test.ts checks the build.
   { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PRA_IC_FROM_SOURCES: '1' } },
