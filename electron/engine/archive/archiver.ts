@@ -84,6 +84,13 @@ export class Archiver {
     if (saved.dir !== before.dir) {
       this.clearPause();
       this.deps.logger.info('archive', saved.dir ? `Archive folder set: ${saved.dir} (layout ${saved.layout}).` : 'Archive turned off (the files already archived stay where they are).');
+      // The last reading was of the previous folder. The new one's is published as soon as it is
+      // read, not only after the first pass (which may download for a long while).
+      this.lastFree = null;
+      void this.refreshFreeSpace().then(
+        () => this.deps.onChange(),
+        () => undefined,
+      );
     }
     this.deps.onChange();
     if (saved.dir) this.requestPass();
