@@ -1,7 +1,6 @@
-import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { Site } from '../../shared/models.ts';
-import { formatSiteIssues, siteInputSchema, siteIssues, type SiteInputRaw, type SitePatchRaw } from '../../shared/site-schema.ts';
+import type { SiteInputRaw, SitePatchRaw } from '../../shared/site-schema.ts';
 import type { SiteTestResult, SiteTestStepResult } from '../../shared/site-test.ts';
 import type { EngineEvent, OutboxCounts, ShippingErrorView, SiteStatus } from '../../shared/status.ts';
 import type { DestinationSettings, DestinationTestStepId, DestinationView } from '../../shared/destination.ts';
@@ -10,7 +9,6 @@ import type { ArchiveSettings, ArchiveStatus, ArchiveTestResult, ArchiveTestStep
 import { Archiver, type ArchivePassResult } from './archive/archiver.ts';
 import { describeStorageError, type AppDatabase } from './db/database.ts';
 import { openSettingsDatabase } from './settings-db.ts';
-import { backupPermissionCheck } from './backup/backup-request.ts';
 import { BackupService, type BackupOutcome, type BackupResult } from './backup/backup-service.ts';
 import { DestinationStore, normalizeApiKey, validateDestination } from './elastic/destination-settings.ts';
 import { testDestination } from './elastic/destination-test.ts';
@@ -19,12 +17,13 @@ import { Shipper, type ShipLimits } from './elastic/shipper.ts';
 import { Scheduler, type SiteRunOutcome } from './extract/scheduler.ts';
 import type { ExtractionProgress } from './extract/site-extractor.ts';
 import { siteStatusOf } from './extract/site-status.ts';
+import { EngineEvents } from './engine-events.ts';
+import { SiteTests } from './site-tests.ts';
 import { Logger, type LogEntry } from './log/logger.ts';
 import { ensureDataDir } from './paths.ts';
 import { PraAccounts } from './pra/pra-accounts.ts';
 import { PraClient, type RetryPolicy } from './pra/pra-client.ts';
 import type { RateLimits } from './pra/rate-limiter.ts';
-import { testSite } from './pra/site-test.ts';
 import { KeytarSecretStore } from './secrets/keytar-secret-store.ts';
 import { RedactingSecretStore } from './secrets/redacting-secret-store.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
@@ -33,7 +32,6 @@ import { SessionStore } from './store/session-store.ts';
 import { getRetentionDays, pruneExpired, setRetentionDays } from './store/retention.ts';
 import { StoreQueries } from './store/store-queries.ts';
 import { limitHeapGrowth } from './heap-growth.ts';
-import { PacedPublisher } from './paced-publisher.ts';
 import { InlineSessionWriter, WorkerSessionWriter, type SessionWriter } from './store/store-writer.ts';
 import { USER_AGENT } from './version.ts';
 
@@ -67,8 +65,6 @@ export interface EngineOptions {
   archiveResumeCheckMs?: number;
 }
 
-/** The emitter's name for listeners of every event (the others listen by the event's type). */
-const ANY_EVENT = Symbol('every engine event');
 /** How often the running engine looks for due backups. */
 const BACKUP_CHECK_MS = 60_000;
 
@@ -93,12 +89,19 @@ export class Engine {
   readonly archiver: Archiver;
   /** Site backups (`.nsb`) into the archive folder, on each site's schedule or on demand. */
   readonly backups: BackupService;
-  private readonly emitter = new EventEmitter();
+  private readonly events: EngineEvents;
+  private readonly siteTests: SiteTests;
   private readonly progress = new Map<number, ExtractionProgress>();
 
   constructor(private readonly options: EngineOptions) {
     // The engine is what this process is for: keep the garbage of extraction from piling up.
     limitHeapGrowth();
+    this.events = new EngineEvents({
+      isOpen: () => this.database.db.open,
+      archiveStatus: () => this.archiver.status(),
+      outboxCounts: () => this.queries.outboxCounts(),
+      siteStatus: (id) => this.siteStatus(id),
+    });
     let folderWarning: string | null = null;
     const dataDir = ensureDataDir(options.dataDir, (warning) => (folderWarning = warning));
     this.logger = new Logger(join(dataDir, 'logs'), { echo: options.echoLog });
@@ -128,7 +131,7 @@ export class Engine {
       writer: this.writer,
       logger: this.logger,
       onSiteChanged: (id) => {
-        this.publishSite(id);
+        this.events.publishSite(id);
         this.shipper.notify();
         // A site pass ended (or a site was planned): archive what it completed. Runs apart, so
         // the next pass and the shipping never wait for the archive.
@@ -137,16 +140,25 @@ export class Engine {
       describeStorageError: (error) => describeStorageError(error, dataDir),
       onProgress: (p) => {
         this.progress.set(p.siteId, p);
-        this.publishProgress(p.siteId);
+        this.events.publishProgress(p.siteId);
         this.shipper.notify();
       },
+    });
+    this.siteTests = new SiteTests({
+      sites: this.sites,
+      accounts: this.accounts,
+      logger: this.logger,
+      store: this.store,
+      scheduler: this.scheduler,
+      praRetry: options.praRetry,
+      minPollSeconds: options.minPollSeconds,
     });
     this.destination = new DestinationStore(this.database.db, this.secrets, this.database.installId);
     this.shipper = new Shipper(this.database.db, this.destination, this.logger, {
       installId: this.database.installId,
       limits: options.shipLimits,
       builderScript: options.shipBuilderScript,
-      onChange: () => this.publishOutbox(),
+      onChange: () => this.events.publishOutbox(),
     });
     this.archiver = new Archiver({
       db: this.database.db,
@@ -154,7 +166,7 @@ export class Engine {
       listSites: () => this.sites.listSites(),
       getSite: (id) => this.sites.findSite(id),
       clientFor: (site) => this.clientFor(site),
-      onChange: () => this.publishArchive(),
+      onChange: () => this.events.publishArchive(),
       budget: options.archiveBudget ?? (options.praLimits ? { perHour: options.praLimits.perHour } : undefined),
       resumeCheckMs: options.archiveResumeCheckMs,
       backupStatuses: () => this.backups.statuses(),
@@ -172,7 +184,7 @@ export class Engine {
       mayRun: (site) => !this.store.siteState(site.id)?.needsAttention,
     });
     this.logger.onEntry((entry) =>
-      this.emit({ type: 'log', line: { time: entry.time, level: entry.level, topic: entry.topic, message: entry.message, siteId: entry.siteId } }),
+      this.events.emit({ type: 'log', line: { time: entry.time, level: entry.level, topic: entry.topic, message: entry.message, siteId: entry.siteId } }),
     );
   }
 
@@ -189,21 +201,7 @@ export class Engine {
    * the archive's counts are queries over all their rows; `pra-ic run` prints only sites' status).
    */
   onEvent(listener: (event: EngineEvent) => void, types?: readonly EngineEvent['type'][]): () => void {
-    const names = types ?? [ANY_EVENT];
-    for (const name of names) this.emitter.on(name, listener);
-    return () => {
-      for (const name of names) this.emitter.off(name, listener);
-    };
-  }
-
-  private emit(event: EngineEvent) {
-    this.emitter.emit(ANY_EVENT, event);
-    this.emitter.emit(event.type, event);
-  }
-
-  /** Whether anyone listens to events of this type. */
-  private wants(type: EngineEvent['type']): boolean {
-    return this.emitter.listenerCount(ANY_EVENT) + this.emitter.listenerCount(type) !== 0;
+    return this.events.on(listener, types);
   }
 
   /** A PRA client for a stored site; its secret is read from the keychain when a token is needed. */
@@ -251,57 +249,29 @@ export class Engine {
     const site = this.sites.getSite(ref);
     const removed = await this.sites.removeSite(site.id, options);
     this.scheduler.reschedule(removed.id); // the site is gone: this clears its timer
-    this.progressPacers.get(removed.id)?.cancel();
-    this.progressPacers.delete(removed.id);
+    this.events.forgetSite(removed.id);
     this.logger.info('site', `Site “${removed.name}” removed with its secrets and stored sessions${options.discardPending ? ' (undelivered events discarded on request)' : ''}.`, { siteId: removed.id });
-    this.emit({ type: 'site-removed', siteId: removed.id });
+    this.events.emit({ type: 'site-removed', siteId: removed.id });
     return removed;
   }
 
   /** Tests a stored site; a success clears "needs attention" and lets the schedule resume. */
-  async testStoredSite(ref: SiteRef, onStep?: (step: SiteTestStepResult) => void): Promise<SiteTestResult> {
-    const site = this.sites.getSite(ref);
-    const secret = await this.sites.getClientSecret(site);
-    if (!secret) throw new SiteValidationError(`No client secret is stored for “${site.name}”: edit the site and enter it.`);
-    const backup = { schedule: site.backupSchedule, check: backupPermissionCheck(await this.sites.getBackupPassword(site)) };
-    const result = await testSite(site, secret, this.accounts, { onStep, backup, client: { retry: this.options.praRetry, userAgent: USER_AGENT } });
-    this.logger.info('site', `Test of “${site.name}”: ${result.ok ? 'passed' : `failed at “${result.steps.find((s) => s.status === 'failed')?.title}”`}.`, { siteId: site.id });
-    if (result.ok && this.store.siteState(site.id)?.needsAttention) {
-      this.store.setNeedsAttention(site.id, null);
-      this.scheduler.reschedule(site.id);
-    }
-    return result;
+  testStoredSite(ref: SiteRef, onStep?: (step: SiteTestStepResult) => void): Promise<SiteTestResult> {
+    return this.siteTests.testStored(ref, onStep);
   }
 
   /**
    * Tests the New/Edit dialog's unsaved values: `draft` over the stored site `id` (if any), with the
    * typed secret or, when none was typed, the stored one.
    */
-  async testSiteDraft(
+  testSiteDraft(
     draft: SiteInputRaw | undefined,
     clientSecret: string | undefined,
     id: number | undefined,
     onStep?: (step: SiteTestStepResult) => void,
     backupPassword?: string,
   ): Promise<SiteTestResult> {
-    const stored = id === undefined ? null : this.sites.getSite(id);
-    const typedPassword = cleanBackupPassword(backupPassword);
-    if (stored && !draft && !clientSecret && typedPassword === null) return this.testStoredSite(stored.id, onStep);
-    // A Test needs no name: the dialog may be tested before one is typed.
-    const merged: Record<string, unknown> = { ...(stored ?? {}), ...(draft ?? {}) };
-    if (typeof merged.name !== 'string' || merged.name.trim() === '') merged.name = 'Unsaved site';
-    const parsed = siteInputSchema({ minPollSeconds: this.options.minPollSeconds }).safeParse(merged);
-    if (!parsed.success) throw new SiteValidationError(formatSiteIssues(parsed.error), siteIssues(parsed.error));
-    const secret = clientSecret?.trim() || (stored ? await this.sites.getClientSecret(stored) : null);
-    if (!secret) throw new SiteValidationError('Enter the Client Secret to test the site.', [{ field: null, message: 'Enter the Client Secret to test the site.' }]);
-    this.logger.redact(secret);
-    this.logger.redact(typedPassword);
-    // The typed backup password, else the stored one of the site being edited.
-    const password = typedPassword ?? (stored ? await this.sites.getBackupPassword(stored) : null);
-    const backup = { schedule: parsed.data.backupSchedule, check: backupPermissionCheck(password) };
-    const result = await testSite(parsed.data, secret, this.accounts, { onStep, backup, client: { retry: this.options.praRetry, userAgent: USER_AGENT } });
-    this.logger.info('site', `Test of ${parsed.data.host}: ${result.ok ? 'passed' : `failed at “${result.steps.find((s) => s.status === 'failed')?.title}”`}.`, stored ? { siteId: stored.id } : {});
-    return result;
+    return this.siteTests.testDraft(draft, clientSecret, id, onStep, backupPassword);
   }
 
   // ── Extraction ─────────────────────────────────────────────────────────────────────────
@@ -490,7 +460,7 @@ export class Engine {
   retryFailed(): number {
     const n = this.shipper.retryFailed();
     this.logger.info('ship', `${n} failed event(s) queued again for Elasticsearch.`);
-    this.publishOutbox();
+    this.events.publishOutbox();
     return n;
   }
 
@@ -518,45 +488,6 @@ export class Engine {
     };
   }
 
-  // The archive's status (counts are queries): paced like the outbox, during a backfill of recordings too.
-  private readonly archivePacer = new PacedPublisher(() => {
-    if (this.database.db.open) this.emit({ type: 'archive', status: this.archiver.status() });
-  });
-  private publishArchive() {
-    if (this.wants('archive')) this.archivePacer.notify();
-  }
-
-  // Counting the outbox is a query over all its rows: paced (at most four times a second, and at
-  // most 5 % of the time however large the outbox grows), with a trailing publish so that the final
-  // counts arrive.
-  private readonly outboxPacer = new PacedPublisher(() => {
-    if (this.database.db.open) this.emit({ type: 'outbox', counts: this.queries.outboxCounts() });
-  });
-  private publishOutbox() {
-    if (this.wants('outbox')) this.outboxPacer.notify();
-  }
-
-  // A site's status during a run, after each stretch of progress: paced like the outbox (its
-  // counters read all the site's sessions). Starts, ends and edits are published at once.
-  private readonly progressPacers = new Map<number, PacedPublisher>();
-  private publishProgress(siteId: number) {
-    if (!this.wants('site-status')) return;
-    let pacer = this.progressPacers.get(siteId);
-    if (!pacer) {
-      pacer = new PacedPublisher(() => {
-        if (this.database.db.open) this.publishSite(siteId);
-      });
-      this.progressPacers.set(siteId, pacer);
-    }
-    pacer.notify();
-  }
-
-  private publishSite(siteId: number) {
-    if (!this.wants('site-status')) return;
-    const status = this.siteStatus(siteId);
-    if (status) this.emit({ type: 'site-status', status });
-  }
-
   async close() {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     if (this.backupTimer) clearInterval(this.backupTimer);
@@ -564,10 +495,8 @@ export class Engine {
     await this.scheduler.stop();
     await this.shipper.close();
     await this.archiver.close();
-    this.archivePacer.cancel();
     // After the last run and batch: nothing notifies them any more.
-    this.outboxPacer.cancel();
-    for (const pacer of this.progressPacers.values()) pacer.cancel();
+    this.events.cancel();
     await this.writer.close();
     this.database.close();
   }
