@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { networkProblem } from '../../electron/engine/pra/pra-client.ts';
+import { networkProblem } from '../../electron/engine/pra/http-failures.ts';
 import { describeTlsProblem } from '../../electron/engine/pra/tls-trust.ts';
 
 describe('TLS advice', () => {

@@ -25,7 +25,8 @@
  * The first bytes are looked at before anything is written, so an error page never becomes a file.
  */
 import { declaredLength, DownloadBody, errorElementText, headerValue, sniffHead } from '../pra/download-body.ts';
-import { networkProblem, type PraClient } from '../pra/pra-client.ts';
+import { networkProblem } from '../pra/http-failures.ts';
+import type { PraClient } from '../pra/pra-client.ts';
 import { writeFileAtomically, type WrittenFile } from './atomic-file.ts';
 import { extensionFromResponse } from './archive-layout.ts';
 

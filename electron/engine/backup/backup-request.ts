@@ -28,7 +28,8 @@
 import type { PushSource } from '../archive/atomic-file.ts';
 import { declaredLength, DownloadBody, headerValue, plainText, sniffHead } from '../pra/download-body.ts';
 import { PermissionDeniedError, PraError, RequestRejectedError } from '../pra/errors.ts';
-import { networkProblem, type PraClient } from '../pra/pra-client.ts';
+import { networkProblem } from '../pra/http-failures.ts';
+import type { PraClient } from '../pra/pra-client.ts';
 
 export const BACKUP_PATH = '/api/backup';
 /** The permission as /login → Management → API Configuration names it. */

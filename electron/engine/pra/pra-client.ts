@@ -20,7 +20,8 @@ import { sleep } from './rate-limiter.ts';
 import { parseAccessSessionListing, parseAccessSessionReport } from './report-parser.ts';
 import type { ReportItem, SessionSummary } from './report-types.ts';
 import type { AccessToken } from './token-cache.ts';
-import { describeTlsProblem, trustedCertificates } from './tls-trust.ts';
+import { trustedCertificates } from './tls-trust.ts';
+import { errorCode, isRetryableNetworkError, looksLikeHtml, networkProblem, oauthErrorCode, retryAfterMs, summarize } from './http-failures.ts';
 
 /** How much of an error answer is read to quote it (it still tells its status when cut short). */
 const ERROR_BODY_BYTES = 64 * 1024;
@@ -500,76 +501,4 @@ function responseOf(request: ReturnType<Got['stream']>): Promise<StreamResponse>
 function discard(response: unknown) {
   const request = (response as { request?: Readable }).request;
   if (request && typeof request.destroy === 'function' && 'readable' in request) request.destroy();
-}
-
-function retryAfterMs(header: string | string[] | undefined): number {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value) {
-    const seconds = Number(value);
-    if (Number.isFinite(seconds) && seconds >= 0) return Math.max(1000, seconds * 1000);
-    const date = Date.parse(value);
-    if (!Number.isNaN(date)) return Math.max(1000, date - Date.now());
-  }
-  return 1000;
-}
-
-function oauthErrorCode(body: string): string | null {
-  try {
-    const parsed = JSON.parse(body) as { error?: unknown };
-    return typeof parsed.error === 'string' ? parsed.error : null;
-  } catch {
-    return null;
-  }
-}
-
-function looksLikeHtml(text: string) {
-  return /^\s*(<!doctype html|<html)/i.test(text);
-}
-
-function summarize(text: string) {
-  const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
-  return plain.length > 200 ? `${plain.slice(0, 200)}…` : plain;
-}
-
-function errorCode(error: unknown): string {
-  return (error as { code?: string }).code ?? (error as Error).name ?? 'error';
-}
-
-const RETRYABLE_CODES = new Set(['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
-
-function isRetryableNetworkError(error: unknown) {
-  // A trickling answer (the total timeout) would trickle again: say so now rather than after every retry.
-  if ((error as { event?: string }).event === 'request') return false;
-  return RETRYABLE_CODES.has(errorCode(error));
-}
-
-/** A network failure in words; TLS problems are named precisely (self-signed, expired, wrong host). */
-export function networkProblem(error: unknown, connection: Pick<PraConnection, 'host' | 'timeoutSeconds'>): string {
-  const code = errorCode(error);
-  // Callers end the sentence: no full stop of our own (it made "..").
-  const tls = describeTlsProblem(code, connection.host);
-  if (tls) return tls.replace(/\.$/, '');
-  if (code === 'ETIMEDOUT' && (error as { event?: string }).event === 'request') {
-    // got's total `request` timeout, set on the token request: its tiny answer trickled.
-    const ms = /for (\d+)\s*ms/.exec((error as Error).message ?? '')?.[1];
-    const within = ms ? ` within ${Number(ms) / 1000} s` : ' in time';
-    return `the answer did not arrive completely${within}: it came too slowly (the site or a proxy on the way is struggling)`;
-  }
-  switch (code) {
-    case 'ENOTFOUND':
-      return `the name ${connection.host.replace(/:\d+$/, '')} does not resolve: check the site URL and this computer's DNS`;
-    case 'EAI_AGAIN':
-      return 'name resolution failed temporarily (DNS)';
-    case 'ECONNREFUSED':
-      return 'the connection was refused: check the host and port';
-    case 'ETIMEDOUT':
-      return `no answer within ${connection.timeoutSeconds} s`;
-    case 'ECONNRESET':
-      return 'the connection was reset';
-    case 'EPROTO':
-    case 'ERR_SSL_WRONG_VERSION_NUMBER':
-      return 'the TLS handshake failed: is this an HTTPS port?';
-    default:
-      return ((error as Error).message ?? code).replace(/\.+$/, '');
-  }
 }

@@ -8,7 +8,8 @@ import { SITE_TEST_STEPS, type SiteTestResult, type SiteTestStepResult } from '.
 import { stepRunner } from '../step-runner.ts';
 import { CredentialsRejectedError, PermissionDeniedError, PraError, ReportError } from './errors.ts';
 import type { PraAccounts } from './pra-accounts.ts';
-import { PraClient, REPORTING_PERMISSION, networkProblem, type PraClientOptions, type PraConnection } from './pra-client.ts';
+import { PraClient, REPORTING_PERMISSION, type PraClientOptions, type PraConnection } from './pra-client.ts';
+import { networkProblem } from './http-failures.ts';
 import { describeTlsProblem, trustedCertificates } from './tls-trust.ts';
 
 /** Clock difference beyond which the clock step fails. */
