@@ -13,6 +13,7 @@ import { createManualClock, DEFAULT_CLIENT, generateCorpus, recordingSha256, sta
 import { renderAccessSessionReport, REPORTING_NAMESPACES } from '../simulators/pra/report-xml.ts';
 import { newEngine } from '../support/engine-fixture.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { until } from '../support/until.ts';
 
 const T = Math.floor(Date.now() / 1000 / 3600) * 3600;
 const DAY = 86_400;
@@ -242,6 +243,39 @@ describe('archive against the PRA simulator', () => {
       assert.equal((await engine.verifyArchive()).problems.length, 0);
     } finally {
       await engine.close();
+    }
+  });
+});
+
+describe('archive: a new folder', () => {
+  it('its free space is read and published as it is set, not only once the first pass has ended', async () => {
+    const clock = createManualClock(T);
+    const corpus = generateCorpus({ seed: 'archive-free', from: T - DAY, to: T - 3600, sessions: 6, inProgressShare: 0 });
+    const sim = await startPraSimulator({ now: clock.now, sessions: corpus });
+    const engine = newEngine();
+    let release = () => {};
+    try {
+      await addSite(engine, sim);
+      const run = await engine.runOnce(); // stored; nothing archived, there is no folder yet
+      assert.equal(run.sites[0]!.ok, true, run.sites[0]!.error);
+      assert.equal(engine.archiver.status().freeBytes, null);
+      // The pass that setting the folder starts is held at its first request to the appliance.
+      const held = new Promise<void>((resolve) => (release = resolve));
+      sim.injectFaults([{ kind: 'held', until: held, count: 1_000 }]);
+      const asked = sim.requests.length;
+      const published: (number | null)[] = [];
+      engine.onEvent((e) => {
+        if (e.type === 'archive') published.push(e.status.freeBytes);
+      }, ['archive']);
+      engine.setArchive({ dir: tempDir('pra-ic-archive-free-') });
+      await until(() => sim.requests.length > asked, 'the pass asking the appliance');
+      await until(() => published.some((free) => free !== null), 'the new folder\'s free space published');
+      assert.ok(engine.archiver.status().freeBytes! > 0);
+      assert.notEqual(engine.archiver.status().progress, null, 'published while the pass is still held');
+    } finally {
+      release();
+      await engine.close();
+      await sim.close();
     }
   });
 });
