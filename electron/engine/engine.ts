@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Site } from '../../shared/models.ts';
 import type { SiteInputRaw, SitePatchRaw } from '../../shared/site-schema.ts';
-import type { SiteTestResult, SiteTestStepResult } from '../../shared/site-test.ts';
+import type { SiteTestResult } from '../../shared/site-test.ts';
 import type { EngineEvent, OutboxCounts, ShippingErrorView, SiteStatus } from '../../shared/status.ts';
 import type { DestinationSettings, DestinationTestStepId, DestinationView } from '../../shared/destination.ts';
 import type { TestResult, TestStep } from '../../shared/site-test.ts';
@@ -255,23 +255,14 @@ export class Engine {
     return removed;
   }
 
-  /** Tests a stored site; a success clears "needs attention" and lets the schedule resume. */
-  testStoredSite(ref: SiteRef, onStep?: (step: SiteTestStepResult) => void): Promise<SiteTestResult> {
-    return this.siteTests.testStored(ref, onStep);
+  /** Tests a stored site; a success clears "needs attention" and lets the schedule resume (SiteTests.testStored). */
+  testStoredSite(...args: Parameters<SiteTests['testStored']>): Promise<SiteTestResult> {
+    return this.siteTests.testStored(...args);
   }
 
-  /**
-   * Tests the New/Edit dialog's unsaved values: `draft` over the stored site `id` (if any), with the
-   * typed secret or, when none was typed, the stored one.
-   */
-  testSiteDraft(
-    draft: SiteInputRaw | undefined,
-    clientSecret: string | undefined,
-    id: number | undefined,
-    onStep?: (step: SiteTestStepResult) => void,
-    backupPassword?: string,
-  ): Promise<SiteTestResult> {
-    return this.siteTests.testDraft(draft, clientSecret, id, onStep, backupPassword);
+  /** Tests the New/Edit dialog's unsaved values (SiteTests.testDraft). */
+  testSiteDraft(...args: Parameters<SiteTests['testDraft']>): Promise<SiteTestResult> {
+    return this.siteTests.testDraft(...args);
   }
 
   // ── Extraction ─────────────────────────────────────────────────────────────────────────
