@@ -87,10 +87,12 @@ export class Archiver {
       // The last reading was of the previous folder. The new one's is published as soon as it is
       // read, not only after the first pass (which may download for a long while).
       this.lastFree = null;
-      void this.refreshFreeSpace().then(
-        () => this.deps.onChange(),
-        () => undefined,
-      );
+      if (saved.dir) {
+        void this.refreshFreeSpace().then(
+          () => this.deps.onChange(),
+          () => undefined,
+        );
+      }
     }
     this.deps.onChange();
     if (saved.dir) this.requestPass();
