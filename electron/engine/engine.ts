@@ -196,10 +196,7 @@ export class Engine {
     return this.options.dataDir;
   }
 
-  /**
-   * Every event, or only those of `types`: what nobody listens to is not computed (the outbox's and
-   * the archive's counts are queries over all their rows; `pra-ic run` prints only sites' status).
-   */
+  /** Every event, or only those of `types` (see EngineEvents.on: what nobody listens to is not computed). */
   onEvent(listener: (event: EngineEvent) => void, types?: readonly EngineEvent['type'][]): () => void {
     return this.events.on(listener, types);
   }
