@@ -1,0 +1,74 @@
+// Elasticsearch's answers written to the outbox (OutboxMarks) on a real settings.db: what is
+// written, what waits for a busy lock, and that the connection's durability setting is the store's
+// again after each write (the marks alone commit without an fsync; see outbox-marks.ts).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { OutboxMarks } from '../../electron/engine/elastic/outbox-marks.ts';
+import { openSettingsDatabase } from '../../electron/engine/settings-db.ts';
+import { eventColumns, headerRow, SessionStore } from '../../electron/engine/store/session-store.ts';
+import { minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
+import { tempDir } from '../support/temp-dir.ts';
+
+const NOW = Math.floor(Date.now() / 1000);
+const FULL = 2;
+
+function setUp() {
+  const database = openSettingsDatabase(tempDir('pra-outbox-marks-'));
+  const db = database.db;
+  const siteId = Number(
+    db.prepare(`INSERT INTO sites (name, host, client_id, enabled, initial_interval_seconds, poll_interval_seconds, timeout_seconds, created_at, updated_at)
+      VALUES ('M', 'm.example.com', 'c', 1, 86400, 300, 30, 'x', 'x')`).run().lastInsertRowid,
+  );
+  const events = Array.from({ length: 6 }, (_, i) => minimalEvent(i, NOW - 600 + i, 'Chat Message', `message ${i}`));
+  new SessionStore(db, () => NOW).write({ id: siteId, host: 'm.example.com' }, [
+    { lsid: 'lsid-marks', header: headerRow(minimalHeader('lsid-marks', NOW - 600, NOW - 60, '00:09:00')), events: eventColumns(events), follow: null },
+  ]);
+  const ids = db.prepare("SELECT event_id FROM outbox WHERE destination = 'elastic' ORDER BY event_id").pluck().all() as number[];
+  const states = () => db.prepare("SELECT state, attempts, last_error FROM outbox WHERE destination = 'elastic' ORDER BY event_id").all() as { state: string; attempts: number; last_error: string | null }[];
+  return { database, db, ids, states };
+}
+
+describe('outbox marks', () => {
+  it('writes sent, failed and retried answers, and leaves the connection synchronous = FULL', () => {
+    const { database, db, ids, states } = setUp();
+    try {
+      assert.equal(db.pragma('synchronous', { simple: true }), FULL, 'the store commits with synchronous = FULL');
+      const marks = new OutboxMarks(db, (e) => String(e));
+      marks.add(ids.slice(0, 3), [{ eventId: ids[3]!, reason: 'HTTP 400: mapper_parsing_exception: bad' }], [ids[4]!]);
+      assert.equal(marks.queued, 0, 'written at once when the lock is free');
+      assert.equal(marks.failure, null);
+      assert.deepEqual(
+        states().map((s) => s.state),
+        ['sent', 'sent', 'sent', 'failed', 'pending', 'pending'],
+      );
+      assert.equal(states()[3]!.last_error, 'HTTP 400: mapper_parsing_exception: bad');
+      assert.equal(states()[4]!.attempts, 1, 'a retried event counts its attempt');
+      assert.equal(db.pragma('synchronous', { simple: true }), FULL, "the store's own commits are FULL again");
+    } finally {
+      database.close();
+    }
+  });
+
+  it('a busy lock keeps the answers queued, with the connection as it was; flush writes them once the lock is free', () => {
+    const { database, db, ids, states } = setUp();
+    // Another connection holds the write lock, as the store writer thread does during its commits.
+    const other = new Database(db.name);
+    try {
+      other.prepare('BEGIN IMMEDIATE').run();
+      const marks = new OutboxMarks(db, (e) => String(e));
+      marks.add(ids.slice(0, 2), [], []);
+      assert.equal(marks.queued, 2, 'kept while the lock is taken');
+      assert.equal(db.pragma('synchronous', { simple: true }), FULL);
+      assert.equal(db.pragma('busy_timeout', { simple: true }), 5000, 'the wait for the lock is as before');
+      other.prepare('COMMIT').run();
+      assert.equal(marks.flush(), null);
+      assert.equal(marks.queued, 0);
+      assert.deepEqual(states().slice(0, 3).map((s) => s.state), ['sent', 'sent', 'pending']);
+      assert.equal(db.pragma('synchronous', { simple: true }), FULL);
+    } finally {
+      other.close();
+      database.close();
+    }
+  });
+});
