@@ -33,7 +33,7 @@ const TEXTS = [
   '', '  ', 'plain', ' padded\n ', '<b>&"\\\'', 'line\u2028sep\u2029', 'tab\there', '42', ' 42 ', '007', '-0', '+5', '1e3',
   '99999999999999999999', '9223372036854775807', '-9223372036854775808', '-9223372036854775809', '1234567890123456',
   '1733239565', '2024-12-03T15:26:05Z', 'Unknown', 'unknown', '10.0.0.1:5000', '4.231.237.19', '[2a01:e34::1]:56722',
-  '[::1]', 'é', 'Ｚ', '😀 emoji', '\u0085nel\u00a0', 'x'.repeat(40),
+  '[::1]', 'é', 'Ｚ', '😀 emoji', '\u0085nel\u00a0', 'x'.repeat(40), 'https://h/dl?lsid=l%3D9e&dl_action=chat&view=1', 'a<b>c',
 ];
 const NAMES = ['a', 'b', 'gsnumber', 'type', 'public_ip', 'private_ip', 'hostname', 'timestamp', 'session', 'lsid', 'é', 'Ｚz', '𝒜', 'aa', 'A', '_x'];
 

@@ -281,7 +281,19 @@ function remove(entries: Entry[], key: string) {
 function sortEntries(entries: Entry[]) {
   let beyond = false;
   for (let i = 0; i < entries.length; i++) if (SURROGATE_OR_ABOVE.test(entries[i]!.key)) beyond = true;
-  entries.sort(beyond ? (a, b) => compareUtf8(a.key, b.key) : (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // An insertion sort: an object has a few keys (an event ~5, the largest a session's ~25), often
+  // already in order, where Array.prototype.sort's general machinery and comparator calls cost
+  // more than the comparisons (keys are distinct, so the order is the same as a stable sort's).
+  for (let i = 1; i < entries.length; i++) {
+    const entry = entries[i]!;
+    const key = entry.key;
+    let j = i - 1;
+    while (j >= 0 && (beyond ? compareUtf8(entries[j]!.key, key) > 0 : entries[j]!.key > key)) {
+      entries[j + 1] = entries[j]!;
+      j--;
+    }
+    entries[j + 1] = entry;
+  }
 }
 
 const SURROGATE_OR_ABOVE = /[\ud800-\uffff]/;
@@ -310,7 +322,17 @@ function keyText(key: string): string {
  */
 function stringText(value: string): string {
   if (!NEEDS_ESCAPE.test(value)) return `\\"${value}\\"`;
+  // Only Go's own escapes (`&` of every URL the appliance writes, `<`, `>`): each is `\u00XX` in
+  // the message, so `\\u00XX` inside the document's string; no need to encode the value twice.
+  if (!NEEDS_JSON_ESCAPE.test(value)) return `\\"${value.replace(GO_ESCAPED_ASCII, goEscapeQuoted)}\\"`;
   return quotedInside(JSON.stringify(value).replace(GO_ESCAPED, goEscape));
+}
+
+// eslint-disable-next-line no-control-regex -- control characters are what JSON escapes
+const NEEDS_JSON_ESCAPE = /["\\\0-\x1f\u2028\u2029\ud800-\udfff]/;
+const GO_ESCAPED_ASCII = /[<>&]/g;
+function goEscapeQuoted(char: string): string {
+  return `\\\\u00${char.charCodeAt(0).toString(16)}`;
 }
 
 // eslint-disable-next-line no-control-regex -- control characters are what JSON escapes
@@ -365,6 +387,10 @@ function enriched(session: SessionText, own: Entry): string {
 /** Go's `bytes.TrimSpace` (message.ts's goTrimSpace). */
 function goTrimSpace(text: string): string {
   if (text === '') return text;
+  // Most texts start and end with a printable ASCII character: nothing to trim, no regular expression run.
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(text.length - 1);
+  if (first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f) return text;
   return text.replace(GO_SPACE_EDGES, '');
 }
 
