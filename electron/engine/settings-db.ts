@@ -11,7 +11,14 @@ import { backupStateMigration } from './backup/backup-schema.ts';
 import { openDatabase, type AppDatabase } from './db/database.ts';
 import type { Migration } from './db/migrations.ts';
 import { sitesMigration } from './sites/schema.ts';
-import { eventSessionIdMigration, eventXmlMigration, headerXmlMigration, sessionStoreMigration, storeIndexesMigration } from './store/schema.ts';
+import {
+  eventSessionIdMigration,
+  eventXmlMigration,
+  headerXmlMigration,
+  sessionEventCountIndexMigration,
+  sessionStoreMigration,
+  storeIndexesMigration,
+} from './store/schema.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   sitesMigration, // 1
@@ -23,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   archiveMigration, // 7
   archiveQueueMigration, // 8
   backupStateMigration, // 9
+  sessionEventCountIndexMigration, // 10
 ];
 
 /** The schema version this code writes. */

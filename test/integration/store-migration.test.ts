@@ -10,7 +10,7 @@ import { openDatabase } from '../../electron/engine/db/database.ts';
 import { MIGRATIONS, openSettingsDatabase, SCHEMA_VERSION } from '../../electron/engine/settings-db.ts';
 import { parseElementXml, type XmlElement } from '../../electron/engine/pra/xml-element.ts';
 import { eventColumns, headerRow, SessionStore, storedXml } from '../../electron/engine/store/session-store.ts';
-import { StoreQueries } from '../../electron/engine/store/store-queries.ts';
+import { SITE_COUNTS_SQL, StoreQueries } from '../../electron/engine/store/store-queries.ts';
 import { minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -235,7 +235,7 @@ describe('session store migration 6 (events keyed by session id)', () => {
       const sessionsAfter = db.prepare('SELECT * FROM sessions ORDER BY site_id, lsid').all() as { id: number }[];
       assert.deepEqual(sessionsAfter.map(({ id: _id, ...rest }) => rest), sessionsBefore, 'every session column as it was');
       const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('sessions', 'events') AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name").pluck().all();
-      assert.deepEqual(indexes, ['sessions_start', 'sessions_stored']);
+      assert.deepEqual(indexes, ['sessions_event_count', 'sessions_start', 'sessions_stored'], 'the rebuilt sessions table keeps its indexes (and gets the later migrations\' own)');
 
       // Writing goes on where it stood: known events are skipped, new ones get the next ids and are queued.
       const store = new SessionStore(db, () => NOW);
@@ -265,6 +265,43 @@ describe('session store migration 6 (events keyed by session id)', () => {
       assert.equal(database.db.prepare('SELECT count(*) FROM events').pluck().get(), 0);
     } finally {
       database.close();
+    }
+  });
+});
+
+describe('session store migration 10 (sessions event counts indexed)', () => {
+  it("a store of version 9 gets the index; a site's counts are read from indexes only and are the sums of its sessions", () => {
+    const { dir, old, siteId } = storeAtVersion(9, 'pra-store-migration-10-');
+    const store9 = new SessionStore(old.db, () => NOW);
+    const site = { id: siteId, host: 'm.example.com' };
+    store9.write(site, [
+      { lsid: 'a', header: headerRow(header('a')), events: eventColumns([event(0), event(1), event(2)]), follow: null },
+      { lsid: 'b', header: headerRow(header('b')), events: eventColumns([event(0)]), follow: null },
+    ]);
+    const plan = (db: ReturnType<typeof openDatabase>['db']) => (db.prepare(`EXPLAIN QUERY PLAN ${SITE_COUNTS_SQL}`).all({ id: siteId }) as { detail: string }[]).map((r) => r.detail);
+    assert.ok(plan(old.db).some((d) => /^SCAN sessions\b|SEARCH sessions USING INDEX/.test(d)), `before: the sum reads the sessions' rows (${plan(old.db).join(' | ')})`);
+    old.close();
+
+    const upgraded = openSettingsDatabase(dir);
+    try {
+      const db = upgraded.db;
+      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      const details = plan(db);
+      const onSessions = details.filter((d) => /\bsessions\b/.test(d));
+      assert.equal(onSessions.length, 2, details.join(' | '));
+      for (const d of onSessions) assert.match(d, /^SEARCH sessions USING COVERING INDEX sessions_event_count \(site_id=\?\)$/);
+      const queries = new StoreQueries(db);
+      assert.deepEqual(queries.siteCounts(siteId), { sessions: 2, events: 4, followed: 0 });
+      // Written after the upgrade: the index follows (an added session, events appended to one).
+      new SessionStore(db, () => NOW).write(site, [
+        { lsid: 'b', header: null, events: eventColumns([event(1), event(2), event(3)]), follow: null },
+        { lsid: 'c', header: headerRow(header('c')), events: eventColumns([event(0), event(1)]), follow: null },
+      ]);
+      assert.deepEqual(queries.siteCounts(siteId), { sessions: 3, events: 9, followed: 0 });
+      assert.deepEqual(queries.siteCounts(siteId + 1), { sessions: 0, events: 0, followed: 0 });
+      assert.equal(db.prepare("SELECT count(*) FROM pragma_index_list('sessions') WHERE name = 'sessions_event_count'").pluck().get(), 1);
+    } finally {
+      upgraded.close();
     }
   });
 });

@@ -41,17 +41,22 @@ function toRow(r: SessionDbRow): SessionRow {
   };
 }
 
+/** A site's counts for its status; a test holds that they are read from indexes, not from the sessions' rows. */
+export const SITE_COUNTS_SQL = `SELECT
+  (SELECT count(*) FROM sessions WHERE site_id = @id) AS sessions,
+  (SELECT coalesce(sum(event_count), 0) FROM sessions WHERE site_id = @id) AS events,
+  (SELECT count(*) FROM follow WHERE site_id = @id) AS followed`;
+
 /** Read-only questions to the session store (status counters, browsing). */
 export class StoreQueries {
   constructor(private readonly db: Database.Database) {}
 
+  private siteCountsStatement: Database.Statement | null = null;
+
+  /** Read at every status update of a run: from indexes only (sessionEventCountIndexMigration). */
   siteCounts(siteId: number): { sessions: number; events: number; followed: number } {
-    return this.db
-      .prepare(`SELECT
-          (SELECT count(*) FROM sessions WHERE site_id = @id) AS sessions,
-          (SELECT coalesce(sum(event_count), 0) FROM sessions WHERE site_id = @id) AS events,
-          (SELECT count(*) FROM follow WHERE site_id = @id) AS followed`)
-      .get({ id: siteId }) as { sessions: number; events: number; followed: number };
+    this.siteCountsStatement ??= this.db.prepare(SITE_COUNTS_SQL);
+    return this.siteCountsStatement.get({ id: siteId }) as { sessions: number; events: number; followed: number };
   }
 
   outboxCounts(destination = 'elastic'): OutboxCounts {
