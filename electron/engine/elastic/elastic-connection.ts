@@ -9,10 +9,11 @@ let loading: Promise<typeof import('@elastic/elasticsearch')> | null = null;
 
 /**
  * The client's module, loaded once, on first use: a process that only extracts (or has no
- * destination yet) never pays for it. Loading it takes the thread ~50 ms (bundled; ~150 ms from
- * node_modules): the shipper starts loading it as a run starts ({@link preloadElasticClient}),
- * while the thread mostly waits for the site's first answers, rather than when the first batch is
- * ready to go and every millisecond of the thread is building documents.
+ * destination yet) never pays for it. Loading it takes the thread ~70 ms (bundled; ~150 ms from
+ * node_modules). It is not loaded ahead as a run starts: there it held up the run's first requests
+ * to the site, on the one thread everything waited for (bench phase 5, 8 alternating pairs twice:
+ * medians 3.27 / 3.67 s with the early load, 3.06 / 3.44 s without). Loaded when the first batch
+ * is ready, it overlaps the store writer thread parsing the report that batch came from.
  */
 function clientModule(): Promise<typeof import('@elastic/elasticsearch')> {
   // From node_modules, Node gives the CommonJS package's names; bundled (scripts/build-cli.ts), its
@@ -20,11 +21,6 @@ function clientModule(): Promise<typeof import('@elastic/elasticsearch')> {
   type Module = typeof import('@elastic/elasticsearch');
   loading ??= import('@elastic/elasticsearch').then((mod: Module) => (typeof mod.Client === 'function' ? mod : (mod as unknown as { default: Module }).default));
   return loading;
-}
-
-/** Starts loading the client's module now (see clientModule); a failure is the first request's to report. */
-export function preloadElasticClient() {
-  clientModule().catch(() => undefined);
 }
 
 /**

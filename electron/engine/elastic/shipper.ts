@@ -9,7 +9,7 @@ import { VERSION } from '../version.ts';
 import { sendBulk, type BulkAnswer } from './bulk-request.ts';
 import { dataStreamName } from './document.ts';
 import type { DestinationStore } from './destination-settings.ts';
-import { createElasticClient, describeElasticError, preloadElasticClient } from './elastic-connection.ts';
+import { createElasticClient, describeElasticError } from './elastic-connection.ts';
 import { defaultBuilderScript, InlineBatchSource, WorkerBatchSource, type BatchSource } from './batch-source.ts';
 import type { Batch } from './outbox-batches.ts';
 import { OutboxMarks } from './outbox-marks.ts';
@@ -102,8 +102,6 @@ export class Shipper implements PumpHost {
   start() {
     if (this.pump) return;
     this.pump = new ShippingPump(this, { follow: true });
-    // Once this tick's work (a run's first requests) is under way: see preloadElasticClient.
-    setImmediate(preloadElasticClient);
   }
 
   /** Stops at once: requests in flight are abandoned (their events stay pending, resent next time). */
