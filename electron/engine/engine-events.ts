@@ -66,7 +66,7 @@ export class EngineEvents {
   }
 
   // A site's status during a run, after each stretch of progress: paced like the outbox (its
-  // counters read all the site's sessions). Starts, ends and edits are published at once.
+  // counters read an index entry per session of the site). Starts, ends and edits are published at once.
   private readonly progressPacers = new Map<number, PacedPublisher>();
   publishProgress(siteId: number) {
     if (!this.wants('site-status')) return;
