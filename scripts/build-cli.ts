@@ -49,7 +49,9 @@ function withoutArrow(): Plugin {
       build.onResolve({ filter: /^apache-arrow(\/|$)/ }, (args) => ({ path: args.path, namespace: 'without-apache-arrow' }));
       build.onLoad({ filter: /.*/, namespace: 'without-apache-arrow' }, () => ({
         loader: 'js',
-        contents: `module.exports = new Proxy({}, { get(_, name) { throw new Error('apache-arrow is not part of this build (' + String(name) + '): the ES|QL Arrow helpers are not used.'); } });`,
+        // Symbols, `then` and `__esModule` are what module interop, awaiting and inspecting look
+        // at without using it: they read as absent; any other name throws.
+        contents: `module.exports = new Proxy({}, { get(_, name) { if (typeof name !== 'string' || name === 'then' || name === '__esModule') return undefined; throw new Error('apache-arrow is not part of this build (' + name + '): the ES|QL Arrow helpers are not used.'); } });`,
       }));
     },
   };

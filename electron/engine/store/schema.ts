@@ -302,7 +302,7 @@ export const eventSessionIdMigration: Migration = {
  * each status update of a run and once more as `run --once` ends; for a store of a million
  * sessions, gigabytes per update. With (site_id, event_count) indexed, the count and the sum read
  * the index only (a few pages per thousand sessions). Each session write updates one more index
- * entry.
+ * entry; building it reads the table once, at the upgrade.
  */
 export const sessionEventCountIndexMigration: Migration = {
   description: 'sessions event counts indexed',
