@@ -23,6 +23,9 @@ export const STORE_WRITER_ENTRY = join(ROOT, 'electron/engine/store/store-writer
 /** The opt-in batch builder thread's script (PRA_IC_SHIP_BUILDER=thread, see batch-source.ts). */
 const BATCH_BUILDER_ENTRY = join(ROOT, 'electron/engine/elastic/batch-builder-worker.ts');
 
+/** The plugin's name, and the namespace of the stand-in it makes (not a file: build.json leaves it out). */
+const WITHOUT_ARROW = 'without-apache-arrow';
+
 /**
  * What every esbuild bundle of the engine shares (this CLI, the benchmark's): ES modules for Node 20,
  * the store writer thread's script as an entry of its own, as in the app's build.
@@ -44,10 +47,10 @@ export const engineBundleBase = {
  */
 function withoutArrow(): Plugin {
   return {
-    name: 'without-apache-arrow',
+    name: WITHOUT_ARROW,
     setup(build) {
-      build.onResolve({ filter: /^apache-arrow(\/|$)/ }, (args) => ({ path: args.path, namespace: 'without-apache-arrow' }));
-      build.onLoad({ filter: /.*/, namespace: 'without-apache-arrow' }, () => ({
+      build.onResolve({ filter: /^apache-arrow(\/|$)/ }, (args) => ({ path: args.path, namespace: WITHOUT_ARROW }));
+      build.onLoad({ filter: /.*/, namespace: WITHOUT_ARROW }, () => ({
         loader: 'js',
         // Symbols, `then` and `__esModule` are what module interop, awaiting and inspecting look
         // at without using it: they read as absent; any other name throws.
@@ -96,7 +99,7 @@ export async function buildCli(outdir = CLI_OUT_DIR): Promise<CliBuild> {
     metafile: true,
   });
   const inputs = Object.keys(result.metafile.inputs)
-    .filter((input) => !input.startsWith('without-apache-arrow:')) // made by the plugin, not a file
+    .filter((input) => !input.startsWith(`${WITHOUT_ARROW}:`)) // made by the plugin, not a file
     .map((input) => relative(ROOT, join(process.cwd(), input)).split('\\').join('/'))
     .filter((input) => !input.startsWith('node_modules/') && !input.includes('/node_modules/'))
     .sort();
