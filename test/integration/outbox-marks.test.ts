@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { OutboxMarks } from '../../electron/engine/elastic/outbox-marks.ts';
 import { openSettingsDatabase } from '../../electron/engine/settings-db.ts';
 import { eventColumns, headerRow, SessionStore } from '../../electron/engine/store/session-store.ts';
-import { minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
+import { insertSite, minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const NOW = Math.floor(Date.now() / 1000);
@@ -16,10 +16,7 @@ const FULL = 2;
 function setUp() {
   const database = openSettingsDatabase(tempDir('pra-outbox-marks-'));
   const db = database.db;
-  const siteId = Number(
-    db.prepare(`INSERT INTO sites (name, host, client_id, enabled, initial_interval_seconds, poll_interval_seconds, timeout_seconds, created_at, updated_at)
-      VALUES ('M', 'm.example.com', 'c', 1, 86400, 300, 30, 'x', 'x')`).run().lastInsertRowid,
-  );
+  const siteId = insertSite(db, 'M', 'm.example.com');
   const events = Array.from({ length: 6 }, (_, i) => minimalEvent(i, NOW - 600 + i, 'Chat Message', `message ${i}`));
   new SessionStore(db, () => NOW).write({ id: siteId, host: 'm.example.com' }, [
     { lsid: 'lsid-marks', header: headerRow(minimalHeader('lsid-marks', NOW - 600, NOW - 60, '00:09:00')), events: eventColumns(events), follow: null },

@@ -11,7 +11,7 @@ import { MIGRATIONS, openSettingsDatabase, SCHEMA_VERSION } from '../../electron
 import { parseElementXml, type XmlElement } from '../../electron/engine/pra/xml-element.ts';
 import { eventColumns, headerRow, SessionStore, storedXml } from '../../electron/engine/store/session-store.ts';
 import { SITE_COUNTS_SQL, StoreQueries } from '../../electron/engine/store/store-queries.ts';
-import { minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
+import { insertSite, minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const HOUR = 3600;
@@ -21,10 +21,7 @@ const header = (lsid: string) => minimalHeader(lsid, NOW - 5 * HOUR, NOW - 4 * H
 const event = (ordinal: number) => minimalEvent(ordinal, NOW - 5 * HOUR + ordinal, 'Chat Message', `message ${ordinal}`);
 
 function addSite(db: ReturnType<typeof openDatabase>['db'], name = 'M'): number {
-  return Number(
-    db.prepare(`INSERT INTO sites (name, host, client_id, enabled, initial_interval_seconds, poll_interval_seconds, timeout_seconds, created_at, updated_at)
-      VALUES (?, 'm.example.com', 'c', 1, 86400, 300, 30, 'x', 'x')`).run(name).lastInsertRowid,
-  );
+  return insertSite(db, name, 'm.example.com');
 }
 
 /** A row an older version stored as the JSON of its tree: left as it was, and read by storedXml as XML of the same tree. */

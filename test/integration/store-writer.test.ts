@@ -22,7 +22,7 @@ import { storeReport, type ReportContext, type StoredReport } from '../../electr
 import { generateCorpus, REPORTING_NAMESPACES } from '../simulators/pra/index.ts';
 import { renderAccessSessionReport } from '../simulators/pra/report-xml.ts';
 import { completeSession } from '../simulators/pra/session-defaults.ts';
-import { minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
+import { insertSite, minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const NOW = Math.floor(Date.now() / 1000);
@@ -39,10 +39,7 @@ const part = (lsid: string, from: number, to: number, withHeader: boolean): Sess
 function setUp() {
   const dir = tempDir('pra-store-writer-');
   const database = openSettingsDatabase(dir);
-  const siteId = Number(
-    database.db.prepare(`INSERT INTO sites (name, host, client_id, enabled, initial_interval_seconds, poll_interval_seconds, timeout_seconds, created_at, updated_at)
-      VALUES ('W', 'w.example.com', 'c', 1, 86400, 300, 30, 'x', 'x')`).run().lastInsertRowid,
-  );
+  const siteId = insertSite(database.db, 'W', 'w.example.com');
   const site = { id: siteId, host: 'w.example.com' };
   const ordinals = (lsid: string) => (database.db.prepare('SELECT e.ordinal FROM events e JOIN sessions s ON s.id = e.session_id WHERE s.site_id = ? AND s.lsid = ? ORDER BY e.ordinal').pluck().all(siteId, lsid) as number[]);
   return { dir, database, site, ordinals, writer: new WorkerSessionWriter(dir) };

@@ -1,5 +1,6 @@
 // The smallest session header and event the session store accepts, for tests that write to it
 // directly (retention, migrations, the writer thread) rather than through a parsed report.
+import type Database from 'better-sqlite3';
 import type { SessionEvent, SessionHeader } from '../../electron/engine/pra/report-types.ts';
 import { openTagXml } from '../../electron/engine/pra/xml-element.ts';
 
@@ -16,4 +17,12 @@ export function minimalEvent(ordinal: number, timestamp: number, eventType = 'Se
     ordinal, timestamp, eventType, performedBy: null, destination: null, body,
     xml: openTagXml('event', { timestamp: String(timestamp), event_type: eventType }, true),
   };
+}
+
+/** A site row as the session store needs it (its id for the sessions' site_id), without the site service. */
+export function insertSite(db: Database.Database, name: string, host: string): number {
+  return Number(
+    db.prepare(`INSERT INTO sites (name, host, client_id, enabled, initial_interval_seconds, poll_interval_seconds, timeout_seconds, created_at, updated_at)
+      VALUES (?, ?, 'c', 1, 86400, 300, 30, 'x', 'x')`).run(name, host).lastInsertRowid,
+  );
 }
