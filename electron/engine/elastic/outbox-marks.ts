@@ -73,16 +73,12 @@ export class OutboxMarks {
   /** Writes if the lock is free at once; else tries again shortly (later if the write failed otherwise). */
   private tryWrite() {
     if (this.timer || this.queued === 0 || !this.db.open) return;
-    const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
-    this.db.pragma('busy_timeout = 0');
     try {
-      this.write();
+      withPragma(this.db, 'busy_timeout', 0, () => this.write());
     } catch (error) {
       const busy = (error as { code?: string }).code === 'SQLITE_BUSY';
       if (busy) this.retryIn(5);
       else this.failed(error);
-    } finally {
-      this.db.pragma(`busy_timeout = ${timeout}`);
     }
   }
 
@@ -110,24 +106,31 @@ export class OutboxMarks {
     // Elasticsearch answers 409 (its `_id` is deterministic) or rejects it again. A kill of the
     // process loses nothing: the WAL is in the file. This is the thread that also parses reports:
     // an fsync per answered request held it for ~0.5 ms each, ~80 times per 39,000 events.
-    const synchronous = this.db.pragma('synchronous', { simple: true }) as number;
-    this.db.pragma('synchronous = NORMAL');
-    try {
+    withPragma(this.db, 'synchronous', 'NORMAL', () =>
       this.db
         .transaction(() => {
           if (sent.length) this.statements.sent.run(now, JSON.stringify(sent));
           for (const f of rejected) this.statements.failed.run(f.reason, now, f.eventId);
           if (retry.length) this.statements.retry.run(now, JSON.stringify(retry));
         })
-        .immediate();
-    } finally {
-      this.db.pragma(`synchronous = ${synchronous}`);
-    }
+        .immediate(),
+    );
     // Only once written: a busy error above leaves them queued.
     this.sent = [];
     this.rejected = [];
     this.retry = [];
     this.why = null;
+  }
+}
+
+/** Runs `fn` with a connection setting changed, and sets it back as it was, whatever happens. */
+function withPragma(db: Database.Database, name: 'busy_timeout' | 'synchronous', value: number | string, fn: () => void) {
+  const before = db.pragma(name, { simple: true }) as number;
+  db.pragma(`${name} = ${value}`);
+  try {
+    fn();
+  } finally {
+    db.pragma(`${name} = ${before}`);
   }
 }
 
