@@ -48,6 +48,35 @@ describe('PRA client against the simulator (real TLS sockets)', () => {
     assert.equal(sim.tokensIssued(DEFAULT_CLIENT.clientId) - before, 1, 'one token for six requests from two clients');
   });
 
+  it('reads the client secret once for many requests, again after a failed read and after its reread interval', async () => {
+    let reads = 0;
+    let fail = false;
+    const getSecret = async () => {
+      reads++;
+      if (fail) throw new Error('the keychain is locked');
+      return DEFAULT_CLIENT.clientSecret;
+    };
+    const client = new PraClient(connect(sim), getSecret, new PraAccounts(), { retry: FAST_RETRY, secretRereadMs: 300 });
+    for (let i = 0; i < 4; i++) await collect(client.accessSessions({ lsids: ['a1'] }));
+    assert.equal(reads, 1, 'read as the client was made, then reused by four requests');
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    fail = true;
+    await assert.rejects(client.token(), /keychain is locked/);
+    assert.equal(reads, 2, 'read again once the interval passed');
+    fail = false;
+    await client.token();
+    assert.equal(reads, 3, 'a failed read is not kept: the next request reads again');
+    await client.token();
+    assert.equal(reads, 3);
+
+    // A client whose secret cannot be read, made and never used, leaves no unhandled rejection.
+    new PraClient(connect(sim), () => Promise.reject(new Error('no keychain')), new PraAccounts(), { retry: FAST_RETRY });
+    new PraClient(connect(sim), () => {
+      throw new Error('no keychain either');
+    }, new PraAccounts(), { retry: FAST_RETRY });
+    await new Promise((resolve) => setImmediate(resolve));
+  });
+
   it('filters: start_time returns sessions that began in the window, including in-progress ones; lsids returns those sessions', async () => {
     const client = new PraClient(connect(sim), async () => DEFAULT_CLIENT.clientSecret, new PraAccounts(), { retry: FAST_RETRY });
     const window = sessionsOf(await collect(client.accessSessions({ startTime: NOW - 3600, duration: 3600 })));
