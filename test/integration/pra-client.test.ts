@@ -48,7 +48,7 @@ describe('PRA client against the simulator (real TLS sockets)', () => {
     assert.equal(sim.tokensIssued(DEFAULT_CLIENT.clientId) - before, 1, 'one token for six requests from two clients');
   });
 
-  it('reads the client secret once for many requests, again after a failed read and after its reread interval', async () => {
+  it('reads the client secret once for many requests, again after its reread interval or a failed read', async () => {
     let reads = 0;
     let fail = false;
     const getSecret = async () => {
@@ -56,18 +56,25 @@ describe('PRA client against the simulator (real TLS sockets)', () => {
       if (fail) throw new Error('the keychain is locked');
       return DEFAULT_CLIENT.clientSecret;
     };
-    const client = new PraClient(connect(sim), getSecret, new PraAccounts(), { retry: FAST_RETRY, secretRereadMs: 300 });
+    const client = new PraClient(connect(sim), getSecret, new PraAccounts(), { retry: FAST_RETRY });
     for (let i = 0; i < 4; i++) await collect(client.accessSessions({ lsids: ['a1'] }));
     assert.equal(reads, 1, 'read as the client was made, then reused by four requests');
-    await new Promise((resolve) => setTimeout(resolve, 350));
+
+    reads = 0;
+    const rereading = new PraClient(connect(sim), getSecret, new PraAccounts(), { retry: FAST_RETRY, secretRereadMs: 0 });
+    for (let i = 0; i < 3; i++) await rereading.token();
+    assert.equal(reads, 4, 'once its interval has passed, each request reads it again');
+
+    reads = 0;
     fail = true;
-    await assert.rejects(client.token(), /keychain is locked/);
-    assert.equal(reads, 2, 'read again once the interval passed');
+    const locked = new PraClient(connect(sim), getSecret, new PraAccounts(), { retry: FAST_RETRY });
+    await assert.rejects(locked.token(), /keychain is locked/, "the read's failure is the request's");
+    assert.equal(reads, 1);
     fail = false;
-    await client.token();
-    assert.equal(reads, 3, 'a failed read is not kept: the next request reads again');
-    await client.token();
-    assert.equal(reads, 3);
+    await locked.token();
+    assert.equal(reads, 2, 'a failed read is not kept: the next request reads again');
+    await locked.token();
+    assert.equal(reads, 2);
 
     // A client whose secret cannot be read, made and never used, leaves no unhandled rejection.
     new PraClient(connect(sim), () => Promise.reject(new Error('no keychain')), new PraAccounts(), { retry: FAST_RETRY });

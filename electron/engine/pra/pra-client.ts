@@ -106,7 +106,8 @@ export class PraClient {
     this.downloadLimits = { ...DEFAULT_DOWNLOAD_LIMITS, ...options.downloadLimits };
     this.account = accounts.get(connection.host, connection.clientId);
     // The keychain answers while the TLS context below is built: a client is made to send requests.
-    void this.secret().catch(() => undefined); // a failure is thrown by the request that needs it
+    // A failed read is thrown by the request that needs the secret (secret() handles it meanwhile).
+    void this.secret();
     // One TLS context per client, handed to every connection: building it from the CA list (the
     // bundled roots, the OS store, the site's CA file) takes tens of milliseconds, and with
     // `Connection: close` every request is a new connection.
