@@ -20,6 +20,7 @@ import { sleep } from './rate-limiter.ts';
 import { parseAccessSessionListing, parseAccessSessionReport } from './report-parser.ts';
 import type { ReportItem, SessionSummary } from './report-types.ts';
 import type { AccessToken } from './token-cache.ts';
+import { RecentSecret } from './recent-secret.ts';
 import { trustedCertificates } from './tls-trust.ts';
 import { errorCode, isRetryableNetworkError, looksLikeHtml, networkProblem, oauthErrorCode, retryAfterMs, summarize } from './http-failures.ts';
 
@@ -62,9 +63,6 @@ export type AccessSessionQuery =
 
 export const REPORTING_PERMISSION = 'Allow Access to Access Session Reports and Recordings';
 
-/** How long a client uses the secret it read from the keychain before reading it again (PraClient.secret). */
-export const SECRET_REREAD_MS = 60_000;
-
 export interface PraClientOptions {
   retry?: Partial<RetryPolicy>;
   userAgent?: string;
@@ -72,7 +70,7 @@ export interface PraClientOptions {
   bodyLimits?: Partial<BodyLimits>;
   /** How slowly a downloaded file (a recording, a backup) may arrive (download-body.ts; tests make these small). */
   downloadLimits?: Partial<DownloadLimits>;
-  /** How long the secret read from the keychain is used before it is read again (default SECRET_REREAD_MS; tests make it small). */
+  /** How long the secret read from the keychain is used before it is read again (default SECRET_REREAD_MS of recent-secret.ts; tests make it small). */
   secretRereadMs?: number;
   /** Observes every HTTP exchange (for logs and tests). Never receives a secret or a token. */
   onExchange?: (info: { path: string; report?: string; status: number | null; error?: string; ms: number }) => void;
@@ -92,12 +90,12 @@ export class PraClient {
   private readonly bodyLimits: BodyLimits;
   /** For the callers that stream a file themselves (archive/, backup/) through pra/download-body.ts. */
   readonly downloadLimits: DownloadLimits;
-  /** The client secret as last read from the keychain, and when (see {@link secret}). */
-  private secretRead: { value: Promise<string>; at: number } | null = null;
+  /** The client secret, read from the keychain once in a while rather than before every request. */
+  private readonly secret: RecentSecret;
 
   constructor(
     readonly connection: PraConnection,
-    private readonly getSecret: () => Promise<string>,
+    getSecret: () => Promise<string>,
     accounts: PraAccounts,
     private readonly options: PraClientOptions = {},
   ) {
@@ -106,8 +104,9 @@ export class PraClient {
     this.downloadLimits = { ...DEFAULT_DOWNLOAD_LIMITS, ...options.downloadLimits };
     this.account = accounts.get(connection.host, connection.clientId);
     // The keychain answers while the TLS context below is built: a client is made to send requests.
-    // A failed read is thrown by the request that needs the secret (secret() handles it meanwhile).
-    void this.secret();
+    // A failed read is thrown by the request that needs the secret.
+    this.secret = new RecentSecret(getSecret, options.secretRereadMs);
+    void this.secret.get();
     // One TLS context per client, handed to every connection: building it from the CA list (the
     // bundled roots, the OS store, the site's CA file) takes tens of milliseconds, and with
     // `Connection: close` every request is a new connection.
@@ -141,32 +140,7 @@ export class PraClient {
 
   /** A token from the shared cache (fetched once, reused until shortly before expiry). */
   token(): Promise<AccessToken> {
-    return this.secret().then((secret) => this.account.tokens.get(secret, () => this.requestToken(secret)));
-  }
-
-  /**
-   * The client secret, read from the keychain at most once per SECRET_REREAD_MS. Every request
-   * asks for a token, and reading the secret for each was a D-Bus round trip to the keyring
-   * daemon: 2 ms when idle, 20–46 ms while extraction kept both cores busy (`npm run bench`), on
-   * the path of every report request. Read again after that time, so a secret edited while a
-   * long backfill runs is used from then on (the token cache notices the change); a failed read
-   * is not kept.
-   */
-  private secret(): Promise<string> {
-    const now = Date.now();
-    if (this.secretRead && now - this.secretRead.at < (this.options.secretRereadMs ?? SECRET_REREAD_MS)) return this.secretRead.value;
-    let value: Promise<string>;
-    try {
-      value = this.getSecret();
-    } catch (error) {
-      value = Promise.reject(error);
-    }
-    const read = { value, at: now };
-    this.secretRead = read;
-    read.value.catch(() => {
-      if (this.secretRead === read) this.secretRead = null;
-    });
-    return read.value;
+    return this.secret.get().then((secret) => this.account.tokens.get(secret, () => this.requestToken(secret)));
   }
 
   /**
