@@ -1,5 +1,4 @@
 import https from 'node:https';
-import tls from 'node:tls';
 import type { Readable } from 'node:stream';
 import got, { type Got, type Response } from 'got';
 import { HttpsProxyAgent } from 'hpagent';
@@ -21,7 +20,7 @@ import { parseAccessSessionListing, parseAccessSessionReport } from './report-pa
 import type { ReportItem, SessionSummary } from './report-types.ts';
 import type { AccessToken } from './token-cache.ts';
 import { RecentSecret } from './recent-secret.ts';
-import { trustedCertificates } from './tls-trust.ts';
+import { siteSecureContext } from './tls-trust.ts';
 import { errorCode, isRetryableNetworkError, looksLikeHtml, networkProblem, oauthErrorCode, retryAfterMs, summarize } from './http-failures.ts';
 
 /** How much of an error answer is read to quote it (it still tells its status when cut short). */
@@ -107,10 +106,10 @@ export class PraClient {
     // A failed read is thrown by the request that needs the secret.
     this.secret = new RecentSecret(getSecret, options.secretRereadMs);
     void this.secret.get();
-    // One TLS context per client, handed to every connection: building it from the CA list (the
-    // bundled roots, the OS store, the site's CA file) takes tens of milliseconds, and with
-    // `Connection: close` every request is a new connection.
-    const secureContext = tls.createSecureContext({ ca: trustedCertificates(connection.caFile) });
+    // One TLS context handed to every connection (with `Connection: close` each request is a new
+    // one), and shared with the other clients of the same trust: building it from the CA list (the
+    // bundled roots, the OS store, the site's CA file) takes tens of milliseconds.
+    const secureContext = siteSecureContext(connection.caFile);
     const timeoutMs = connection.timeoutSeconds * 1000;
     const agent = connection.proxyUrl
       ? new HttpsProxyAgent({ proxy: connection.proxyUrl, keepAlive: false, secureContext })

@@ -10,7 +10,7 @@ import { CredentialsRejectedError, PermissionDeniedError, PraError, ReportError 
 import type { PraAccounts } from './pra-accounts.ts';
 import { PraClient, REPORTING_PERMISSION, type PraClientOptions, type PraConnection } from './pra-client.ts';
 import { networkProblem } from './http-failures.ts';
-import { describeTlsProblem, trustedCertificates } from './tls-trust.ts';
+import { describeTlsProblem, siteSecureContext } from './tls-trust.ts';
 
 /** Clock difference beyond which the clock step fails. */
 const MAX_CLOCK_SKEW_SECONDS = 120;
@@ -115,12 +115,12 @@ export function splitHost(host: string): { hostname: string; port: number } {
  * issuer and dates; then verifies the chain and the name as the API client will.
  */
 async function checkTls(connection: PraConnection, hostname: string, port: number): Promise<string> {
-  const ca = trustedCertificates(connection.caFile);
+  const secureContext = siteSecureContext(connection.caFile);
   const socket = connection.proxyUrl ? await tunnel(connection.proxyUrl, hostname, port, connection.timeoutSeconds) : undefined;
   let pending: TLSSocket | undefined;
   const secure = await withTimeout(
     new Promise<TLSSocket>((resolve, reject) => {
-      pending = tls.connect({ host: hostname, port, socket, ca, rejectUnauthorized: false, servername: isIP(hostname) ? undefined : hostname });
+      pending = tls.connect({ host: hostname, port, socket, secureContext, rejectUnauthorized: false, servername: isIP(hostname) ? undefined : hostname });
       pending.once('secureConnect', () => resolve(pending!));
       pending.once('error', reject);
     }),

@@ -1,16 +1,33 @@
 import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
 import { defaultCertificates, osStoreName, systemStoreReadable } from '../tls/trust-store.ts';
 import { PraError } from './errors.ts';
 
 /**
- * What a site's TLS connection trusts: this computer's default trust (tls/trust-store.ts: bundled
- * roots, the OS store, NODE_EXTRA_CA_CERTS) plus the site's own CA file, which is *added* and never
- * replaces the default trust.
+ * The TLS context of a site's connections. What they trust: this computer's default trust
+ * (tls/trust-store.ts: bundled roots, the OS store, NODE_EXTRA_CA_CERTS) plus the site's own CA
+ * file, which is *added* and never replaces the default trust.
+ *
+ * Shared by every client that trusts the same: OpenSSL parses each of the ~150 certificates when a
+ * context is built (~25 ms of CPU), and the app makes a client for every pass of every site, every
+ * site test, archive pass and backup. Keyed by the CA file's text, read each time: a file replaced
+ * on disk gets a context of its own. The default trust is read once per process
+ * (tls/trust-store.ts), so it is not part of the key.
  */
-export function trustedCertificates(caFile: string | null): string[] {
-  if (!caFile) return defaultCertificates();
-  return [...defaultCertificates(), readCaFile(caFile)];
+export function siteSecureContext(caFile: string | null): tls.SecureContext {
+  const own = caFile ? readCaFile(caFile) : '';
+  let context = secureContexts.get(own);
+  if (context === undefined) {
+    // One per CA file in use: more means files keep changing; start over rather than grow.
+    if (secureContexts.size >= MAX_SECURE_CONTEXTS) secureContexts.clear();
+    context = tls.createSecureContext({ ca: own === '' ? defaultCertificates() : [...defaultCertificates(), own] });
+    secureContexts.set(own, context);
+  }
+  return context;
 }
+
+const secureContexts = new Map<string, tls.SecureContext>();
+const MAX_SECURE_CONTEXTS = 16;
 
 /** The PEM text of a CA file setting, or a PraError saying what to fix. */
 export function readCaFile(caFile: string): string {
