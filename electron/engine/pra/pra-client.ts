@@ -102,8 +102,8 @@ export class PraClient {
     this.bodyLimits = { ...DEFAULT_BODY_LIMITS, ...options.bodyLimits };
     this.downloadLimits = { ...DEFAULT_DOWNLOAD_LIMITS, ...options.downloadLimits };
     this.account = accounts.get(connection.host, connection.clientId);
-    // The keychain answers while the TLS context below is built: a client is made to send requests.
-    // A failed read is thrown by the request that needs the secret.
+    // Asked now (a client is made to send requests): the keychain answers while the first client
+    // of a process builds the TLS context below. A failed read is thrown by the request that needs it.
     this.secret = new RecentSecret(getSecret, options.secretRereadMs);
     void this.secret.get();
     // One TLS context handed to every connection (with `Connection: close` each request is a new
