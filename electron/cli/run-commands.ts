@@ -28,7 +28,7 @@ export function registerRunCommands(program: Command, global: () => GlobalOption
     .option('--wait', 'if another process (the app, pra-ic run or ui) is using the data folder, wait for it to end instead of refusing (exit 75)')
     .action(async (o: { once?: boolean; site?: string; wait?: boolean }) => {
       if (o.site !== undefined && !o.once) throw new Error('--site goes with --once; without it every enabled site runs on its schedule.');
-      const { engine, close } = await openLockedEngine(global(), { wait: o.wait });
+      const { engine, close } = await openLockedEngine(global(), { wait: o.wait, extracts: true });
       const printer = progressPrinter();
       // Only what it prints: the outbox's and the archive's counts are not computed for it.
       const unsubscribe = engine.onEvent((e) => printer.onEvent(e), ['site-status']);

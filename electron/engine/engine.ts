@@ -33,6 +33,7 @@ import { getRetentionDays, pruneExpired, setRetentionDays } from './store/retent
 import { StoreQueries } from './store/store-queries.ts';
 import { limitHeapGrowth } from './heap-growth.ts';
 import { InlineSessionWriter, WorkerSessionWriter, type SessionWriter } from './store/store-writer.ts';
+import type { EarlyWriterThread } from './store/store-writer-thread.ts';
 import { USER_AGENT } from './version.ts';
 
 export interface EngineOptions {
@@ -60,6 +61,12 @@ export interface EngineOptions {
    * of its own and passes its URL here. 'inline': store on the engine's thread instead.
    */
   storeWriterScript?: URL | 'inline';
+  /**
+   * The store writer thread, started before the engine was made (`pra-ic run` starts it while the
+   * engine's modules load; see EarlyWriterThread). Used if it was started for the same folder and
+   * script; let go otherwise.
+   */
+  storeWriterThread?: EarlyWriterThread;
   /** Test hooks: the archive's share of each account's hourly budget, and how often a paused archive looks at its folder. */
   archiveBudget?: { share?: number; perHour?: number };
   archiveResumeCheckMs?: number;
@@ -114,13 +121,19 @@ export class Engine {
       undeliveredSources: [(siteId) => [{ kind: 'archive-pending', count: this.archiver.pendingSessions(siteId) }]],
     });
     this.store = new SessionStore(this.database.db);
+    if (options.storeWriterScript === 'inline') void options.storeWriterThread?.terminate();
     this.writer =
       options.storeWriterScript === 'inline'
         ? new InlineSessionWriter(this.store)
-        : new WorkerSessionWriter(dataDir, options.storeWriterScript, {
-            store: this.store,
-            onFallback: (reason) => this.logger.warn('store', `The store writer thread could not start (${reason}); sessions are stored on the main thread instead, more slowly.`),
-          });
+        : new WorkerSessionWriter(
+            dataDir,
+            options.storeWriterScript,
+            {
+              store: this.store,
+              onFallback: (reason) => this.logger.warn('store', `The store writer thread could not start (${reason}); sessions are stored on the main thread instead, more slowly.`),
+            },
+            options.storeWriterThread,
+          );
     this.queries = new StoreQueries(this.database.db);
     this.accounts = new PraAccounts({ limits: options.praLimits });
     this.scheduler = new Scheduler({

@@ -4,6 +4,8 @@ import type { ThreadError } from './writer-errors.ts';
 
 /** Messages to the store writer thread (store-writer-worker.ts), applied in order. */
 export type WriterRequest =
+  /** First: open the connection (the database is migrated by then); answered `ready`. */
+  | { kind: 'open' }
   | { kind: 'write'; id: number; stream: number; site: { id: number; host: string }; writes: SessionWrite[] }
   | { kind: 'end-stream'; stream: number }
   /** A report to parse and store there (WorkerSessionWriter.pullReport); its body follows in chunks. */

@@ -22,14 +22,22 @@ const MAX_GROUP = 8;
 
 const port = parentPort!;
 // A development run of the app: this thread's better-sqlite3 must load its Electron build too
-// (the addon is loaded by the first `new Database`, below).
+// (the addon is loaded by the first `new Database`, in open()).
 redirectNativeAddonsFromEnv(process);
-// The engine's connection has already migrated the file (it opens it before it starts this thread):
-// this open does not migrate.
-const database = openDatabase((workerData as { dataDir: string }).dataDir, { migrations: null });
+// Opened when the engine says so (the first message), not as the thread starts: the thread may be
+// started before the engine exists (store-writer-thread.ts), and the engine's connection migrates
+// the file first, so this open does not migrate.
+let database: ReturnType<typeof openDatabase> | undefined;
 // The same refusal rule as on the main thread: once a write of a report fails, its later writes are
 // refused, never applied.
-const writer = new InlineSessionWriter(new SessionStore(database.db));
+let writer!: InlineSessionWriter;
+
+function open() {
+  const opened = openDatabase((workerData as { dataDir: string }).dataDir, { migrations: null });
+  database = opened;
+  writer = new InlineSessionWriter(new SessionStore(opened.db));
+  port.postMessage({ kind: 'ready' } satisfies WriterReply);
+}
 
 /** The next message already waiting, taken now instead of as its own event. */
 const waiting = () => receiveMessageOnPort(port)?.message as WriterRequest | undefined;
@@ -50,7 +58,7 @@ port.on('message', (request: WriterRequest) => {
       }
       writer.writeTogether(group).forEach((outcome, i) => port.postMessage(reply(group[i]!.id, outcome)));
     } else if (next.kind === 'close') {
-      database.close();
+      database?.close();
       port.close();
       return;
     } else {
@@ -63,6 +71,9 @@ port.on('message', (request: WriterRequest) => {
 /** Everything but writes (grouped above) and close. */
 function handle(request: Exclude<WriterRequest, { kind: 'write' | 'close' }>) {
   switch (request.kind) {
+    case 'open':
+      open();
+      break;
     case 'end-stream':
       writer.endStream(request.stream);
       break;
@@ -94,8 +105,6 @@ function startReport(id: number, context: ReportContext, noDataTexts: string[]) 
     (error) => port.postMessage({ kind: 'report-done', id, ok: false, error: error instanceof BodyFailedError ? null : toThreadError(error), ...totals } satisfies WriterReply),
   ).finally(() => reports.delete(id));
 }
-
-port.postMessage({ kind: 'ready' } satisfies WriterReply);
 
 function reply(id: number, outcome: WriteOutcome): WriterReply {
   if (outcome.ok) return { kind: 'answer', id, ok: true, added: outcome.added };

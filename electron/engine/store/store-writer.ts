@@ -1,12 +1,13 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ReportContext, StoredReport, StoringTotals } from './report-storing.ts';
 import type { SessionStore, SessionWrite } from './session-store.ts';
 import type { WriterReply, WriterRequest } from './store-writer-protocol.ts';
-import { startScriptWorker } from '../script-worker.ts';
+import { defaultWorkerScript, startWriterThread, type EarlyWriterThread } from './store-writer-thread.ts';
 import { ENDED, ReportInFlight } from './report-in-flight.ts';
 import { StoreWriteError, WriteRefusedError } from './writer-errors.ts';
 
 export { StoreWriteError, WriteRefusedError } from './writer-errors.ts';
+export { defaultWorkerScript } from './store-writer-thread.ts';
 
 /**
  * Where extraction hands what it parsed. `write` resolves with the number of new events once the
@@ -29,19 +30,6 @@ export interface SessionWriter {
   /** Waits for what was handed over, then releases the writer. */
   close(): Promise<void>;
 }
-
-/**
- * The writer's JavaScript heap. It holds the report being parsed (a slice of text, the open
- * session), a few commits (each ~500 events of strings) and one session header, so V8's defaults
- * (up to 16 MB per young semi-space, an old generation allowed to grow to gigabytes before it is
- * collected hard) would only let garbage pile up: when the thread only stored, a 4 MB young
- * generation took ~15–45 MB off the benchmark's peak RSS at the same speed, and 2 MB another ~4 MB.
- * Since it parses too, 2 MB made its collector run for ~12 % of its time (0.4 s in bench phase 5):
- * 8 MB, end to end 3.21-3.30 s against 3.32-3.51 s, at a peak RSS of 183-189 MB. The old
- * generation leaves room for a header of tens of megabytes (a session with ~100,000 shell
- * recordings).
- */
-const WRITER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
 
 let streams = 0;
 /** A process-wide unique stream id. */
@@ -148,6 +136,8 @@ export class WorkerSessionWriter implements SessionWriter {
     private readonly dataDir: string,
     private readonly script: URL = defaultWorkerScript(),
     private readonly fallback?: { store: SessionStore; onFallback(reason: string): void },
+    /** A thread started ahead for this writer (`pra-ic run`): its first worker, if it suits and is still alive. */
+    private early: EarlyWriterThread | null = null,
   ) {}
 
   write(stream: number, site: { id: number; host: string }, writes: SessionWrite[]): Promise<number> {
@@ -237,6 +227,8 @@ export class WorkerSessionWriter implements SessionWriter {
   async close() {
     if (this.closed) return;
     this.closed = true;
+    await this.early?.terminate();
+    this.early = null;
     const worker = this.worker;
     if (!worker) return;
     // The worker answers the writes in flight, closes its connection (checkpointing the WAL) and exits.
@@ -252,8 +244,7 @@ export class WorkerSessionWriter implements SessionWriter {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const options = { workerData: { dataDir: this.dataDir }, resourceLimits: WRITER_HEAP };
-    const worker = startScriptWorker(this.script, options);
+    const worker = this.adoptEarly() ?? startWriterThread(this.dataDir, this.script);
     worker.on('message', (reply: WriterReply) => {
       if (reply.kind === 'ready') {
         this.started = true;
@@ -284,6 +275,31 @@ export class WorkerSessionWriter implements SessionWriter {
     worker.on('error', (error) => fail(new StoreWriteError(`the store writer stopped: ${error.message}`, undefined)));
     worker.on('exit', (code) => fail(new StoreWriteError(`the store writer stopped (exit code ${code})`, undefined)));
     this.worker = worker;
+    // The thread opens its connection now: the engine's has migrated the database (it does so
+    // before it makes this writer), which a thread started ahead of the engine could not wait for.
+    worker.postMessage({ kind: 'open' } satisfies WriterRequest);
+    return worker;
+  }
+
+  /**
+   * The thread started ahead, if it was started for this folder and script and is still alive
+   * (one that failed meanwhile is let go: a thread of our own is started instead, and its failure,
+   * if it fails too, is handled as usual). Referenced from now on, as a thread just started is.
+   */
+  private adoptEarly(): Worker | null {
+    const early = this.early;
+    this.early = null;
+    if (!early) return null;
+    if (!early.suits(this.dataDir, this.script)) {
+      void early.terminate();
+      return null;
+    }
+    const { worker, error, exitCode } = early.adopt();
+    if (error !== null || exitCode !== null) {
+      void worker.terminate();
+      return null;
+    }
+    worker.ref();
     return worker;
   }
 
@@ -320,16 +336,4 @@ interface Waiter {
   writes: SessionWrite[] | null;
   resolve: (added: number) => void;
   reject: (error: Error) => void;
-}
-
-/**
- * The worker's script next to this module: store-writer-worker.ts when the engine runs from its
- * sources (tests, the CLI under tsx). A bundle (the desktop app, the benchmark) builds the worker
- * as an entry of its own and passes its URL instead.
- */
-export function defaultWorkerScript(): URL {
-  if (!import.meta.url.endsWith('.ts')) {
-    throw new Error('the store writer worker was not given: a bundle of the engine must build store-writer-worker.ts as an entry and pass its URL (EngineOptions.storeWriterScript)');
-  }
-  return new URL('./store-writer-worker.ts', import.meta.url);
 }
