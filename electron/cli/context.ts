@@ -64,9 +64,11 @@ export async function openLockedEngine(
     wait: options.wait,
     onWaiting: (busy) => process.stderr.write(`Waiting: ${busy.pid === null ? 'another process' : `process ${busy.pid}`} is using the data folder ${dataDir}…\n`),
   });
-  // A command that extracts starts the store writer thread now, on the other core, while the
-  // engine's modules load on this one (~0.1 s each, one after the other otherwise).
+  // A command that extracts starts the store writer thread now, on the other core, and opens the
+  // way to the keychain (its sites' secrets are read first), while the engine's modules load on this
+  // one: ~0.1 s each, one after the other otherwise.
   const early = options.extracts ? await startEarlyWriter(dataDir) : undefined;
+  if (options.extracts) void import('../engine/secrets/keytar-secret-store.ts').then((keychain) => keychain.warmUpKeychain());
   let engine: Engine;
   try {
     engine = await engineOn(dataDir, global, { storeWriterThread: early, ...extra });

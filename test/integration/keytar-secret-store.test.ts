@@ -171,4 +171,14 @@ describe('KeytarSecretStore without a keychain', { skip: process.platform !== 'l
     assert.match(error.message, /^The OS keychain is not available \(on Linux: a Secret Service such as gnome-keyring must be running and unlocked\)/);
     assert.doesNotMatch(error.message, /do-not-show-me/);
   });
+
+  it('warming up (pra-ic run, while the engine loads) does not fail: the first real read says what is wrong', async () => {
+    const script = `
+      import { warmUpKeychain, KeytarSecretStore } from ${JSON.stringify(path.resolve('electron/engine/secrets/keytar-secret-store.ts'))};
+      console.log(JSON.stringify(await warmUpKeychain()) ?? 'undefined');
+      await new KeytarSecretStore().get('test-no-keychain/x').then(() => console.log('READ'), (error) => console.log(error.name));`;
+    const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/pra-ic-test-bus', DISPLAY: '' };
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env, timeout: 30_000 });
+    assert.deepEqual(stdout.trim().split('\n').slice(-2), ['undefined', new KeychainError('').name]);
+  });
 });

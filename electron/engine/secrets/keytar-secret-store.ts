@@ -35,6 +35,23 @@ let loaded: Promise<Keytar> | undefined;
  */
 let queue: Promise<unknown> = Promise.resolve();
 
+/**
+ * Opens the way to the keychain ahead of the first read: loads keytar and asks it for an account
+ * no secret is ever stored under (account names all begin with an install id and a slash, see
+ * secretAccounts). The first keychain call of a process pays for keytar's loading and, on Linux, a
+ * D-Bus connection and a Secret Service session: 40-80 ms measured, which `pra-ic run` used to
+ * wait for before its first request to a site; warmed while the engine loads, the first real read
+ * takes a few ms. Reads nothing; a failure is ignored here (the real read reports it).
+ */
+export function warmUpKeychain(service: string = SECRET_SERVICE): Promise<void> {
+  return new KeytarSecretStore(service).get(WARM_UP_ACCOUNT).then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
+const WARM_UP_ACCOUNT = 'warm-up';
+
 function loadKeytar(): Promise<Keytar> {
   loaded ??= import('keytar').then((mod) => ((mod as { default?: Keytar }).default ?? mod) as Keytar);
   return loaded;
