@@ -151,6 +151,8 @@ export class Engine {
         if (!this.scheduler.isRunning(id)) this.archiver?.requestPass([id]);
       },
       describeStorageError: (error) => describeStorageError(error, dataDir),
+      // The shipper's client is made while the first sessions are parsed, not once their batch is ready.
+      onReportStreaming: () => this.shipper.prepare(),
       onProgress: (p) => {
         this.progress.set(p.siteId, p);
         this.events.publishProgress(p.siteId);

@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Engine } from '../../electron/engine/engine.ts';
+import { KeytarSecretStore } from '../../electron/engine/secrets/keytar-secret-store.ts';
+import type { SecretStore } from '../../electron/engine/secrets/secret-store.ts';
 import type { Engine as EngineType } from '../../electron/engine/engine.ts';
 import { startElasticsearchSimulator, type ElasticsearchSimulator } from '../simulators/elasticsearch/index.ts';
 import { createManualClock, DEFAULT_CLIENT, generateCorpus, startPraSimulator, type PraSimulator, type SimSession } from '../simulators/pra/index.ts';
@@ -65,6 +67,33 @@ describe('pipelined shipping into the Elasticsearch simulator', () => {
     }
   });
 
+  it('the requests in flight share one client: the keychain is read once for it, only for the secret its sign-in uses', async () => {
+    es.reset();
+    // The real keychain, its reads counted.
+    const keychain = new KeytarSecretStore();
+    const reads: string[] = [];
+    const secrets: SecretStore = {
+      get: (account) => (reads.push(account), keychain.get(account)),
+      set: (account, secret) => keychain.set(account, secret),
+      delete: (account) => keychain.delete(account),
+      accounts: (prefix) => keychain.accounts(prefix),
+    };
+    const engine = newEngine({ secrets, shipLimits: { ...FAST.shipLimits, maxDocs: 20, maxInFlight: 3 } });
+    try {
+      await setUp(engine, pra, es);
+      reads.length = 0; // saving the destination reads the keychain too
+      await engine.runNow(); // extract only: the outbox holds everything (the client may be made meanwhile)
+      const outcome = await engine.shipper.drain();
+      assert.equal(outcome.sent, total());
+      assert.ok(es.bulkRequests.length >= 3, 'several requests, the first ones in flight together');
+      // One client for them all (each made its own before: the API key and the password, three times).
+      const elastic = reads.filter((account) => account.includes('/elastic/'));
+      assert.deepEqual(elastic.map((account) => account.split('/').slice(1).join('/')), ['elastic/api_key']);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('run --once: the batches in flight when extraction ends are not sent again, and the count covers the whole run', async () => {
     es.reset();
     // Latency keeps a request in flight at any moment of the run, as with a real cluster, and a slow
@@ -86,6 +115,33 @@ describe('pipelined shipping into the Elasticsearch simulator', () => {
       es.setBulkLatency(0);
       await engine.close();
     }
+  });
+
+  it('the client is made while a run\'s first sessions are parsed, before its first bulk: not for a site that has nothing', async () => {
+    const empty = await startPraSimulator({ now: clock.now, sessions: [] });
+    for (const [site, expected] of [[empty, 'none'], [pra, 'before the first bulk']] as const) {
+      es.reset();
+      const engine = newEngine();
+      const prepared: number[] = [];
+      const prepare = engine.shipper.prepare.bind(engine.shipper);
+      engine.shipper.prepare = () => (prepared.push(Date.now()), prepare());
+      try {
+        await setUp(engine, site, es);
+        const { sites } = await engine.runOnce();
+        assert.equal(sites[0]!.ok, true, sites[0]!.error);
+        if (expected === 'none') {
+          assert.deepEqual(prepared, [], 'reports without sessions (a few hundred bytes each) do not make it');
+          assert.equal(es.bulkRequests.length, 0);
+        } else {
+          assert.ok(prepared.length >= 1, 'made ahead');
+          assert.ok(prepared[0]! <= es.bulkRequests[0]!.at.getTime(), 'before the first bulk arrived');
+          assert.equal(es.count(STREAM), total());
+        }
+      } finally {
+        await engine.close();
+      }
+    }
+    await empty.close();
   });
 
   it('a listener of sites\' status only (pra-ic run) gets only those, and the outbox is not counted for it; a listener of everything gets the counts', async () => {

@@ -15,7 +15,7 @@ let loading: Promise<typeof import('@elastic/elasticsearch')> | null = null;
  * medians 3.27 / 3.67 s with the early load, 3.06 / 3.44 s without). Loaded when the first batch
  * is ready, it overlaps the store writer thread parsing the report that batch came from.
  */
-function clientModule(): Promise<typeof import('@elastic/elasticsearch')> {
+export function clientModule(): Promise<typeof import('@elastic/elasticsearch')> {
   // From node_modules, Node gives the CommonJS package's names; bundled (scripts/build-cli.ts), its
   // chunk has the package's exports as its default export only.
   type Module = typeof import('@elastic/elasticsearch');

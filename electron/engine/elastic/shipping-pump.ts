@@ -130,6 +130,8 @@ export class ShippingPump {
         const batch = await this.nextBatch(maxInFlight * maxBytes);
         if (!batch || this.aborted) break;
         this.launch(batch);
+        // The request goes out before the next batch is built (building is synchronous, ~20-30 ms).
+        await new Promise((resolve) => setImmediate(resolve));
       }
       if (this.aborted) break;
       if (this.inFlight.size > 0) {

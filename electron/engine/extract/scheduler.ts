@@ -28,6 +28,8 @@ export interface SchedulerDeps {
   onSiteChanged(siteId: number): void;
   /** A stretch of a run's progress (every few thousand events: the listener paces what it publishes). */
   onProgress?(progress: ExtractionProgress): void;
+  /** A site's report is bringing sessions (see ExtractDeps.onReportStreaming). */
+  onReportStreaming?(siteId: number): void;
   /** The words for a storage failure (the data folder's disk is full, a damaged database); null for any other error. */
   describeStorageError?(error: unknown): string | null;
 }
@@ -164,6 +166,7 @@ export class Scheduler {
         writer: this.deps.writer,
         logger,
         signal: this.abort.signal,
+        onReportStreaming: () => this.deps.onReportStreaming?.(site.id),
         onProgress: (progress) => {
           // Behind by more than two poll intervals: this run is catching up, not just polling.
           const behind = progress.target - progress.cursor > 2 * site.pollIntervalSeconds;

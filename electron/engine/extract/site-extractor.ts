@@ -67,6 +67,12 @@ export interface ExtractDeps {
   logger: Logger;
   signal?: AbortSignal;
   onProgress?: (progress: ExtractionProgress) => void;
+  /**
+   * A report is bringing sessions (its body passed what a report without any would hold), to the
+   * writer thread: this thread has little to do until they are stored, and the site's token and
+   * first requests no longer wait for it or for the keychain.
+   */
+  onReportStreaming?: () => void;
   /** Local clock, Unix seconds. */
   now?: () => number;
 }
@@ -173,10 +179,22 @@ async function pull(
   try {
     if (writer.pullReport && (await writer.parsesReports?.())) {
       const { body, noDataTexts } = await client.openAccessSessions(query, signal);
-      return await writer.pullReport(body, noDataTexts, context, totals, onProgress);
+      return await writer.pullReport(deps.onReportStreaming ? announced(body, deps.onReportStreaming) : body, noDataTexts, context, totals, onProgress);
     }
     return await storeReport(client.accessSessions(query, signal), writer, context, totals, onProgress);
   } finally {
     writer.endStream(context.stream);
+  }
+}
+
+/** Bytes of a report body beyond which it holds sessions: an empty report or a "no data" error is a few hundred. */
+const STREAMING_BYTES = 16 * 1024;
+
+/** The body as it is, calling `onStreaming` once, when it has brought more than STREAMING_BYTES. */
+async function* announced(body: AsyncIterable<Uint8Array>, onStreaming: () => void): AsyncGenerator<Uint8Array> {
+  let bytes = 0;
+  for await (const chunk of body) {
+    if (bytes <= STREAMING_BYTES && (bytes += chunk.length) > STREAMING_BYTES) onStreaming();
+    yield chunk;
   }
 }
