@@ -67,8 +67,11 @@ export async function openLockedEngine(
   // A command that extracts starts the store writer thread now, on the other core, and opens the
   // way to the keychain (its sites' secrets are read first), while the engine's modules load on this
   // one: ~0.1 s each, one after the other otherwise.
-  const early = options.extracts ? await startEarlyWriter(dataDir) : undefined;
-  if (options.extracts) void import('../engine/secrets/keytar-secret-store.ts').then((keychain) => keychain.warmUpKeychain());
+  let early: Awaited<ReturnType<typeof startEarlyWriter>> | undefined;
+  if (options.extracts) {
+    early = await startEarlyWriter(dataDir);
+    void import('../engine/secrets/keytar-secret-store.ts').then((keychain) => keychain.warmUpKeychain());
+  }
   let engine: Engine;
   try {
     engine = await engineOn(dataDir, global, { storeWriterThread: early, ...extra });

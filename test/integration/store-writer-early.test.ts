@@ -48,6 +48,17 @@ function engineSide(dir: string, early: EarlyWriterThread | null) {
   return { database, site, writer, fallbacks, events, workerOf: () => (writer as unknown as { worker: Worker | null }).worker };
 }
 
+/** Runs `body` on an engine side (engineSide), then closes its writer and database whatever happens. */
+async function withEngineSide(dir: string, early: EarlyWriterThread, body: (side: ReturnType<typeof engineSide>) => Promise<void>) {
+  const side = engineSide(dir, early);
+  try {
+    await body(side);
+  } finally {
+    await side.writer.close();
+    side.database.close();
+  }
+}
+
 describe('the store writer thread started ahead of the engine', () => {
   it('starts before the folder holds a database, opens it only once adopted (after the migrations), and stores', async () => {
     const dir = tempDir('pra-early-writer-');
@@ -57,56 +68,42 @@ describe('the store writer thread started ahead of the engine', () => {
     // no tables (or no file) here, fail, and the writes would go to the fallback.
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(existsSync(path.join(dir, 'settings.db')), false, 'the thread has not opened (or created) the database');
-    const side = engineSide(dir, early);
-    try {
+    await withEngineSide(dir, early, async (side) => {
       assert.equal(await side.writer.write(newStream(), side.site, [session('a', 3), session('b', 2)]), 5);
       assert.equal(side.events(), 5);
       assert.deepEqual(side.fallbacks, []);
       assert.equal(side.workerOf(), early.worker, 'the early thread is the one that wrote');
-    } finally {
-      await side.writer.close();
-      side.database.close();
-    }
+    });
   });
 
   it('a thread started for another folder is let go (it exits) and the writer starts its own', async () => {
     const early = startEarly(tempDir('pra-early-other-'));
     const exited = once(early.worker, 'exit');
-    const side = engineSide(tempDir('pra-early-writer-'), early);
-    try {
+    await withEngineSide(tempDir('pra-early-writer-'), early, async (side) => {
       assert.equal(await side.writer.write(newStream(), side.site, [session('c', 4)]), 4);
       await exited;
       assert.notEqual(side.workerOf(), early.worker);
       assert.deepEqual(side.fallbacks, []);
-    } finally {
-      await side.writer.close();
-      side.database.close();
-    }
+    });
   });
 
   it('a thread that stopped before it was adopted is replaced by a new one, not taken for a runtime that cannot start threads', async () => {
     const dir = tempDir('pra-early-writer-');
     const early = startEarly(dir);
     await early.worker.terminate();
-    const side = engineSide(dir, early);
-    try {
+    await withEngineSide(dir, early, async (side) => {
       assert.equal(await side.writer.write(newStream(), side.site, [session('d', 2)]), 2);
       assert.notEqual(side.workerOf(), early.worker);
       assert.deepEqual(side.fallbacks, [], 'no fallback to this thread');
-    } finally {
-      await side.writer.close();
-      side.database.close();
-    }
+    });
   });
 
   it('a writer closed before it wrote anything stops the early thread', async () => {
     const dir = tempDir('pra-early-writer-');
     const early = startEarly(dir);
     const exited = once(early.worker, 'exit');
-    const side = engineSide(dir, early);
-    await side.writer.close();
+    await withEngineSide(dir, early, async () => {}); // closes the writer, unused
     await exited;
-    side.database.close();
   });
 
   it('nobody adopts it: the process still ends by itself', async () => {

@@ -12,8 +12,9 @@ let loading: Promise<typeof import('@elastic/elasticsearch')> | null = null;
  * destination yet) never pays for it. Loading it takes the thread ~70 ms (bundled; ~150 ms from
  * node_modules). It is not loaded ahead as a run starts: there it held up the run's first requests
  * to the site, on the one thread everything waited for (bench phase 5, 8 alternating pairs twice:
- * medians 3.27 / 3.67 s with the early load, 3.06 / 3.44 s without). Loaded when the first batch
- * is ready, it overlaps the store writer thread parsing the report that batch came from.
+ * medians 3.27 / 3.67 s with the early load, 3.06 / 3.44 s without). Loaded as the shipper's
+ * client is made, once a report brings sessions (Shipper.prepare), it overlaps the store writer
+ * thread parsing them, and the first batch finds the client ready.
  */
 export function clientModule(): Promise<typeof import('@elastic/elasticsearch')> {
   // From node_modules, Node gives the CommonJS package's names; bundled (scripts/build-cli.ts), its

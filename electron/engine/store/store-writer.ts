@@ -7,7 +7,6 @@ import { ENDED, ReportInFlight } from './report-in-flight.ts';
 import { StoreWriteError, WriteRefusedError } from './writer-errors.ts';
 
 export { StoreWriteError, WriteRefusedError } from './writer-errors.ts';
-export { defaultWorkerScript } from './store-writer-thread.ts';
 
 /**
  * Where extraction hands what it parsed. `write` resolves with the number of new events once the
