@@ -144,6 +144,26 @@ describe('pipelined shipping into the Elasticsearch simulator', () => {
     await empty.close();
   });
 
+  it('getting the shipper ready is not the extraction\'s business: if it throws, the site\'s run still stores and ships everything', async () => {
+    es.reset();
+    const engine = newEngine();
+    let calls = 0;
+    engine.shipper.prepare = () => {
+      calls++;
+      throw new Error('not ready');
+    };
+    try {
+      await setUp(engine, pra, es);
+      const { sites, shipping } = await engine.runOnce();
+      assert.ok(calls >= 1);
+      assert.equal(sites[0]!.ok, true, sites[0]!.error);
+      assert.equal(shipping!.sent, total());
+      assert.equal(es.count(STREAM), total());
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('a listener of sites\' status only (pra-ic run) gets only those, and the outbox is not counted for it; a listener of everything gets the counts', async () => {
     for (const types of [['site-status'] as const, undefined]) {
       es.reset();

@@ -190,11 +190,20 @@ async function pull(
 /** Bytes of a report body beyond which it holds sessions: an empty report or a "no data" error is a few hundred. */
 const STREAMING_BYTES = 16 * 1024;
 
-/** The body as it is, calling `onStreaming` once, when it has brought more than STREAMING_BYTES. */
+/**
+ * The body as it is, calling `onStreaming` once, when it has brought more than STREAMING_BYTES. A
+ * listener that throws does not fail the report (it is someone else's work, e.g. the shipper's).
+ */
 async function* announced(body: AsyncIterable<Uint8Array>, onStreaming: () => void): AsyncGenerator<Uint8Array> {
   let bytes = 0;
   for await (const chunk of body) {
-    if (bytes <= STREAMING_BYTES && (bytes += chunk.length) > STREAMING_BYTES) onStreaming();
+    if (bytes <= STREAMING_BYTES && (bytes += chunk.length) > STREAMING_BYTES) {
+      try {
+        onStreaming();
+      } catch {
+        // Not the report's failure.
+      }
+    }
     yield chunk;
   }
 }
