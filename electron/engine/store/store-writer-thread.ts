@@ -46,18 +46,16 @@ export function defaultWorkerScript(): URL {
  * measured) after the engine's modules had loaded on the main thread (~80 ms), one after the other,
  * while the second core was idle. Started first, the two overlap.
  *
- * Until it is adopted the thread holds no connection and does nothing; it does not keep the process
- * alive, and what happens to it (an error, an exit) is kept for the adopter, which then handles it as
- * it handles its own threads' (a thread that never started: the writes are stored inline).
+ * Until it is adopted the thread holds no connection and does nothing, and it does not keep the
+ * process alive. One that stopped meanwhile (an error, an exit) is not handed over: the adopter
+ * starts a thread of its own, as it would have without this one.
  */
 export class EarlyWriterThread {
   readonly worker: Worker;
   readonly dataDir: string;
-  private error: Error | null = null;
-  private exitCode: number | null = null;
+  private stopped = false;
   private adopted = false;
-  private readonly onError = (error: Error) => (this.error ??= error);
-  private readonly onExit = (code: number) => (this.exitCode = code);
+  private readonly onStop = () => (this.stopped = true);
 
   constructor(
     dataDir: string,
@@ -66,25 +64,27 @@ export class EarlyWriterThread {
     this.dataDir = resolve(dataDir);
     this.worker = startWriterThread(this.dataDir, script);
     this.worker.unref();
-    this.worker.on('error', this.onError);
-    this.worker.on('exit', this.onExit);
-  }
-
-  /** Whether this thread can serve an engine on `dataDir` with this script. */
-  suits(dataDir: string, script: URL): boolean {
-    return !this.adopted && resolve(dataDir) === this.dataDir && script.href === this.script.href;
+    // Listened to until adopted: an error nobody listens to would be thrown as an uncaught 'error' event.
+    this.worker.on('error', this.onStop);
+    this.worker.on('exit', this.onStop);
   }
 
   /**
-   * Hands the thread over: the adopter's listeners must be attached in the same tick (nothing is
-   * emitted in between). `error`/`exitCode`: what happened to it before, for the adopter to handle.
+   * The thread, referenced from now on as a thread just started is, if it was started for this folder
+   * and script and is still running; otherwise it is stopped and null returned. The adopter attaches
+   * its listeners in the same tick (nothing is emitted in between). Once only.
    */
-  adopt(): { worker: Worker; error: Error | null; exitCode: number | null } {
-    if (this.adopted) throw new Error('this writer thread was already adopted');
+  adopt(dataDir: string, script: URL): Worker | null {
+    if (this.adopted) return null;
+    if (this.stopped || resolve(dataDir) !== this.dataDir || script.href !== this.script.href) {
+      void this.terminate();
+      return null;
+    }
     this.adopted = true;
-    this.worker.off('error', this.onError);
-    this.worker.off('exit', this.onExit);
-    return { worker: this.worker, error: this.error, exitCode: this.exitCode };
+    this.worker.off('error', this.onStop);
+    this.worker.off('exit', this.onStop);
+    this.worker.ref();
+    return this.worker;
   }
 
   /** Stops a thread nobody adopted (the engine did not start, or did not want it). */

@@ -280,26 +280,11 @@ export class WorkerSessionWriter implements SessionWriter {
     return worker;
   }
 
-  /**
-   * The thread started ahead, if it was started for this folder and script and is still alive
-   * (one that failed meanwhile is let go: a thread of our own is started instead, and its failure,
-   * if it fails too, is handled as usual). Referenced from now on, as a thread just started is.
-   */
+  /** The thread started ahead, if it suits this writer (see EarlyWriterThread.adopt); at most once. */
   private adoptEarly(): Worker | null {
     const early = this.early;
     this.early = null;
-    if (!early) return null;
-    if (!early.suits(this.dataDir, this.script)) {
-      void early.terminate();
-      return null;
-    }
-    const { worker, error, exitCode } = early.adopt();
-    if (error !== null || exitCode !== null) {
-      void worker.terminate();
-      return null;
-    }
-    worker.ref();
-    return worker;
+    return early?.adopt(this.dataDir, this.script) ?? null;
   }
 
   private answerReady(started: boolean) {
