@@ -65,90 +65,121 @@ export async function storeReport(
   totals: StoringTotals,
   onProgress: () => void,
 ): Promise<StoredReport> {
-  const { site, stream, mode, siteNow } = context;
-  const out: StoredReport = { sessions: 0, events: 0, seen: new Set(), ended: new Set() };
+  return new ReportStoring(writer, context, totals, onProgress).store(items);
+}
+
+/**
+ * One report being stored (storeReport). A class rather than closures made per report: the
+ * optimised code of its loop then calls the same methods from one report to the next, where new
+ * closures for each report made V8 throw it away ("wrong call target") and compile it again, once
+ * or twice per report (--trace-opt --trace-deopt).
+ */
+class ReportStoring {
+  private readonly out: StoredReport = { sessions: 0, events: 0, seen: new Set(), ended: new Set() };
   // The open session's header until its row is handed over (a long session's header text is
   // megabytes: not kept for the minutes its events take), and its times until it ends.
-  let header: SessionHeader | null = null;
-  let times: Pick<SessionHeader, 'startTime' | 'endTime'> | null = null;
-  let lsid = '';
-  let batch = eventColumns();
-  let pending: SessionWrite[] = [];
-  let pendingEvents = 0;
-  let pendingSince = 0;
-  const inFlight: Promise<void>[] = [];
+  private header: SessionHeader | null = null;
+  private times: Pick<SessionHeader, 'startTime' | 'endTime'> | null = null;
+  private lsid = '';
+  private batch = eventColumns();
+  private pending: SessionWrite[] = [];
+  private pendingEvents = 0;
+  private pendingSince = 0;
+  private readonly inFlight: Promise<void>[] = [];
+
+  constructor(
+    private readonly writer: SessionWriter,
+    private readonly context: ReportContext,
+    private readonly totals: StoringTotals,
+    private readonly onProgress: () => void,
+  ) {}
+
+  async store(items: AsyncIterable<ReportItem>): Promise<StoredReport> {
+    const { out, totals, context } = this;
+    try {
+      for await (const item of items) {
+        if (item.type === 'session') {
+          const header = item.header;
+          this.header = header;
+          this.times = { startTime: header.startTime, endTime: header.endTime };
+          this.lsid = sessionKey(header);
+          out.sessions++;
+          totals.sessionsSeen++;
+        } else if (item.type === 'event') {
+          addEvent(this.batch, item.event);
+          out.events++;
+          if (this.batch.ordinals.length >= WRITE_BATCH) this.flush(null);
+          if (this.pendingEvents >= COMMIT_EVERY.events) await this.handOver();
+        } else if (this.times) {
+          // Elements after session_details: into the header's text if it is not stored yet.
+          if (item.lateXml !== undefined && this.header) this.header = withLateContent(this.header, item.lateXml);
+          this.flush(this.sessionEnd(this.times, context));
+          this.times = null;
+          if (this.pendingEvents >= COMMIT_EVERY.events || this.pending.length >= COMMIT_EVERY.sessions || Date.now() - this.pendingSince >= COMMIT_EVERY.ms) {
+            await this.handOver();
+          }
+        }
+      }
+      this.commit();
+      // Everything of this report is committed before the caller moves the cursor.
+      await this.settle(0);
+      return out;
+    } catch (error) {
+      // What arrived complete before the failure is kept, as if each part had been committed at once
+      // (the window is asked again anyway). A failing store must not hide the original error.
+      this.commit();
+      await Promise.allSettled(this.inFlight);
+      throw error;
+    }
+  }
+
+  /** The session that just ended in the report: counted as seen (and ended), and what to follow of it. */
+  private sessionEnd(times: Pick<SessionHeader, 'startTime' | 'endTime'>, context: ReportContext): FollowChange {
+    const { out, lsid } = this;
+    const { siteNow, mode } = context;
+    const ended = times.endTime !== null;
+    out.seen.add(lsid);
+    if (ended) out.ended.add(lsid);
+    const tooOld = siteNow - (times.startTime ?? siteNow) > context.followOpenSeconds;
+    if (ended) return { kind: 'unfollow' };
+    if (mode === 'follow') return { kind: 'seen', seenAt: siteNow };
+    if (tooOld) return { kind: 'unfollow' };
+    return { kind: 'follow', startTime: times.startTime, seenAt: siteNow };
+  }
 
   // Hands what is pending to the writer as one transaction. Once it is committed, the run's
   // progress says so: the shipper reads the outbox then (a commit's ~500 events are a batch for
   // it), rather than after thousands of events.
-  const commit = () => {
-    if (pending.length === 0) return;
-    const written = writer.write(stream, site, pending).then((added) => {
+  private commit(): void {
+    if (this.pending.length === 0) return;
+    const { totals, onProgress } = this;
+    const written = this.writer.write(this.context.stream, this.context.site, this.pending).then((added) => {
       totals.eventsAdded += added;
       onProgress();
     });
     written.catch(() => {}); // observed when awaited, in order, by settle()
-    inFlight.push(written);
-    pending = [];
-    pendingEvents = 0;
-  };
-  // Waits until at most `keep` commits are unanswered; the first failure is thrown.
-  const settle = async (keep: number) => {
-    while (inFlight.length > keep) await inFlight.shift()!;
-  };
-  // Commits, then waits while more than MAX_IN_FLIGHT commits are unanswered.
-  const handOver = async () => {
-    commit();
-    if (inFlight.length > MAX_IN_FLIGHT) await settle(MAX_IN_FLIGHT);
-  };
-  // Hands the session's events so far (and its header, the first time) to the next commit.
-  const flush = (follow: FollowChange | null) => {
-    if (pending.length === 0) pendingSince = Date.now();
-    pending.push({ lsid, header: header ? headerRow(header) : null, events: batch, follow });
-    pendingEvents += batch.ordinals.length;
-    header = null;
-    batch = eventColumns();
-  };
+    this.inFlight.push(written);
+    this.pending = [];
+    this.pendingEvents = 0;
+  }
 
-  try {
-    for await (const item of items) {
-      if (item.type === 'session') {
-        header = item.header;
-        times = { startTime: header.startTime, endTime: header.endTime };
-        lsid = sessionKey(header);
-        out.sessions++;
-        totals.sessionsSeen++;
-      } else if (item.type === 'event') {
-        addEvent(batch, item.event);
-        out.events++;
-        if (batch.ordinals.length >= WRITE_BATCH) flush(null);
-        if (pendingEvents >= COMMIT_EVERY.events) await handOver();
-      } else if (times) {
-        // Elements after session_details: into the header's text if it is not stored yet.
-        if (item.lateXml !== undefined && header) header = withLateContent(header, item.lateXml);
-        const ended = times.endTime !== null;
-        out.seen.add(lsid);
-        if (ended) out.ended.add(lsid);
-        const tooOld = siteNow - (times.startTime ?? siteNow) > context.followOpenSeconds;
-        let follow: FollowChange;
-        if (ended) follow = { kind: 'unfollow' };
-        else if (mode === 'follow') follow = { kind: 'seen', seenAt: siteNow };
-        else if (tooOld) follow = { kind: 'unfollow' };
-        else follow = { kind: 'follow', startTime: times.startTime, seenAt: siteNow };
-        flush(follow);
-        times = null;
-        if (pendingEvents >= COMMIT_EVERY.events || pending.length >= COMMIT_EVERY.sessions || Date.now() - pendingSince >= COMMIT_EVERY.ms) await handOver();
-      }
-    }
-    commit();
-    // Everything of this report is committed before the caller moves the cursor.
-    await settle(0);
-    return out;
-  } catch (error) {
-    // What arrived complete before the failure is kept, as if each part had been committed at once
-    // (the window is asked again anyway). A failing store must not hide the original error.
-    commit();
-    await Promise.allSettled(inFlight);
-    throw error;
+  /** Waits until at most `keep` commits are unanswered; the first failure is thrown. */
+  private async settle(keep: number): Promise<void> {
+    while (this.inFlight.length > keep) await this.inFlight.shift()!;
+  }
+
+  /** Commits, then waits while more than MAX_IN_FLIGHT commits are unanswered. */
+  private async handOver(): Promise<void> {
+    this.commit();
+    if (this.inFlight.length > MAX_IN_FLIGHT) await this.settle(MAX_IN_FLIGHT);
+  }
+
+  /** Hands the session's events so far (and its header, the first time) to the next commit. */
+  private flush(follow: FollowChange | null): void {
+    if (this.pending.length === 0) this.pendingSince = Date.now();
+    this.pending.push({ lsid: this.lsid, header: this.header ? headerRow(this.header) : null, events: this.batch, follow });
+    this.pendingEvents += this.batch.ordinals.length;
+    this.header = null;
+    this.batch = eventColumns();
   }
 }
