@@ -95,7 +95,7 @@ class ReportStoring {
   ) {}
 
   async store(items: AsyncIterable<ReportItem>): Promise<StoredReport> {
-    const { out, totals, context } = this;
+    const { out, totals } = this;
     try {
       for await (const item of items) {
         if (item.type === 'session') {
@@ -113,7 +113,7 @@ class ReportStoring {
         } else if (this.times) {
           // Elements after session_details: into the header's text if it is not stored yet.
           if (item.lateXml !== undefined && this.header) this.header = withLateContent(this.header, item.lateXml);
-          this.flush(this.sessionEnd(this.times, context));
+          this.flush(this.sessionEnd(this.times));
           this.times = null;
           if (this.pendingEvents >= COMMIT_EVERY.events || this.pending.length >= COMMIT_EVERY.sessions || Date.now() - this.pendingSince >= COMMIT_EVERY.ms) {
             await this.handOver();
@@ -134,8 +134,8 @@ class ReportStoring {
   }
 
   /** The session that just ended in the report: counted as seen (and ended), and what to follow of it. */
-  private sessionEnd(times: Pick<SessionHeader, 'startTime' | 'endTime'>, context: ReportContext): FollowChange {
-    const { out, lsid } = this;
+  private sessionEnd(times: Pick<SessionHeader, 'startTime' | 'endTime'>): FollowChange {
+    const { out, lsid, context } = this;
     const { siteNow, mode } = context;
     const ended = times.endTime !== null;
     out.seen.add(lsid);
