@@ -38,13 +38,16 @@ export interface ReadResult {
 
 interface OutboxRow {
   event_id: number;
-  site_id: number;
-  lsid: string;
+  session_id: number;
   ordinal: number;
   timestamp: number | null;
   xml: string;
-  host_name: string;
-  start_time: number | null;
+}
+
+/** The session of a batch's events, read once per batch (see SESSION_CACHE). */
+interface BatchSession {
+  line: LineSession;
+  hostName: string;
 }
 
 /**
@@ -61,25 +64,25 @@ const SESSION_CACHE = { entries: 64, chars: 4 * 1024 * 1024 };
  */
 export class BatchReader {
   private readonly select;
-  private readonly selectHeader;
-  private readonly sessions = new Map<string, LineSession>();
+  private readonly selectSession;
+  private readonly sessions = new Map<number, BatchSession>();
   private sessionChars = 0;
   private readonly templates = new Map<string, LineTemplate>();
   private templateKey = '';
   private readonly body = new BulkBodyWriter();
 
   constructor(db: Database.Database) {
-    // Events without their session's header: a header can be large (thousands of shell recordings)
-    // and is read once per session below, not once per event.
+    // Events without their session: a header can be large (thousands of shell recordings), and a
+    // session's row is read once per batch below, not once per event (joined per event, the
+    // sessions' B-tree was walked again for each of them: a third of this query's time).
     this.select = db.prepare(`
-      SELECT o.event_id, s.site_id, s.lsid, e.ordinal, e.timestamp, e.xml, s.host_name, s.start_time
+      SELECT o.event_id, e.session_id, e.ordinal, e.timestamp, e.xml
       FROM outbox o
       JOIN events e ON e.id = o.event_id
-      JOIN sessions s ON s.id = e.session_id
       WHERE o.destination = 'elastic' AND o.state = 'pending' AND o.event_id > ?
       ORDER BY o.event_id
       LIMIT ?`);
-    this.selectHeader = db.prepare('SELECT header_xml FROM sessions WHERE site_id = ? AND lsid = ?').pluck();
+    this.selectSession = db.prepare('SELECT lsid, host_name, start_time, header_xml FROM sessions WHERE id = ?');
   }
 
   /**
@@ -110,8 +113,8 @@ export class BatchReader {
       const start = body.length;
       try {
         const event = { ordinal: row.ordinal, timestamp: row.timestamp, xml: storedXml(row.xml) } as SessionEvent;
-        const session = this.session(row);
-        const [head, tail] = eventLineParts(this.template(row.host_name, index, context), session, event);
+        const { line: session, hostName } = this.session(row.session_id);
+        const [head, tail] = eventLineParts(this.template(hostName, index, context), session, event);
         body.writeString(head);
         body.writeBytes(session.quotedBytes);
         body.writeString(tail);
@@ -152,21 +155,23 @@ export class BatchReader {
     return t;
   }
 
-  private session(row: OutboxRow): LineSession {
-    const key = `${row.site_id}\n${row.lsid}`;
-    const hit = this.sessions.get(key);
+  private session(id: number): BatchSession {
+    const hit = this.sessions.get(id);
     if (hit) return hit;
-    const tree = parseElementXml(storedXml(this.selectHeader.get(row.site_id, row.lsid) as string));
-    const session = lineSession({ lsid: tree.attrs.lsid || null, startTime: row.start_time, tree }, row.lsid);
+    const row = this.selectSession.get(id) as { lsid: string; host_name: string; start_time: number | null; header_xml: string } | undefined;
+    // Not expected (events are deleted with their session): the event is failed with this reason.
+    if (row === undefined) throw new Error(`its session (row ${id}) is no longer in the store`);
+    const tree = parseElementXml(storedXml(row.header_xml));
+    const session = { line: lineSession({ lsid: tree.attrs.lsid || null, startTime: row.start_time, tree }, row.lsid), hostName: row.host_name };
     // Oldest first out (a Map keeps insertion order), by count and by size: a large session's
     // part can be megabytes.
-    this.sessions.set(key, session);
-    this.sessionChars += session.text.sessionJsonQuoted.length;
+    this.sessions.set(id, session);
+    this.sessionChars += session.line.text.sessionJsonQuoted.length;
     for (const [k, s] of this.sessions) {
       if (this.sessions.size <= SESSION_CACHE.entries && this.sessionChars <= SESSION_CACHE.chars) break;
-      if (k === key) break;
+      if (k === id) break;
       this.sessions.delete(k);
-      this.sessionChars -= s.text.sessionJsonQuoted.length;
+      this.sessionChars -= s.line.text.sessionJsonQuoted.length;
     }
     return session;
   }
