@@ -8,6 +8,7 @@ import { openDatabase, SETTINGS_FILE, type AppDatabase } from '../../electron/en
 import { MigrationError, runMigrations, userVersion } from '../../electron/engine/db/migrations.ts';
 import { MIGRATIONS, openSettingsDatabase, SCHEMA_VERSION } from '../../electron/engine/settings-db.ts';
 import { ensureDataDir } from '../../electron/engine/paths.ts';
+import { openWriterConnection } from '../../electron/engine/store/writer-connection.ts';
 import { MemorySecretStore, secretAccounts } from '../../electron/engine/secrets/secret-store.ts';
 import { DuplicateSiteNameError, SiteNotFoundError, SiteRepository, type SiteFields } from '../../electron/engine/sites/site-repository.ts';
 import { SiteSecretError, SiteService, SiteValidationError } from '../../electron/engine/sites/site-service.ts';
@@ -70,6 +71,23 @@ describe('settings.db', () => {
       assert.equal(db.pragma('synchronous', { simple: true }), 2);
       assert.equal(db.pragma('busy_timeout', { simple: true }), 5000);
       assert.equal(db.pragma('cache_size', { simple: true }), -2000, "2 MB, not better-sqlite3's 16 MB");
+    });
+  });
+
+  it("gives the store writer thread a connection that commits without an fsync, and leaves the engine's FULL", () => {
+    withDb(({ db }, dir) => {
+      const writer = openWriterConnection(dir);
+      try {
+        assert.equal(writer.db.pragma('synchronous', { simple: true }), 1, 'NORMAL: its windows are made durable by the cursor commit after them');
+        assert.equal(writer.db.pragma('journal_mode', { simple: true }), 'wal', 'NORMAL is safe only with a write-ahead log');
+        assert.equal(db.pragma('synchronous', { simple: true }), 2, "the engine's connection, which moves the cursor, stays FULL");
+        // The writer's commit is seen by the engine's connection at once (one file, one log).
+        const before = db.prepare('SELECT count(*) FROM settings').pluck().get() as number;
+        writer.db.prepare("INSERT INTO settings (key, value) VALUES ('writer-test', 'x')").run();
+        assert.equal(db.prepare('SELECT count(*) FROM settings').pluck().get(), before + 1);
+      } finally {
+        writer.close();
+      }
     });
   });
 

@@ -111,7 +111,9 @@ export function openDatabase(dataDir: string, options: OpenDatabaseOptions): App
     // before a power loss or OS crash may be lost. The session store (later migrations) records what
     // has been pulled from PRA and shipped to Elasticsearch; forgetting a commit it already acted on
     // would silently re-ship or skip sessions. The cost (an fsync of the WAL per commit) is small for
-    // our write rate.
+    // our write rate. Two kinds of commits are the exception, those whose loss to a power cut only
+    // means work done again (a window asked again, events answered 409): the store writer thread's
+    // (store/writer-connection.ts) and the shipper's marks (elastic/outbox-marks.ts).
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);

@@ -1,7 +1,7 @@
 // The store writer thread (see WorkerSessionWriter): its own connection to settings.db, the same
 // SessionStore transactions, applied in the order they arrive.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { openDatabase } from '../db/database.ts';
+import type { AppDatabase } from '../db/database.ts';
 import { redirectNativeAddonsFromEnv } from '../native-addons.ts';
 import { SessionStore } from './session-store.ts';
 import { learnedNoData } from '../pra/no-data-text.ts';
@@ -10,6 +10,7 @@ import { BodyChunks, BodyFailedError } from './body-chunks.ts';
 import { storeReport, type ReportContext } from './report-storing.ts';
 import type { WriterReply, WriterRequest } from './store-writer-protocol.ts';
 import { toThreadError } from './writer-errors.ts';
+import { openWriterConnection } from './writer-connection.ts';
 import { InlineSessionWriter, sameSite, WriteRefusedError, type QueuedWrite, type WriteOutcome } from './store-writer.ts';
 
 /**
@@ -27,13 +28,13 @@ redirectNativeAddonsFromEnv(process);
 // Opened when the engine says so (the first message), not as the thread starts: the thread may be
 // started before the engine exists (store-writer-thread.ts), and the engine's connection migrates
 // the file first, so this open does not migrate.
-let database: ReturnType<typeof openDatabase> | undefined;
+let database: AppDatabase | undefined;
 // The same refusal rule as on the main thread: once a write of a report fails, its later writes are
 // refused, never applied.
 let writer!: InlineSessionWriter;
 
 function open() {
-  const opened = openDatabase((workerData as { dataDir: string }).dataDir, { migrations: null });
+  const opened = openWriterConnection((workerData as { dataDir: string }).dataDir);
   database = opened;
   writer = new InlineSessionWriter(new SessionStore(opened.db));
   port.postMessage({ kind: 'ready' } satisfies WriterReply);
