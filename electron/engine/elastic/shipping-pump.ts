@@ -124,10 +124,10 @@ export class ShippingPump {
         continue;
       }
       // Fill the pipe.
-      const { maxInFlight } = limits();
-      const maxBytes = this.maxBytes();
-      while (this.inFlight.size < maxInFlight && this.inFlightBytes < maxInFlight * maxBytes && !this.aborted) {
-        const batch = await this.nextBatch(maxInFlight * maxBytes);
+      const { maxInFlight, maxInFlightBytes } = limits();
+      const budget = Math.min(maxInFlight * this.maxBytes(), maxInFlightBytes);
+      while (this.inFlight.size < maxInFlight && this.inFlightBytes < budget && !this.aborted) {
+        const batch = await this.nextBatch(budget);
         if (!batch || this.aborted) break;
         this.launch(batch);
         // The request goes out before the next batch is built (building is synchronous, ~20-30 ms).
