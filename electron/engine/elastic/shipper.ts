@@ -18,17 +18,18 @@ import { ShippingErrorStore, type ShippingError } from './shipping-error.ts';
 
 export const SHIP_LIMITS = {
   /** Documents per `_bulk` request … */
-  maxDocs: 500,
+  maxDocs: 400,
   /** … and bytes (Elastic recommends bulk requests of a few MB; the default http.max_content_length is 100 MB). */
   maxBytes: 4 * 1024 * 1024,
   /**
    * `_bulk` requests in flight at once: while Elasticsearch indexes one (and the network carries its
-   * answer), the next is built and sent. A few are enough to hide a round trip of tens of ms: with a
-   * 40 ms round trip (bench phase 5, 500 documents of ~2.7 KB per request), 3 left the simulated
-   * cluster waiting between requests once extraction was done; 4 took 9 % less time end to end
-   * (6 alternating pairs: medians 3.40 against 3.74 s; 5: 3.09 against 3.47 s, but a peak RSS
-   * closer to the 200 MB goal), and 10 % less without the delay (medians 3.64 against 4.03 s, in a
-   * busier hour; peak RSS 185-193 against 179-193 MB).
+   * answer), the next is built and sent. A few are enough to hide a round trip of tens of ms. With a
+   * 40 ms round trip (bench phase 5, documents of ~2.7 KB), 3 requests of 500 left the simulated
+   * cluster waiting between requests once extraction was done. 4 of 500 took ~9 % less time end to
+   * end, but held more memory: a VmHWM of 203 MB in one run of six (the goal is 200). 4 of 400, about
+   * the same documents and bytes in flight as 3 of 500 and the same peak RSS (179-192 against
+   * 182-192 MB), took 4 % less with the round trip (8 alternating pairs: medians 4.03 against
+   * 4.20 s, 6 pairs of 8 faster) and the same without it (3.84 against 3.89 s).
    */
   maxInFlight: 4,
   /**
