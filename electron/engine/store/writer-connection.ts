@@ -9,15 +9,15 @@ import { openDatabase, type AppDatabase } from '../db/database.ts';
  * window moves the site's cursor only afterwards, in a transaction of the engine's connection: that
  * commit syncs the write-ahead log, and with it every frame written before it by this connection
  * (one file, synced as a whole). So a power loss can only take back commits of a window whose
- * cursor has not moved, and after it the log is replayed up to a commit boundary, never beyond a lost
- * one: the window is asked again and stored again. (The sessions followed while in progress have
+ * cursor has not moved, and after it the log is replayed up to a commit boundary, never beyond a
+ * lost one: the window is asked again and stored again. (Sessions followed while in progress have
  * no cursor: what a lost commit held of them is asked again at the next pass, as they are still
- * followed; the site's run ends with a FULL commit of its own anyway.) Events of such a commit may have been shipped
- * meanwhile; shipped again, they are answered 409 (their document ids are derived from the site,
- * session and ordinal, and created with `create`), which counts as delivered: nothing is lost and
- * nothing is indexed twice. Before, each group's commit waited for an fsync on the thread that
- * extraction waits on: ~120 per 3,000 sessions, ~1 ms each on the Linux VM the benchmark runs on,
- * and whatever the disk's flush takes on a workstation.
+ * followed; and a site's run ends with a FULL commit of its own.) Events of such a commit may have
+ * been shipped meanwhile; shipped again, they are answered 409 (their document ids are derived from
+ * the site, session and ordinal, and created with `create`), which counts as delivered: nothing is
+ * lost and nothing is indexed twice. Before, each group's commit waited for an fsync on the thread
+ * that extraction waits on: ~120 per 3,000 sessions, ~1 ms each on the Linux VM the benchmark runs
+ * on, and whatever the disk's flush takes on a workstation.
  */
 export function openWriterConnection(dataDir: string): AppDatabase {
   const opened = openDatabase(dataDir, { migrations: null });
