@@ -99,21 +99,43 @@ describe('the message written as text', () => {
   it('is byte for byte the message message.ts builds, on 3,000 random sessions and events', () => {
     let withParticipants = 0;
     let cut = 0;
+    let remembered = 0;
     for (let seed = 1; seed <= 3000; seed++) {
       const { header, event } = sessionAndEvent(seed);
       const expected = encodeMessage(buildMessage(header, event, { syntheticLsid: 'synthetic' }));
-      // Read twice: the second time its children come from what the first read remembered.
+      // Read twice: the second time its children come from what its session remembered.
+      const session = prepareSessionText(header, { syntheticLsid: 'synthetic' });
       for (let time = 0; time < 2; time++) {
-        const actual = eventMessageText(prepareSessionText(header, { syntheticLsid: 'synthetic' }), event);
+        const actual = eventMessageText(session, event);
         assert.equal(actual, expected, `seed ${seed}\n${event.xml}`);
       }
       if (/"performed_by":\{[^}]*"username"/.test(expected)) withParticipants++;
-      if (splitPlainElementXml(event.xml) !== null) cut++;
+      const parts = splitPlainElementXml(event.xml);
+      if (parts !== null) {
+        cut++;
+        if (parts.children.length > 0) remembered += session.children.size > 0 ? 1 : 0;
+      }
     }
     // The generator does reach the participant rule (and so the comparison covers it), and events
     // are read both child by child (without text of their own) and whole.
     assert.ok(withParticipants > 300, `${withParticipants} events enriched`);
     assert.ok(cut > 500 && cut < 2500, `${cut} events read child by child`);
+    assert.ok(remembered > 500, `${remembered} sessions remembered their event's children`);
+  });
+
+  it("remembers a session's event children in that session only, bounded in count and size", () => {
+    const { header } = sessionAndEvent(7);
+    const event = (i: number, note: string) =>
+      ({ ordinal: i, timestamp: null, xml: `<event timestamp="1733239565" event_type="x"><memo_test value="${note}"/><body_test>${i >> 1}</body_test></event>` }) as SessionEvent;
+    const one = prepareSessionText(header, { syntheticLsid: 'synthetic' });
+    const other = prepareSessionText(header, { syntheticLsid: 'synthetic' });
+    // 600 different bodies, each in two events in a row (found again half the time: remembered).
+    for (let i = 0; i < 1200; i++) eventMessageText(one, event(i, 'same'));
+    assert.equal(one.children.size, 512, 'at most 512 children kept');
+    assert.equal(other.children.size, 0, 'another session starts with nothing remembered');
+    eventMessageText(other, event(0, 'y'.repeat(2000)));
+    assert.ok([...other.children.keys()].every((xml) => xml.length <= 1024), 'a child of more than 1,024 characters is read each time');
+    assert.equal(eventMessageText(other, event(1, 'same')), eventMessageText(one, event(1, 'same')));
   });
 });
 

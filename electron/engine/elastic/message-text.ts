@@ -51,6 +51,8 @@ export interface SessionText {
   readonly customers: readonly Participant[];
   /** Enriched participants by their own text (a session's events name the same few again and again). */
   readonly enriched: Map<string, string>;
+  /** Its events' children read so far, by their XML text (see eventChildEntry). */
+  readonly children: Map<string, Entry>;
 }
 
 /**
@@ -72,7 +74,7 @@ export function prepareSessionText(header: MessageSession, options: MessageOptio
     }
     set(entries, stringEntry('lsid', synthetic));
   }
-  return { sessionJsonQuoted: objectText(entries), reps, customers, enriched: new Map() };
+  return { sessionJsonQuoted: objectText(entries), reps, customers, enriched: new Map(), children: new Map() };
 }
 
 const DROPPED_SESSION_KEYS = ['customer_list', 'rep_list', 'session_details'] as const;
@@ -93,7 +95,7 @@ function participants(list: Entry | undefined, name: string): Participant[] {
  * quotes), so that the session's part, most of the bytes, is copied rather than written per event.
  */
 export function quotedEventMessageParts(session: SessionText, event: SessionEvent): [string, string] {
-  const value = eventValue(event.xml);
+  const value = eventValue(event.xml, session.children);
   // An <event> always carries attributes, so it is an object; the collector would fail on a
   // bare-text event, we keep its text (as message.ts does).
   const entries = typeof value === 'string' ? (value === '' ? [] : [stringEntry('#text', value)]) : value;
@@ -135,61 +137,60 @@ const UNIX_SECONDS = /^\d{1,12}$/;
 
 /**
  * An event's value (elementValue of its tree, under EVENT_SHAPE), its children read one by one and
- * remembered by their text: most of them repeat from event to event (a session's participants as
- * `destination` / `performed_by`, the same few `<data>` values), so most events only read their own
- * start tag. An event not plainly written is read whole, as before.
+ * remembered by their text in its session's `children`: most of them repeat from event to event (a
+ * session's participants as `destination` / `performed_by`, the same few `<data>` values), so most
+ * events only read their own start tag. An event not plainly written is read whole, as before.
  */
-function eventValue(xml: string): Entry[] | string {
+function eventValue(xml: string, children: Map<string, Entry>): Entry[] | string {
   const parts = splitPlainElementXml(xml);
   if (parts === null) return elementValue(parseElementXml(xml), EVENT_SHAPE);
-  const entries = childGroups(parts.children, EVENT_SHAPE, (child, node) => eventChildEntry(child.name, child.xml, node));
+  const entries = childGroups(parts.children, EVENT_SHAPE, (child, node) => eventChildEntry(children, child.name, child.xml, node));
   // Attributes win over children of the same name; the event has no text of its own.
   for (const name of Object.keys(parts.attrs)) set(entries, stringEntry(name, parts.attrs[name]!));
   return entries.length === 0 ? '' : entries;
 }
 
 /**
- * Children of events by their XML text, as entries (never changed once made: enrichment copies
- * them). Bounded in count and in the size of what is kept: a long chat message is read each time.
- * 512 entries: 2,048 held a few MB more at the benchmark's peak RSS (VmHWM 188-200 MB against
- * 187-194), for no visible speed (a session's events name the same few participants).
+ * Children of events are remembered per session, not for the whole process: what is remembered
+ * lives as long as the batch that reads the session (outbox-batches.ts), and dies young. A cache
+ * for the process lived in V8's old generation: the young entries it held (and, once emptied, its
+ * stale table still pointed at) survived the young-generation collector, were promoted, and were
+ * left for a full collection to sweep (~20 MB per run of bench phase 5). Bounded in count and in the
+ * size of what is kept: a long chat message is read each time.
  */
-const eventChildren = new Map<string, Entry>();
 const EVENT_CHILDREN = { entries: 512, chars: 1024 };
 /**
  * Lookups and hits per child name. Some children are never the same twice (a file's `filesize`,
  * `files`, `system_information`: 0-15 % hits in the benchmark's corpus, against ~90 % for
- * `performed_by`): remembering them only filled the map, which was then emptied, and what it held
- * had lived long enough to be promoted to the old generation, for the collector to sweep. After
- * MIN_LOOKUPS, a name found in fewer than a quarter of its lookups is read each time, until the
- * map is emptied again (then every name gets another chance).
+ * `performed_by`): remembering them only costs. After MIN_LOOKUPS, a name found in fewer than a
+ * quarter of its lookups is read each time. The counts are halved now and then, so that a name
+ * gets another chance when the events change.
  */
 const childStats = new Map<string, { lookups: number; hits: number }>();
 const MIN_LOOKUPS = 256;
+const DECAY_LOOKUPS = 4096;
 
-function eventChildEntry(name: string, xml: string, node: XsdNode | undefined): Entry {
+function eventChildEntry(children: Map<string, Entry>, name: string, xml: string, node: XsdNode | undefined): Entry {
   let stats = childStats.get(name);
   if (stats === undefined) {
     if (childStats.size >= 256) childStats.clear(); // the XSD names a few dozen
     childStats.set(name, (stats = { lookups: 0, hits: 0 }));
   }
+  if (stats.lookups >= DECAY_LOOKUPS) {
+    stats.lookups >>= 1;
+    stats.hits >>= 1;
+  }
   const remembered = stats.lookups < MIN_LOOKUPS || stats.hits * 4 >= stats.lookups;
   if (remembered) {
     stats.lookups++;
-    const hit = eventChildren.get(xml);
+    const hit = children.get(xml);
     if (hit !== undefined) {
       stats.hits++;
       return hit;
     }
   }
   const entry = childEntry(name, parseElementXml(xml), node);
-  if (remembered && xml.length <= EVENT_CHILDREN.chars) {
-    if (eventChildren.size >= EVENT_CHILDREN.entries) {
-      eventChildren.clear();
-      childStats.clear();
-    }
-    eventChildren.set(xml, entry);
-  }
+  if (remembered && xml.length <= EVENT_CHILDREN.chars && children.size < EVENT_CHILDREN.entries) children.set(xml, entry);
   return entry;
 }
 
