@@ -137,6 +137,20 @@ describe('the message written as text', () => {
     assert.ok([...other.children.keys()].every((xml) => xml.length <= 1024), 'a child of more than 1,024 characters is read each time');
     assert.equal(eventMessageText(other, event(1, 'same')), eventMessageText(one, event(1, 'same')));
   });
+
+  it('stops remembering children that never repeat, and tries them again later', () => {
+    const { header } = sessionAndEvent(11);
+    const event = (i: number) => ({ ordinal: i, timestamp: null, xml: `<event timestamp="1733239565" event_type="x"><retry_test>${i}</retry_test></event>` }) as SessionEvent;
+    const first = prepareSessionText(header, { syntheticLsid: 'synthetic' });
+    for (let i = 0; i < 300; i++) eventMessageText(first, event(i));
+    assert.equal(first.children.size, 256, 'remembered for its first 256 lookups, none found again');
+    const later = prepareSessionText(header, { syntheticLsid: 'synthetic' });
+    for (let i = 300; i < 4096; i++) eventMessageText(later, event(i));
+    assert.equal(later.children.size, 0, 'then read each time');
+    const again = prepareSessionText(header, { syntheticLsid: 'synthetic' });
+    eventMessageText(again, event(5000));
+    assert.equal(again.children.size, 1, 'after 4,096 of them, remembered again');
+  });
 });
 
 describe('bulk bodies as bytes', () => {

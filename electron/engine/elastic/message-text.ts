@@ -163,22 +163,23 @@ const EVENT_CHILDREN = { entries: 512, chars: 1024 };
  * Lookups and hits per child name. Some children are never the same twice (a file's `filesize`,
  * `files`, `system_information`: 0-15 % hits in the benchmark's corpus, against ~90 % for
  * `performed_by`): remembering them only costs. After MIN_LOOKUPS, a name found in fewer than a
- * quarter of its lookups is read each time. The counts are halved now and then, so that a name
- * gets another chance when the events change.
+ * quarter of its lookups is read each time; every RETRY_CALLS children of that name its counts
+ * start again, so that a name gets another chance when the events change.
  */
-const childStats = new Map<string, { lookups: number; hits: number }>();
+const childStats = new Map<string, { calls: number; lookups: number; hits: number }>();
 const MIN_LOOKUPS = 256;
-const DECAY_LOOKUPS = 4096;
+const RETRY_CALLS = 4096;
 
 function eventChildEntry(children: Map<string, Entry>, name: string, xml: string, node: XsdNode | undefined): Entry {
   let stats = childStats.get(name);
   if (stats === undefined) {
     if (childStats.size >= 256) childStats.clear(); // the XSD names a few dozen
-    childStats.set(name, (stats = { lookups: 0, hits: 0 }));
+    childStats.set(name, (stats = { calls: 0, lookups: 0, hits: 0 }));
   }
-  if (stats.lookups >= DECAY_LOOKUPS) {
-    stats.lookups >>= 1;
-    stats.hits >>= 1;
+  if (++stats.calls > RETRY_CALLS) {
+    stats.calls = 1;
+    stats.lookups = 0;
+    stats.hits = 0;
   }
   const remembered = stats.lookups < MIN_LOOKUPS || stats.hits * 4 >= stats.lookups;
   if (remembered) {
