@@ -97,6 +97,13 @@ export async function buildCli(outdir = CLI_OUT_DIR): Promise<CliBuild> {
     external: EXTERNAL,
     banner: { js: REQUIRE_SHIM },
     metafile: true,
+    // Smaller and in ASCII: V8 keeps every module's source text in the heap (to compile functions
+    // when first called), at two bytes a character if any character is beyond Latin-1. Names are
+    // kept (no minifyIdentifiers), so stack traces still name functions. 3.7 → 2.6 MB; bench phase
+    // 5, 6 alternating pairs: VmHWM 171-187 against 181-191 MB, the same speed.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    charset: 'ascii',
   });
   const inputs = Object.keys(result.metafile.inputs)
     .filter((input) => !input.startsWith(`${WITHOUT_ARROW}:`)) // made by the plugin, not a file

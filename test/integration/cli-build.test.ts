@@ -71,6 +71,15 @@ describe('the built pra-ic (dist/cli/) answers as the sources do', { timeout: 18
     assert.ok(chunks.some((text) => text.includes('node_modules/@elastic/elasticsearch/lib/helpers.js')), 'the client is bundled');
   });
 
+  it('is Latin-1 throughout, so that V8 holds its source at one byte a character', () => {
+    for (const file of readdirSync(outdir).filter((f) => f.endsWith('.js'))) {
+      const text = readFileSync(join(outdir, file), 'utf8');
+      // eslint-disable-next-line no-control-regex -- what is not Latin-1
+      const wide = /[^\u0000-\u00ff]/.exec(text);
+      assert.equal(wide, null, `${file}: ${JSON.stringify(wide?.[0])} at ${wide?.index}: ${text.slice(Math.max(0, (wide?.index ?? 0) - 60), (wide?.index ?? 0) + 20)}`);
+    }
+  });
+
   it('--help does not load the engine: the entry imports it only when a command runs', () => {
     const entry = readFileSync(join(outdir, 'pra-ic.js'), 'utf8');
     assert.doesNotMatch(entry, /better-sqlite3|class Engine\b/);

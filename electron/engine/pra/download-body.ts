@@ -397,6 +397,6 @@ export function plainText(body: string): string {
     const page = plain(body.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ').replace(/<title\b[\s\S]*?<\/title>/i, ' '));
     text = title ? `${plain(title[1]!)} — ${page}` : page;
   }
-  text = text.replace(/^[\s—]+|[\s—]+$/g, '');
+  text = text.replace(/^[\s\u2014]+|[\s\u2014]+$/g, ''); // white space and em dashes
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }

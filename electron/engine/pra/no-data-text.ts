@@ -88,7 +88,7 @@ export function normalizeErrorText(text: string): string {
   return text
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
-    .replace(/ı/g, 'i')
+    .replace(/\u0131/g, 'i') // dotless ı (Turkish)
     .replace(/[\u2018\u2019\u02bc\u0060\u00b4]/g, "'")
     .toLowerCase()
     .replace(/\s+/gu, ' ')
