@@ -101,11 +101,13 @@ export class OutboxMarks {
     const now = Math.floor(Date.now() / 1000);
     const { sent, rejected, retry } = this;
     // Committed without waiting for the disk (synchronous NORMAL: in the WAL, not yet fsynced; the
-    // engine connection's next FULL commit, a window's cursor or a run's end, syncs it with its own).
-    // An answer lost to a power cut before that is not an event lost or sent twice: the event is still pending, is sent again, and
-    // Elasticsearch answers 409 (its `_id` is deterministic) or rejects it again. A kill of the
-    // process loses nothing: the WAL is in the file. This is the thread that also parses reports:
-    // an fsync per answered request held it for ~0.5 ms each, ~80 times per 39,000 events.
+    // engine connection's next FULL commit, a window's cursor or a run's end, syncs it with its
+    // own). An answer lost to a power cut before that is not an event lost or sent twice: the event
+    // is still pending, is sent again, and Elasticsearch answers 409 (its `_id` is deterministic) or
+    // rejects it again. A kill of the process loses nothing: the WAL is in the file. This is the
+    // engine's thread, which ships and feeds reports to the writer thread (or parses them, when that
+    // thread cannot run): an fsync per answered request held it for ~0.5 ms each, ~80 times per
+    // 39,000 events.
     withPragma(this.db, 'synchronous', 'NORMAL', () =>
       this.db
         .transaction(() => {
