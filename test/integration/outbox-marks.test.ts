@@ -2,7 +2,12 @@
 // written, what waits for a busy lock, and that the connection's durability setting is the store's
 // again after each write (the marks alone commit without an fsync; see outbox-marks.ts).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { watch } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { OutboxMarks } from '../../electron/engine/elastic/outbox-marks.ts';
 import { openSettingsDatabase } from '../../electron/engine/settings-db.ts';
@@ -10,6 +15,7 @@ import { eventColumns, headerRow, SessionStore } from '../../electron/engine/sto
 import { insertSite, minimalEvent, minimalHeader } from '../support/store-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NOW = Math.floor(Date.now() / 1000);
 const FULL = 2;
 
@@ -67,5 +73,60 @@ describe('outbox marks', () => {
       other.close();
       database.close();
     }
+  });
+
+  it('writing a thousand marks in one transaction makes no temporary file (no statement journal spilled to disk)', async () => {
+    // SQLite puts temporary files where SQLITE_TMPDIR says, read as the process starts: a child
+    // process marks the events while this one watches that folder (a file made and deleted at once
+    // still shows there).
+    const tmp = tempDir('pra-marks-tmpdir-');
+    const script = `
+      import { OutboxMarks } from ${JSON.stringify(path.join(ROOT, 'electron/engine/elastic/outbox-marks.ts'))};
+      import { openSettingsDatabase } from ${JSON.stringify(path.join(ROOT, 'electron/engine/settings-db.ts'))};
+      import { eventColumns, headerRow, SessionStore } from ${JSON.stringify(path.join(ROOT, 'electron/engine/store/session-store.ts'))};
+      import { insertSite, minimalEvent, minimalHeader } from ${JSON.stringify(path.join(ROOT, 'test/support/store-fixtures.ts'))};
+      import { tempDir } from ${JSON.stringify(path.join(ROOT, 'test/support/temp-dir.ts'))};
+      const now = ${NOW};
+      const database = openSettingsDatabase(tempDir('pra-outbox-marks-many-'));
+      const db = database.db;
+      const site = { id: insertSite(db, 'M', 'm.example.com'), host: 'm.example.com' };
+      const store = new SessionStore(db, () => now);
+      for (let s = 0; s < 12; s++) {
+        const events = Array.from({ length: 100 }, (_, i) => minimalEvent(i, now - 600 + i, 'Chat Message', 'message ' + s + '/' + i));
+        store.write(site, [{ lsid: 'lsid-' + s, header: headerRow(minimalHeader('lsid-' + s, now - 600, now - 60, '00:09:00')), events: eventColumns(events), follow: null }]);
+      }
+      const ids = db.prepare("SELECT event_id FROM outbox WHERE destination = 'elastic' ORDER BY event_id").pluck().all();
+      process.stdout.write('ready' + String.fromCharCode(10));
+      await new Promise((resolve) => process.stdin.once('data', resolve));
+      const marks = new OutboxMarks(db, (e) => String(e));
+      marks.add(ids.slice(0, 1000), [{ eventId: ids[1000], reason: 'HTTP 400' }], ids.slice(1001));
+      const sent = db.prepare("SELECT count(*) FROM outbox WHERE state = 'sent'").pluck().get();
+      database.close();
+      process.stdout.write('sent ' + sent + ' queued ' + marks.queued + String.fromCharCode(10));`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, env: { ...process.env, SQLITE_TMPDIR: tmp }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const exited = once(child, 'exit') as Promise<[number | null]>;
+    let out = '';
+    child.stderr.on('data', (d) => (out += d));
+    const ready = new Promise<void>((resolve) =>
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (/^ready$/m.test(out)) resolve();
+      }),
+    );
+    await Promise.race([ready, exited]);
+    assert.match(out, /^ready$/m, out);
+    // Watched only around the marks: storing the events is not what this checks.
+    const made: string[] = [];
+    const watcher = watch(tmp, (_event, name) => made.push(String(name)));
+    try {
+      child.stdin.end('go\n');
+      const [code] = await exited;
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the watcher's last events
+      assert.equal(code, 0, out);
+    } finally {
+      watcher.close();
+    }
+    assert.match(out, /sent 1000 queued 0/, out);
+    assert.deepEqual(made, [], 'temporary files made while marking');
   });
 });

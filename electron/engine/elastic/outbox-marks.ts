@@ -23,6 +23,8 @@ export class OutboxMarks {
   private rejected: { eventId: number; reason: string }[] = [];
   private timer: NodeJS.Timeout | null = null;
   private readonly statements;
+  private readonly busyTimeout: ConnectionSetting;
+  private readonly synchronous: ConnectionSetting;
   private why: string | null = null;
 
   constructor(
@@ -30,11 +32,18 @@ export class OutboxMarks {
     /** The words for a failed write (e.g. "the disk that holds the data folder … is full"). */
     private readonly describe: (error: unknown) => string,
   ) {
+    this.busyTimeout = new ConnectionSetting(db, 'busy_timeout');
+    this.synchronous = new ConnectionSetting(db, 'synchronous');
+    // OR FAIL: a statement that fails stops where it is instead of undoing its own rows, so SQLite
+    // needs no statement journal for it, and the transaction around it (rolled back whole on any
+    // error) is what undoes them. With the default (ABORT), every write of 500 marks inside its
+    // transaction spilled such a journal to a temporary file: ~80 files created, written and
+    // deleted per 39,000 events (strace of bench phase 5), ~20 % of what marking cost.
     this.statements = {
       // One statement per write (the ids as a JSON array), not one per event.
-      sent: db.prepare(`UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE destination = 'elastic' AND event_id IN (SELECT value FROM json_each(?))`),
-      failed: db.prepare(`UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE destination = 'elastic' AND event_id = ?`),
-      retry: db.prepare(`UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE destination = 'elastic' AND event_id IN (SELECT value FROM json_each(?))`),
+      sent: db.prepare(`UPDATE OR FAIL outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE destination = 'elastic' AND event_id IN (SELECT value FROM json_each(?))`),
+      failed: db.prepare(`UPDATE OR FAIL outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE destination = 'elastic' AND event_id = ?`),
+      retry: db.prepare(`UPDATE OR FAIL outbox SET attempts = attempts + 1, updated_at = ? WHERE destination = 'elastic' AND event_id IN (SELECT value FROM json_each(?))`),
     };
   }
 
@@ -74,7 +83,7 @@ export class OutboxMarks {
   private tryWrite() {
     if (this.timer || this.queued === 0 || !this.db.open) return;
     try {
-      withPragma(this.db, 'busy_timeout', 0, () => this.write());
+      this.busyTimeout.during(0, () => this.write());
     } catch (error) {
       const busy = (error as { code?: string }).code === 'SQLITE_BUSY';
       if (busy) this.retryIn(5);
@@ -108,7 +117,7 @@ export class OutboxMarks {
     // engine's thread, which ships and feeds reports to the writer thread (or parses them, when that
     // thread cannot run): an fsync per answered request held it for ~0.5 ms each, ~80 times per
     // 39,000 events.
-    withPragma(this.db, 'synchronous', 'NORMAL', () =>
+    this.synchronous.during('NORMAL', () =>
       this.db
         .transaction(() => {
           if (sent.length) this.statements.sent.run(now, JSON.stringify(sent));
@@ -125,14 +134,40 @@ export class OutboxMarks {
   }
 }
 
-/** Runs `fn` with a connection setting changed, and sets it back as it was, whatever happens. */
-function withPragma(db: Database.Database, name: 'busy_timeout' | 'synchronous', value: number | string, fn: () => void) {
-  const before = db.pragma(name, { simple: true }) as number;
-  db.pragma(`${name} = ${value}`);
-  try {
-    fn();
-  } finally {
-    db.pragma(`${name} = ${before}`);
+/**
+ * A connection setting (a pragma) changed for the time of a function and set back as it was,
+ * whatever happens. Its statements are prepared once: `db.pragma()` prepares one at each call, and
+ * two settings changed around each write made six per answered request (~40 ms of the engine's
+ * thread per 39,000 events, CPU profile of bench phase 5).
+ */
+class ConnectionSetting {
+  private readonly read: Database.Statement;
+  private readonly writes = new Map<string, Database.Statement>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly name: 'busy_timeout' | 'synchronous',
+  ) {
+    this.read = db.prepare(`PRAGMA ${name}`).pluck();
+  }
+
+  during(value: number | string, fn: () => void) {
+    const before = this.read.get() as number;
+    this.set(value);
+    try {
+      fn();
+    } finally {
+      this.set(before);
+    }
+  }
+
+  private set(value: number | string) {
+    const key = String(value);
+    let statement = this.writes.get(key);
+    if (statement === undefined) this.writes.set(key, (statement = this.db.prepare(`PRAGMA ${this.name} = ${key}`)));
+    // `busy_timeout = n` answers with the new value, `synchronous = x` with nothing.
+    if (statement.reader) statement.get();
+    else statement.run();
   }
 }
 
