@@ -41,7 +41,9 @@ const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
 type Message = { type: string; [key: string]: unknown };
 
 function child(role: string, args: unknown): { proc: ChildProcess; next: <M = Message>(type: string) => Promise<M>; ask: <M = Message>(cmd: Record<string, unknown>, answer: string) => Promise<M>; exited: Promise<number | null> } {
-  const proc = fork(FILE, [`--role=${role}`, `--args=${JSON.stringify(args)}`], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_SIM_FLAGS (diagnosis): more Node flags for the simulators' processes, e.g. --cpu-prof.
+  const flags = role === 'ship-sims' ? (process.env.BENCH_SIM_FLAGS?.split(/\s+/).filter(Boolean) ?? []) : [];
+  const proc = fork(FILE, [`--role=${role}`, `--args=${JSON.stringify(args)}`], { execArgv: [...flags, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const waiters: { type: string; resolve: (m: Message) => void }[] = [];
   proc.on('message', (raw) => {
     const m = raw as Message;
@@ -212,7 +214,7 @@ async function indexRole(args: { file: string; esUrl: string }) {
   const ms = performance.now() - started;
   agent.destroy();
   const used = process.cpuUsage(cpu0);
-  done({ type: 'result', ms, bulks: bodies.length, cpuMs: (used.user + used.system) / 1000 });
+  done({ type: 'result', ms, bulks: bodies.length, bytes: bodies.reduce((n, b) => n + b.length, 0), cpuMs: (used.user + used.system) / 1000 });
 }
 
 // ── The end-to-end run: a fresh `pra-ic run --once` ────────────────────────────────────────
@@ -232,6 +234,7 @@ interface EndToEnd {
 function runCli(dataDir: string): Promise<EndToEnd> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    const spawnedAt = new Date().toISOString();
     // BENCH_CPU_PROF=DIR (diagnosis): a CPU profile of the pra-ic process (and its threads) there.
     const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
     // BENCH_ENGINE_FLAGS (diagnosis): more Node flags for the pra-ic process, e.g. --trace-gc;
@@ -263,7 +266,9 @@ function runCli(dataDir: string): Promise<EndToEnd> {
     proc.on('exit', (code) => {
       clearInterval(timer);
       if (process.env.BENCH_ENGINE_OUT) appendFileSync(process.env.BENCH_ENGINE_OUT, stdout);
-      resolve({ ms: performance.now() - started, code, peakRss, vmHwm, cpuMs, systemMs, stdout });
+      // With BENCH_SHIP_LOG, when it was started and ended, beside the timestamps of its own lines.
+      const log = process.env.BENCH_SHIP_LOG ? `spawned ${spawnedAt}\n${stdout}exited ${new Date().toISOString()}\n` : stdout;
+      resolve({ ms: performance.now() - started, code, peakRss, vmHwm, cpuMs, systemMs, stdout: log });
     });
   });
 }
@@ -320,7 +325,7 @@ export async function shippingBench(line: (s?: string) => void, options: { t: nu
       await sims.ask({ cmd: 'export', file }, 'exported');
       await sims.ask({ cmd: 'reset', latency }, 'reset');
       const indexCpu0 = await simCpu();
-      const index = await child('ship-index', { file, esUrl: ready.esUrl }).next<{ ms: number; bulks: number; cpuMs: number }>('result');
+      const index = await child('ship-index', { file, esUrl: ready.esUrl }).next<{ ms: number; bulks: number; bytes: number; cpuMs: number }>('result');
       const indexed = await sims.ask<Counts>({ cmd: 'counts' }, 'counts');
       const indexSimCpu = indexed.cpuMs - indexCpu0;
       if (indexed.docs !== events) throw new Error(`the perfect client indexed ${indexed.docs} of ${events} documents`);
@@ -334,7 +339,7 @@ export async function shippingBench(line: (s?: string) => void, options: { t: nu
       const conflicts = counts.statuses['409'] ?? 0;
       line();
       line(`   ${latency ? `With ${latency} ms of latency on every _bulk answer` : 'Without latency'}:`);
-      line(`   floor ${(floor / 1000).toFixed(2)} s = serving the corpus once ${(serve.ms / 1000).toFixed(2)} s (${mb(serve.bytes)}) + the perfect client ${(index.ms / 1000).toFixed(2)} s (${index.bulks} bulks of ${PERFECT.docs}, ${PERFECT.inFlight} in flight: the simulator indexes ${fmt(simRate)} documents/s${latency ? '' : ` (target ≥ ${fmt(TARGETS.simDocsPerSecond)}) ${verdict(simRate >= TARGETS.simDocsPerSecond)}`})`);
+      line(`   floor ${(floor / 1000).toFixed(2)} s = serving the corpus once ${(serve.ms / 1000).toFixed(2)} s (${mb(serve.bytes)}) + the perfect client ${(index.ms / 1000).toFixed(2)} s (${index.bulks} bulks of ${PERFECT.docs}, ${mb(index.bytes)}, ${PERFECT.inFlight} in flight: the simulator indexes ${fmt(simRate)} documents/s${latency ? '' : ` (target ≥ ${fmt(TARGETS.simDocsPerSecond)}) ${verdict(simRate >= TARGETS.simDocsPerSecond)}`})`);
       line(`   end to end ${(e2e.ms / 1000).toFixed(2)} s: ${fmt(events)} documents, ${fmt(events / (e2e.ms / 1000))} documents/s; ${counts.bulks} _bulk requests (${mb(counts.bulkBytes)}), ${conflicts} answered 409 (sent twice); pra-ic CPU ${(e2e.cpuMs / 1000).toFixed(1)} s (all threads; ${(e2e.systemMs / 1000).toFixed(1)} s of it in the kernel)`);
       line(`   ratio floor / end to end ${ratio.toFixed(2)} (target ≥ ${TARGETS.ratio}) ${verdict(ratio >= TARGETS.ratio)}`);
       // CPU seconds: what the work costs whatever else the machine runs (a shared machine stretches wall time).
