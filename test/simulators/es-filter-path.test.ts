@@ -47,6 +47,20 @@ describe('elasticsearch simulator: filter_path', () => {
     assert.deepEqual(applyFilterPath({ items: items.slice(0, 3) }, 'items.*._id'), { items: [{ create: { _id: 'id-0' } }, { create: { _id: 'id-1' } }, { create: { _id: 'id-2' } }] });
   });
 
+  it('`**` over answers of many distinct keys: filtered the same once the remembered states are let go', () => {
+    const answer = (n: number): JsonValue => {
+      const hits: Record<string, JsonValue> = {};
+      for (let i = 0; i < n; i++) hits[`doc${i}`] = { inner: { keep: i, drop: i } };
+      return { hits };
+    };
+    // 60,000 keys make as many states each time: the second answer passes the bound (100,000).
+    for (let round = 0; round < 3; round++) {
+      const out = applyFilterPath(answer(60_000), '**.keep') as { hits: Record<string, { inner: { keep: number } }> };
+      assert.equal(Object.keys(out.hits).length, 60_000, `round ${round}`);
+      assert.deepEqual(out.hits.doc59999, { inner: { keep: 59_999 } });
+    }
+  });
+
   it('keys beyond what a state remembers are still filtered', () => {
     const wide: Record<string, JsonValue> = {};
     for (let i = 0; i < 3000; i++) wide[`k${i}`] = { keep: i, drop: -i };

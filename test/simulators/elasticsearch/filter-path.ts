@@ -51,7 +51,11 @@ interface State {
   steps: Map<string, { done: boolean; rest: State | null }>;
 }
 
+/** States made since the cache was last emptied: with `**` each key met can make one. */
+let made = 0;
+
 function state(paths: Path[]): State {
+  made++;
   return { paths, steps: new Map() };
 }
 
@@ -113,6 +117,10 @@ function exclude(value: JsonValue, at: State): Filtered {
 const compiled = new Map<string, { includes: State | null; excludes: State | null }>();
 
 function compile(filterPath: string): { includes: State | null; excludes: State | null } {
+  if (made > 100_000) {
+    compiled.clear();
+    made = 0;
+  }
   let c = compiled.get(filterPath);
   if (c === undefined) {
     const all = filterPath.split(',').map((s) => s.trim()).filter(Boolean);
