@@ -30,16 +30,8 @@ export interface SiteSchemaOptions {
   minPollSeconds?: number;
 }
 
-/**
- * The key two site names are compared by: the same name whatever its case or Unicode form. NFKC
- * makes composed and decomposed letters (and compatibility forms such as full-width letters) one;
- * upper- then lower-casing is Unicode's full case folding for practical purposes (ß/SS/ss, final
- * sigma); a last NFKC makes the result canonical. SQLite's NOCASE folds ASCII letters only
- * (`Émile` and `émile` were two sites), so names are compared here, in JS, and never by SQL.
- */
-export function siteNameKey(name: string): string {
-  return name.trim().normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
-}
+// Here for those who import it with the schema; its own module keeps zod out of what needs only it.
+export { siteNameKey } from './site-name.ts';
 
 /** Human labels of the fields, for messages and for the UI to show next to an error. */
 export const SITE_FIELD_LABELS = {

@@ -4,7 +4,6 @@
  * is logged, and a stored site that passes no longer needs attention.
  */
 import type { SiteInputRaw } from '../../shared/site-schema.ts';
-import { formatSiteIssues, siteInputSchema, siteIssues } from '../../shared/site-schema.ts';
 import type { SiteTestResult, SiteTestStepResult } from '../../shared/site-test.ts';
 import { backupPermissionCheck } from './backup/backup-request.ts';
 import type { Scheduler } from './extract/scheduler.ts';
@@ -12,7 +11,7 @@ import type { Logger } from './log/logger.ts';
 import type { PraAccounts } from './pra/pra-accounts.ts';
 import type { RetryPolicy } from './pra/pra-client.ts';
 import { testSite } from './pra/site-test.ts';
-import { cleanBackupPassword, SiteValidationError, type SiteRef, type SiteService } from './sites/site-service.ts';
+import { cleanBackupPassword, loadSiteSchemas, SiteValidationError, type SiteRef, type SiteService } from './sites/site-service.ts';
 import type { SessionStore } from './store/session-store.ts';
 import { USER_AGENT } from './version.ts';
 
@@ -61,8 +60,9 @@ export class SiteTests {
     // A Test needs no name: the dialog may be tested before one is typed.
     const merged: Record<string, unknown> = { ...(stored ?? {}), ...(draft ?? {}) };
     if (typeof merged.name !== 'string' || merged.name.trim() === '') merged.name = 'Unsaved site';
-    const parsed = siteInputSchema({ minPollSeconds: this.deps.minPollSeconds }).safeParse(merged);
-    if (!parsed.success) throw new SiteValidationError(formatSiteIssues(parsed.error), siteIssues(parsed.error));
+    const schemas = await loadSiteSchemas({ minPollSeconds: this.deps.minPollSeconds });
+    const parsed = schemas.input.safeParse(merged);
+    if (!parsed.success) throw schemas.invalid(parsed.error);
     const secret = clientSecret?.trim() || (stored ? await this.deps.sites.getClientSecret(stored) : null);
     if (!secret) throw new SiteValidationError('Enter the Client Secret to test the site.', [{ field: null, message: 'Enter the Client Secret to test the site.' }]);
     this.deps.logger.redact(secret);

@@ -29,9 +29,9 @@ describe('the built pra-ic (dist/cli/) answers as the sources do', { timeout: 18
   let es: ElasticsearchSimulator;
 
   /** The built entry, on plain Node: no tsx anywhere. */
-  const built = (args: string[], input?: string): Promise<CliResult> =>
+  const built = (args: string[], input?: string, nodeArgs: string[] = []): Promise<CliResult> =>
     new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [join(outdir, 'pra-ic.js'), ...args], { env: { ...process.env, PRA_IC_FROM_SOURCES: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...nodeArgs, join(outdir, 'pra-ic.js'), ...args], { env: { ...process.env, PRA_IC_FROM_SOURCES: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -92,6 +92,26 @@ describe('the built pra-ic (dist/cli/) answers as the sources do', { timeout: 18
       assert.ok(fromBuild.stdout.length + fromBuild.stderr.length > 0);
     });
   }
+
+  it('status and run load no site schema (zod, the largest chunk at start): it loads to add a site', async () => {
+    const zodChunk = readdirSync(outdir).find((f) => f.endsWith('.js') && readFileSync(join(outdir, f), 'utf8').includes('ZodType'));
+    assert.ok(zodChunk, 'the build has a chunk with zod');
+    // A module hook (off the main thread, as Node runs them) names every chunk loaded, on stderr.
+    const hook = 'export async function load(url, context, next) { if (url.includes("/chunk-")) process.stderr.write("loaded " + url.slice(url.lastIndexOf("/") + 1) + "\\n"); return next(url, context); }';
+    const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+    const traced = ['--import', `data:text/javascript,${encodeURIComponent(register)}`];
+    const loaded = (stderr: string) => [...stderr.matchAll(/^loaded (\S+)$/gm)].map((m) => m[1]!);
+    const dataDir = tempDir();
+    const add = await built(['--data-dir', dataDir, 'site', 'add', '--name', 'Lazy', '--host', pra.host, '--client-id', DEFAULT_CLIENT.clientId, '--client-secret-stdin', '--ca-file', pra.caFile, '--initial-interval', '1d'], DEFAULT_CLIENT.clientSecret, traced);
+    assert.equal(add.code, 0, add.stderr);
+    assert.ok(loaded(add.stderr).includes(zodChunk), `adding a site validates it with the schema: ${loaded(add.stderr).join(' ')}`);
+    for (const args of [['status'], ['run', '--once']]) {
+      const result = await built(['--data-dir', dataDir, ...args], undefined, traced);
+      assert.equal(result.code, 0, result.stderr);
+      assert.ok(loaded(result.stderr).length > 5, `the hook saw the engine's chunks: ${result.stderr}`);
+      assert.ok(!loaded(result.stderr).includes(zodChunk), `pra-ic ${args.join(' ')} loaded ${zodChunk}`);
+    }
+  });
 
   it('a real run: site add, run --once into Elasticsearch (the store writer thread from the build), status equal from both', async () => {
     const dataDir = tempDir();

@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { BackupSchedule } from '../../../shared/archive.ts';
 import type { Site } from '../../../shared/models.ts';
-import { siteNameKey } from '../../../shared/site-schema.ts';
+import { siteNameKey } from '../../../shared/site-name.ts';
 
 /** A site's own settings: everything but the id and timestamps. */
 export type SiteFields = Omit<Site, 'id' | 'createdAt' | 'updatedAt'>;

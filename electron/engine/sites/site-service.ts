@@ -6,16 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Site } from '../../../shared/models.ts';
-import {
-  formatSiteIssues,
-  siteInputSchema,
-  siteIssues,
-  sitePatchSchema,
-  type SiteInputRaw,
-  type SiteIssue,
-  type SitePatchRaw,
-  type SiteSchemaOptions,
-} from '../../../shared/site-schema.ts';
+import type { SiteInputRaw, SiteIssue, SitePatchRaw, SiteSchemaOptions } from '../../../shared/site-schema.ts';
 import { secretAccounts, type SecretStore } from '../secrets/secret-store.ts';
 import { secretProblem } from '../../../shared/secret-input.ts';
 import { describeUndelivered, type UndeliveredPart, type UndeliveredWork } from '../../../shared/undelivered.ts';
@@ -107,8 +98,8 @@ export class SiteService {
   private readonly db: Database.Database;
   private readonly installId: string;
   private readonly undeliveredSources: ((siteId: number) => UndeliveredPart[])[];
-  private readonly inputSchema: ReturnType<typeof siteInputSchema>;
-  private readonly patchSchema: ReturnType<typeof sitePatchSchema>;
+  private readonly schemaOptions: SiteSchemaOptions;
+  private schemas: Promise<SiteSchemas> | null = null;
 
   constructor(
     database: { db: Database.Database; installId: string },
@@ -119,8 +110,17 @@ export class SiteService {
     this.installId = database.installId;
     this.repository = new SiteRepository(database.db, options.now);
     this.undeliveredSources = options.undeliveredSources ?? [];
-    this.inputSchema = siteInputSchema(options);
-    this.patchSchema = sitePatchSchema(options);
+    this.schemaOptions = { minPollSeconds: options.minPollSeconds };
+  }
+
+  /**
+   * The site schemas, loaded when a site is first added or edited: their module brings zod, and
+   * every start of the engine (`pra-ic status`, `pra-ic run`) paid ~35 ms loading it, built, for
+   * nothing but those two operations.
+   */
+  private siteSchemas(): Promise<SiteSchemas> {
+    this.schemas ??= loadSiteSchemas(this.schemaOptions);
+    return this.schemas;
   }
 
   listSites(): Site[] {
@@ -148,8 +148,9 @@ export class SiteService {
    * keychain refuses the secret, the row is removed again and a SiteSecretError is thrown.
    */
   async addSite(input: SiteInputRaw, clientSecret: string, backupPassword?: string | null): Promise<Site> {
-    const parsed = this.inputSchema.safeParse(input);
-    if (!parsed.success) throw new SiteValidationError(formatSiteIssues(parsed.error), siteIssues(parsed.error));
+    const schemas = await this.siteSchemas();
+    const parsed = schemas.input.safeParse(input);
+    if (!parsed.success) throw schemas.invalid(parsed.error);
     const secret = cleanSecret(clientSecret, 'Client secret is required: paste the API account\'s Client secret.');
     const password = cleanBackupPassword(backupPassword);
     const fields = parsed.data;
@@ -191,8 +192,9 @@ export class SiteService {
    */
   async editSite(ref: SiteRef, patch: SitePatchRaw, newSecret?: string | null, backup: BackupPasswordChange = {}): Promise<Site> {
     const site = this.getSite(ref);
-    const parsed = this.patchSchema.safeParse(patch);
-    if (!parsed.success) throw new SiteValidationError(formatSiteIssues(parsed.error), siteIssues(parsed.error));
+    const schemas = await this.siteSchemas();
+    const parsed = schemas.patch.safeParse(patch);
+    if (!parsed.success) throw schemas.invalid(parsed.error);
     const changes = parsed.data;
     const secret =
       newSecret === undefined || newSecret === null
@@ -328,4 +330,22 @@ export class SiteService {
   async hasBackupPassword(site: Pick<Site, 'id'>): Promise<boolean> {
     return (await this.getBackupPassword(site)) !== null;
   }
+}
+
+type SchemaModule = typeof import('../../../shared/site-schema.ts');
+
+/** A new site's and an edit's schemas, and the error that says what to fix in an input they refuse. */
+export interface SiteSchemas {
+  input: ReturnType<SchemaModule['siteInputSchema']>;
+  patch: ReturnType<SchemaModule['sitePatchSchema']>;
+  invalid(error: Parameters<SchemaModule['siteIssues']>[0]): SiteValidationError;
+}
+
+export async function loadSiteSchemas(options: SiteSchemaOptions): Promise<SiteSchemas> {
+  const schema = await import('../../../shared/site-schema.ts');
+  return {
+    input: schema.siteInputSchema(options),
+    patch: schema.sitePatchSchema(options),
+    invalid: (error) => new SiteValidationError(schema.formatSiteIssues(error), schema.siteIssues(error)),
+  };
 }
