@@ -166,7 +166,6 @@ export class Engine {
       store: this.store,
       scheduler: this.scheduler,
       praRetry: options.praRetry,
-      minPollSeconds: options.minPollSeconds,
     });
     this.destination = new DestinationStore(this.database.db, this.secrets, this.database.installId);
     this.shipper = new Shipper(this.database.db, this.destination, this.logger, {

@@ -11,7 +11,7 @@ import type { Logger } from './log/logger.ts';
 import type { PraAccounts } from './pra/pra-accounts.ts';
 import type { RetryPolicy } from './pra/pra-client.ts';
 import { testSite } from './pra/site-test.ts';
-import { cleanBackupPassword, loadSiteSchemas, SiteValidationError, type SiteRef, type SiteService } from './sites/site-service.ts';
+import { cleanBackupPassword, SiteValidationError, type SiteRef, type SiteService } from './sites/site-service.ts';
 import type { SessionStore } from './store/session-store.ts';
 import { USER_AGENT } from './version.ts';
 
@@ -22,7 +22,6 @@ export interface SiteTestsDeps {
   store: SessionStore;
   scheduler: Scheduler;
   praRetry?: Partial<RetryPolicy>;
-  minPollSeconds?: number;
 }
 
 export class SiteTests {
@@ -60,7 +59,7 @@ export class SiteTests {
     // A Test needs no name: the dialog may be tested before one is typed.
     const merged: Record<string, unknown> = { ...(stored ?? {}), ...(draft ?? {}) };
     if (typeof merged.name !== 'string' || merged.name.trim() === '') merged.name = 'Unsaved site';
-    const schemas = await loadSiteSchemas({ minPollSeconds: this.deps.minPollSeconds });
+    const schemas = await this.deps.sites.siteSchemas();
     const parsed = schemas.input.safeParse(merged);
     if (!parsed.success) throw schemas.invalid(parsed.error);
     const secret = clientSecret?.trim() || (stored ? await this.deps.sites.getClientSecret(stored) : null);

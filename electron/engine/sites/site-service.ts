@@ -114,11 +114,11 @@ export class SiteService {
   }
 
   /**
-   * The site schemas, loaded when a site is first added or edited: their module brings zod, and
-   * every start of the engine (`pra-ic status`, `pra-ic run`) paid ~35 ms loading it, built, for
-   * nothing but those two operations.
+   * The site schemas, loaded when a site is first added, edited or tested (SiteTests asks here):
+   * their module brings zod, and every start of the engine (`pra-ic status`, `pra-ic run`) paid
+   * ~35 ms loading it, built, for nothing but those operations.
    */
-  private siteSchemas(): Promise<SiteSchemas> {
+  siteSchemas(): Promise<SiteSchemas> {
     this.schemas ??= loadSiteSchemas(this.schemaOptions);
     return this.schemas;
   }
@@ -341,7 +341,7 @@ export interface SiteSchemas {
   invalid(error: Parameters<SchemaModule['siteIssues']>[0]): SiteValidationError;
 }
 
-export async function loadSiteSchemas(options: SiteSchemaOptions): Promise<SiteSchemas> {
+async function loadSiteSchemas(options: SiteSchemaOptions): Promise<SiteSchemas> {
   const schema = await import('../../../shared/site-schema.ts');
   return {
     input: schema.siteInputSchema(options),
