@@ -231,15 +231,16 @@ interface EndToEnd {
   stdout: string;
 }
 
-function runCli(dataDir: string): Promise<EndToEnd> {
+/** `pra-ic run --once` on `dataDir`, measured; `diagnosed`: with the BENCH_* diagnosis settings below (not for the warm-up). */
+function runCli(dataDir: string, diagnosed = true): Promise<EndToEnd> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const spawnedAt = new Date().toISOString();
     // BENCH_CPU_PROF=DIR (diagnosis): a CPU profile of the pra-ic process (and its threads) there.
-    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    const prof = diagnosed && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
     // BENCH_ENGINE_FLAGS (diagnosis): more Node flags for the pra-ic process, e.g. --trace-gc;
     // BENCH_ENGINE_OUT=FILE appends what the process printed (its own lines and such traces) there.
-    prof.push(...(process.env.BENCH_ENGINE_FLAGS?.split(/\s+/).filter(Boolean) ?? []));
+    if (diagnosed) prof.push(...(process.env.BENCH_ENGINE_FLAGS?.split(/\s+/).filter(Boolean) ?? []));
     const proc = spawn(process.execPath, [...prof, join(ROOT, 'bin/pra-ic.js'), '--data-dir', dataDir, 'run', '--once'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -265,7 +266,7 @@ function runCli(dataDir: string): Promise<EndToEnd> {
     proc.on('error', reject);
     proc.on('exit', (code) => {
       clearInterval(timer);
-      if (process.env.BENCH_ENGINE_OUT) appendFileSync(process.env.BENCH_ENGINE_OUT, stdout);
+      if (diagnosed && process.env.BENCH_ENGINE_OUT) appendFileSync(process.env.BENCH_ENGINE_OUT, stdout);
       // With BENCH_SHIP_LOG, when it was started and ended, beside the timestamps of its own lines.
       const log = process.env.BENCH_SHIP_LOG ? `spawned ${spawnedAt}\n${stdout}exited ${new Date().toISOString()}\n` : stdout;
       resolve({ ms: performance.now() - started, code, peakRss, vmHwm, cpuMs, systemMs, stdout: log });
@@ -298,15 +299,16 @@ export async function shippingBench(line: (s?: string) => void, options: { t: nu
   try {
     // Warm-up, not measured: one `pra-ic run --once` like the measured ones, then both simulators
     // reset. The floor's perfect client always met an Elasticsearch simulator warmed by the
-    // end-to-end run before it, but the first end-to-end run met a cold one: its first ten bulks took
-    // 40-110 ms each to index instead of 15-30 while V8 compiled the simulator's code (~0.3 s of
-    // the simulator's CPU on the run's path), a cost a long-running cluster never charges.
+    // end-to-end run before it, but the first end-to-end run met a cold one: its first bulks took
+    // 40-110 ms each to index (15-30 later), partly while V8 compiled the simulator's code. Warmed,
+    // the simulator's CPU for that run fell from a median of 2.0 to 1.6 s (5 alternating pairs): a
+    // cost a long-running cluster never charges.
     await sims.ask({ cmd: 'reset', latency: 0 }, 'reset');
     const warmDir = join(work, 'store-warm-up');
     const warmSetup = child('ship-setup', { dataDir: warmDir, host: ready.host, caFile: ready.caFile, esUrl: ready.esUrl });
     await warmSetup.next('done');
     await warmSetup.exited;
-    const warm = await runCli(warmDir);
+    const warm = await runCli(warmDir, false);
     if (warm.code !== 0) throw new Error(`the warm-up pra-ic run --once failed (exit ${warm.code})\n${warm.stdout}`);
     rmSync(warmDir, { recursive: true, force: true });
     for (const latency of [0, BULK_LATENCY_MS]) {
