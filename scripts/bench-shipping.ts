@@ -293,6 +293,12 @@ export async function shippingBench(line: (s?: string) => void, options: { t: nu
       return { ...a, ...b, cpuMs: Number(a.cpuMs ?? 0) + Number(b.cpuMs ?? 0) } as M;
     },
   };
+  /** A new store on `dataDir`: the site and the destination set up, as a user would (not timed). */
+  const setUpStore = async (dataDir: string) => {
+    const setup = child('ship-setup', { dataDir, host: ready.host, caFile: ready.caFile, esUrl: ready.esUrl });
+    await setup.next('done');
+    await setup.exited;
+  };
   line(`5. End to end into Elasticsearch: a fresh \`pra-ic run --once\` (node bin/pra-ic.js) from an empty store to every document acknowledged, against a floor measured in the same run`);
   line(`   Corpus: ${fmt(ready.sessions)} sessions of ${CORPUS.eventsPerSession.join('–')} events + opening/closing events (the issue's held-out corpus: 3,000 sessions, 38,867 events); Elasticsearch simulator without ingest pipeline`);
   line(`   The simulators are warmed first by one unmeasured run of pra-ic (as the floor's client meets a simulator warmed by the run before it)`);
@@ -305,9 +311,7 @@ export async function shippingBench(line: (s?: string) => void, options: { t: nu
     // cost a long-running cluster never charges.
     await sims.ask({ cmd: 'reset', latency: 0 }, 'reset');
     const warmDir = join(work, 'store-warm-up');
-    const warmSetup = child('ship-setup', { dataDir: warmDir, host: ready.host, caFile: ready.caFile, esUrl: ready.esUrl });
-    await warmSetup.next('done');
-    await warmSetup.exited;
+    await setUpStore(warmDir);
     const warm = await runCli(warmDir, false);
     if (warm.code !== 0) throw new Error(`the warm-up pra-ic run --once failed (exit ${warm.code})\n${warm.stdout}`);
     rmSync(warmDir, { recursive: true, force: true });
@@ -323,9 +327,7 @@ export async function shippingBench(line: (s?: string) => void, options: { t: nu
       await sims.ask({ cmd: 'reset', latency }, 'reset');
       const dataDir = join(work, `store-${latency}`);
       rmSync(dataDir, { recursive: true, force: true });
-      const setup = child('ship-setup', { dataDir, host: ready.host, caFile: ready.caFile, esUrl: ready.esUrl });
-      await setup.next('done');
-      await setup.exited;
+      await setUpStore(dataDir);
       const e2eCpu0 = await simCpu();
       const e2e = await runCli(dataDir);
       const counts = await sims.ask<Counts>({ cmd: 'counts' }, 'counts');
