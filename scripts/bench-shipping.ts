@@ -293,8 +293,9 @@ export async function shippingBench(line: (s?: string) => void, options: { t: nu
       return { ...a, ...b, cpuMs: Number(a.cpuMs ?? 0) + Number(b.cpuMs ?? 0) } as M;
     },
   };
-  /** A new store on `dataDir`: the site and the destination set up, as a user would (not timed). */
+  /** A new store on `dataDir` (what a run left there removed): the site and the destination set up, as a user would (not timed). */
   const setUpStore = async (dataDir: string) => {
+    rmSync(dataDir, { recursive: true, force: true });
     const setup = child('ship-setup', { dataDir, host: ready.host, caFile: ready.caFile, esUrl: ready.esUrl });
     await setup.next('done');
     await setup.exited;
@@ -326,7 +327,6 @@ export async function shippingBench(line: (s?: string) => void, options: { t: nu
       const serveSimCpu = (await simCpu()) - serveCpu0;
       await sims.ask({ cmd: 'reset', latency }, 'reset');
       const dataDir = join(work, `store-${latency}`);
-      rmSync(dataDir, { recursive: true, force: true });
       await setUpStore(dataDir);
       const e2eCpu0 = await simCpu();
       const e2e = await runCli(dataDir);
