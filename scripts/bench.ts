@@ -301,8 +301,8 @@ async function simulators() {
 
 async function parsePhase(file: string) {
   const { parseAccessSessionReport } = await import('../electron/engine/pra/report-parser.ts');
-  // The same V8 heap setting as the engine's processes (the extract phase gets it from its Engine).
-  (await import('../electron/engine/heap-growth.ts')).limitHeapGrowth();
+  // The same V8 settings as the engine's processes (the extract phase gets them from its Engine).
+  (await import('../electron/engine/v8-tuning.ts')).tuneV8();
   const sampler = rssSampler();
   const cpu = process.cpuUsage();
   const started = performance.now();
