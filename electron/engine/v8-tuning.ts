@@ -13,7 +13,10 @@ import { setFlagsFromString } from 'node:v8';
  * desktop app cannot pass V8 flags to its own main process (Electron reads --js-flags only from the
  * command line that started it). V8 reads this flag every time it sizes the heap after a full
  * collection, so setting it late is safe; the flags that size the heap at start-up
- * (--max-old-space-size, --max-semi-space-size) would be ignored here.
+ * (--max-old-space-size, --max-semi-space-size) would be ignored here. Changing flags once V8 runs
+ * is allowed in both hosts: V8 can freeze its flags after start-up (changing one then is a fatal
+ * error), and Node and Electron both start it with them left writable (`--no-freeze-flags-after-init`;
+ * electron/electron#42414 keeps that so when a bad --js-flags is given).
  */
 export const HEAP_GROWING_PERCENT = 10;
 
